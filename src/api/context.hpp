@@ -1,0 +1,32 @@
+#pragma once
+// What the handlers need, built once by the app and passed to RegisterRoutes.
+
+#include "auth/login_service.hpp"
+#include "config/settings.hpp"
+#include "http/metrics.hpp"
+#include "http/router.hpp"
+#include "identity/user_service.hpp"
+#include "store/store.hpp"
+#include "token/token_service.hpp"
+
+namespace dfauth::api {
+
+struct ApiContext {
+  const config::Settings& settings;
+  store::Store& store;
+  token::TokenService& tokens;
+  auth::LoginService& login;
+  identity::UserService& users;
+  http::Metrics& metrics;
+};
+
+/// Mounts every route of interface.md §3 on the router.
+void RegisterRoutes(http::Router& router, ApiContext& context);
+
+/// The request authenticator: Bearer token → caller (user loaded once, kept as principal).
+http::Caller Authenticate(token::TokenService& tokens, const http::Request& request);
+
+/// The authenticated user of a request (the principal the authenticator stored).
+const store::User& CallerUser(const http::Request& request);
+
+}  // namespace dfauth::api

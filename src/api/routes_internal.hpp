@@ -1,0 +1,14 @@
+#pragma once
+// The per-resource registration functions RegisterRoutes calls (one file each).
+
+#include <string>
+
+#include "api/context.hpp"
+
+namespace dfauth::api {
+
+void RegisterTokenRoutes(http::Router& router, ApiContext& ctx, const std::string& prefix);
+void RegisterUserRoutes(http::Router& router, ApiContext& ctx, const std::string& prefix);
+void RegisterOpsRoutes(http::Router& router, ApiContext& ctx, const std::string& prefix);
+
+}  // namespace dfauth::api

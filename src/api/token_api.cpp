@@ -1,0 +1,66 @@
+// token/, token/refresh/, token/verify/, token/blacklist/ (reference-contract R1–R4, interface.md §4).
+#include <nlohmann/json.hpp>
+
+#include "api/context.hpp"
+#include "api/fields.hpp"
+#include "api/routes_internal.hpp"
+#include "http/body.hpp"
+
+namespace dfauth::api {
+namespace {
+
+nlohmann::json TokensBody(const token::IssuedTokens& issued) {
+  nlohmann::json out = {{"token", issued.token}};
+  if (issued.refresh) out["refresh"] = *issued.refresh;
+  return out;
+}
+
+/// The one token string a body must carry under `field`.
+std::string RequiredToken(const http::Request& request, const std::string& field) {
+  auto fields = ReadFields(http::ParseBody(request), {field});
+  RequireFields(fields, {field});
+  return fields[field];
+}
+
+}  // namespace
+
+void RegisterTokenRoutes(http::Router& router, ApiContext& ctx, const std::string& prefix) {
+  const http::RouteOptions anyone{.auth_required = false};
+  http::RouteOptions hashing = anyone;
+  hashing.pool = http::Pool::kHashing;
+
+  router.Add("POST", prefix + "token/", [&ctx](http::Request& request) {
+    std::vector<std::string> names = ctx.settings.user_identity_fields;
+    names.insert(names.end(), {"otp", "password"});
+    for (const auto& f : ctx.settings.required_auth_fields) names.push_back(f);
+    auto fields = ReadFields(http::ParseBody(request), names);
+    RequireFields(fields, ctx.settings.required_auth_fields);
+    auth::Credentials credentials;
+    for (auto& [k, v] : fields)
+      if (!v.empty()) credentials[k] = v;
+    store::User user = ctx.login.Login(credentials);
+    return JsonResponse(TokensBody(ctx.tokens.Issue(user)));
+  }, hashing);
+
+  router.Add("POST", prefix + "token/refresh/", [&ctx](http::Request& request) {
+    const std::string field = ctx.settings.jwt_profile == "pair" ? "refresh" : "token";
+    return JsonResponse(TokensBody(ctx.tokens.Refresh(RequiredToken(request, field))));
+  }, anyone);
+
+  router.Add("POST", prefix + "token/verify/", [&ctx](http::Request& request) {
+    ctx.tokens.Verify(RequiredToken(request, "token"));
+    return JsonResponse(nlohmann::json::object());
+  }, anyone);
+
+  router.Add("POST", prefix + "token/blacklist/", [&ctx](http::Request& request) {
+    auto fields = ReadFields(http::ParseBody(request), {"refresh", "token"});
+    std::string presented;
+    if (auto it = fields.find("refresh"); it != fields.end() && !it->second.empty()) presented = it->second;
+    else if (auto t = fields.find("token"); t != fields.end() && !t->second.empty()) presented = t->second;
+    else RequireFields({}, {ctx.settings.jwt_profile == "pair" ? "refresh" : "token"});
+    ctx.tokens.Blacklist(presented);
+    return JsonResponse(nlohmann::json::object());
+  }, anyone);
+}
+
+}  // namespace dfauth::api

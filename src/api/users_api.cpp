@@ -1,0 +1,64 @@
+// users/ (sign-up, invitation), users/{any}/ (the caller), users/{any}/set-password/
+// (reference-contract R6–R9 with interface.md §3 fixes).
+#include <nlohmann/json.hpp>
+
+#include "api/context.hpp"
+#include "api/fields.hpp"
+#include "api/representation.hpp"
+#include "api/routes_internal.hpp"
+#include "http/body.hpp"
+
+namespace dfauth::api {
+namespace {
+
+std::set<std::string> TypedExtraFields(const config::Settings& settings) {
+  std::set<std::string> typed;
+  for (const auto& [name, type] : settings.user_extra_fields)
+    if (type == "bool" || type == "int") typed.insert(name);
+  return typed;
+}
+
+}  // namespace
+
+void RegisterUserRoutes(http::Router& router, ApiContext& ctx, const std::string& prefix) {
+  http::RouteOptions signup{.auth_required = false, .path_public = false, .pool = http::Pool::kHashing};
+  http::RouteOptions authed{};
+  http::RouteOptions authed_hashing{.pool = http::Pool::kHashing};
+
+  router.Add("POST", prefix + "users/", [&ctx](http::Request& request) {
+    std::optional<int64_t> inviter;
+    if (request.caller.Authenticated()) {
+      if (!ctx.settings.invite_allowed) throw errors::PermissionDenied();
+      inviter = request.caller.user_id;
+    } else if (!ctx.settings.signup_allowed) {
+      throw errors::NotAuthenticated();
+    }
+    auto fields = ReadFields(http::ParseBody(request), ctx.users.WritableFields(),
+                             TypedExtraFields(ctx.settings));
+    store::User user = ctx.users.Register(fields, inviter);
+    return JsonResponse(UserRepresentation(ctx.settings, user), 201);
+  }, signup);
+
+  router.Add("GET", prefix + "users/{id}/", [&ctx](http::Request& request) {
+    return JsonResponse(UserRepresentation(ctx.settings, CallerUser(request)));
+  }, authed);
+
+  router.Add("PATCH", prefix + "users/{id}/", [&ctx](http::Request& request) {
+    auto fields = ReadFields(http::ParseBody(request), ctx.users.WritableFields(),
+                             TypedExtraFields(ctx.settings));
+    store::User user = ctx.users.Update(CallerUser(request), fields);
+    return JsonResponse(UserRepresentation(ctx.settings, user));
+  }, authed);
+
+  router.Add("POST", prefix + "users/{id}/set-password/", [&ctx](http::Request& request) {
+    auto fields = ReadFields(http::ParseBody(request), {"old_password", "new_password"});
+    std::vector<ErrorEntry> missing;
+    for (const char* name : {"old_password", "new_password"})
+      if (!fields.count(name)) missing.push_back({"required", "This field is required.", name, {}});
+    if (!missing.empty()) throw ApiError(400, std::move(missing));
+    ctx.users.SetPassword(CallerUser(request), fields["old_password"], fields["new_password"]);
+    return JsonResponse(nlohmann::json::object());
+  }, authed_hashing);
+}
+
+}  // namespace dfauth::api

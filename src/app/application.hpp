@@ -1,0 +1,26 @@
+#pragma once
+// Wiring: settings → components → routes. The only place that knows every area.
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "config/settings.hpp"
+
+namespace dfauth::store { class Store; }
+
+namespace dfauth::app {
+
+/// Loads and validates the configuration (file + environment); throws config::ConfigError.
+config::Settings LoadConfiguration(const std::optional<std::string>& config_file);
+
+/// Opens the store named by DATABASE_URL (a configuration error names DATABASE_URL).
+std::unique_ptr<store::Store> OpenConfiguredStore(const config::Settings& settings);
+
+/// Fills settings.secret_key from the database, generating it on first start (with a warning).
+void ResolveSecretKey(config::Settings& settings, store::Store& store);
+
+/// Runs the HTTP server until SIGTERM/SIGINT; returns the process exit code.
+int Serve(config::Settings settings);
+
+}  // namespace dfauth::app

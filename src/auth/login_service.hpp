@@ -1,0 +1,39 @@
+#pragma once
+// POST token/: the credential checks of reference-contract R1 and §4, in AUTHENTICATION_BACKENDS
+// order, then the 2FA gate and the active check. Blocks (database, password hashing): run it on
+// the hashing pool.
+
+#include <functional>
+#include <map>
+#include <string>
+
+#include "config/settings.hpp"
+#include "store/store.hpp"
+
+namespace dfauth::auth {
+
+/// Submitted credential fields, non-empty values only (reference R1 step 1).
+using Credentials = std::map<std::string, std::string>;
+
+class LoginService {
+ public:
+  LoginService(const config::Settings& settings, store::Store& store);
+
+  /// The user these credentials prove, after the 2FA gate and the active check.
+  /// Throws ApiError: 401 authentication_failed, 400 wrong_otp, 401 2fa_required.
+  store::User Login(const Credentials& credentials);
+
+  /// The user the credentials prove, or nullopt (no 2FA gate, no active check): what
+  /// `otp/` uses to learn who is asking.
+  std::optional<store::User> Identify(const Credentials& credentials);
+
+ private:
+  std::optional<store::User> PasswordBackend(const Credentials& credentials);
+  std::optional<store::User> TestEmailBackend(const Credentials& credentials);
+  std::optional<store::User> FindByIdentity(const std::string& field, const std::string& value);
+
+  const config::Settings& settings_;
+  store::Store& store_;
+};
+
+}  // namespace dfauth::auth

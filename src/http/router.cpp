@@ -1,0 +1,82 @@
+#include "http/router.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace dfauth::http {
+namespace {
+
+std::vector<std::string_view> Split(std::string_view path) {
+  std::vector<std::string_view> out;
+  std::size_t start = 0;
+  while (true) {
+    std::size_t slash = path.find('/', start);
+    if (slash == std::string_view::npos) {
+      out.push_back(path.substr(start));
+      return out;
+    }
+    out.push_back(path.substr(start, slash - start));
+    start = slash + 1;
+  }
+}
+
+bool IsParam(std::string_view segment) {
+  return segment.size() > 2 && segment.front() == '{' && segment.back() == '}';
+}
+
+bool MatchSegments(const Route& route, const std::vector<std::string_view>& parts,
+                   std::map<std::string, std::string>* params) {
+  if (route.segments.size() != parts.size()) return false;
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    const std::string& seg = route.segments[i];
+    if (IsParam(seg)) {
+      // A parameter is one non-empty segment; '.' is excluded as in DRF's default lookup regex.
+      if (parts[i].empty() || parts[i].find('.') != std::string_view::npos) return false;
+      if (params) (*params)[seg.substr(1, seg.size() - 2)] = std::string(parts[i]);
+    } else if (seg != parts[i]) {
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+void Router::Add(std::string method, std::string pattern, Handler handler, RouteOptions options) {
+  if (pattern.empty() || pattern.front() != '/') {
+    throw std::invalid_argument("route pattern must be an absolute path: " + pattern);
+  }
+  auto route = std::make_unique<Route>();
+  for (std::string_view part : Split(pattern)) route->segments.emplace_back(part);
+  if (options.name.empty()) options.name = pattern;
+  route->method = std::move(method);
+  route->pattern = std::move(pattern);
+  route->handler = std::move(handler);
+  route->options = std::move(options);
+  routes_.push_back(std::move(route));
+}
+
+RouteMatch Router::Match(std::string_view method, std::string_view path) const {
+  RouteMatch match;
+  const auto parts = Split(path);
+  for (const auto& route : routes_) {
+    std::map<std::string, std::string> params;
+    if (!MatchSegments(*route, parts, &params)) continue;
+    if (!match.path_found) match.params = params;  // for handlers of other methods' errors
+    match.path_found = true;
+    match.path_public =
+        match.path_public && route->options.path_public.value_or(!route->options.auth_required);
+    if (std::find(match.allowed_methods.begin(), match.allowed_methods.end(), route->method) ==
+        match.allowed_methods.end()) {
+      match.allowed_methods.push_back(route->method);
+    }
+    if (match.route == nullptr && route->method == method) {
+      match.route = route.get();
+      match.params = std::move(params);
+    }
+  }
+  if (!match.path_found) match.path_public = false;
+  return match;
+}
+
+}  // namespace dfauth::http

@@ -1,0 +1,60 @@
+#pragma once
+// Routes: (method, path pattern) → handler, with what the pipeline must do before the handler.
+// Patterns are absolute paths whose segments may be `{name}` (one segment, no '/' or '.').
+
+#include <functional>
+#include <map>
+#include <optional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "http/message.hpp"
+
+namespace dfauth::http {
+
+/// Which bounded pool runs the handler. Handlers block (database, hashing); I/O threads never run them.
+enum class Pool {
+  kDefault,  ///< database work
+  kHashing,  ///< may hash a password: at most cores-many at once
+};
+
+using Handler = std::function<Response(Request&)>;
+
+struct RouteOptions {
+  bool auth_required = true;  ///< anonymous callers get 401 not_authenticated
+  /// For a method the path does not serve: anonymous callers get 401 before 405 unless every
+  /// route of the path is public (reference-contract §1.1). Default: !auth_required.
+  std::optional<bool> path_public;
+  Pool pool = Pool::kDefault;
+  std::string name;  ///< metrics label; defaults to the pattern
+};
+
+struct RouteMatch {
+  const struct Route* route = nullptr;   ///< set when method and path match
+  bool path_found = false;               ///< the path exists (maybe for other methods)
+  bool path_public = true;               ///< every route of the path is public
+  std::vector<std::string> allowed_methods;
+  std::map<std::string, std::string> params;
+};
+
+struct Route {
+  std::string method;
+  std::string pattern;
+  std::vector<std::string> segments;
+  Handler handler;
+  RouteOptions options;
+};
+
+class Router {
+ public:
+  void Add(std::string method, std::string pattern, Handler handler, RouteOptions options = {});
+  RouteMatch Match(std::string_view method, std::string_view path) const;
+  const std::vector<std::unique_ptr<Route>>& Routes() const { return routes_; }
+
+ private:
+  std::vector<std::unique_ptr<Route>> routes_;
+};
+
+}  // namespace dfauth::http

@@ -1,0 +1,66 @@
+#pragma once
+// The HTTP/1.1 server: I/O threads parse and route, bounded pools run the handlers.
+// Beast and Asio live only in server.cpp.
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "http/message.hpp"
+#include "http/router.hpp"
+#include "http/throttle.hpp"
+
+namespace dfauth::http {
+
+class Metrics;
+
+struct ServerOptions {
+  std::string listen = "127.0.0.1:8000";  ///< host:port ([v6]:port); port 0 picks a free one
+  int io_threads = 1;
+  int worker_threads = 4;
+  std::size_t worker_queue_limit = 1024;
+  int hash_threads = 1;
+  std::size_t hash_queue_limit = 64;
+  std::size_t header_limit = 16 * 1024;
+  std::size_t body_limit = 1024 * 1024;
+  std::chrono::seconds header_timeout{10};
+  std::chrono::seconds body_timeout{30};
+  std::chrono::seconds idle_timeout{75};
+  std::vector<std::string> cors_allowed_origins;  ///< "*" allows every origin
+  std::vector<std::string> trusted_proxies;       ///< CIDRs whose X-Forwarded-For is believed
+  RateLimit throttle_anon;                        ///< keyed by client IP
+  RateLimit throttle_user;                        ///< keyed by user id
+  std::string metrics_token;                      ///< for the api layer's /metrics route
+};
+
+/// The caller of a request from `Authorization: Bearer …`: anonymous when absent or another
+/// scheme; throws ApiError for a bad token. Runs on a pool thread (it may block).
+using Authenticator = std::function<Caller(const Request&)>;
+
+class Server {
+ public:
+  /// `router` and `metrics` must outlive the server. Throws std::invalid_argument on bad options.
+  Server(ServerOptions options, const Router& router, Authenticator authenticator,
+         Metrics& metrics);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  /// Binds LISTEN and logs "listening on http://HOST:PORT" to stderr; returns the bound port.
+  uint16_t Bind();
+  /// Serves until Shutdown (or SIGTERM/SIGINT) has completed; call Bind first.
+  void Run();
+  /// Graceful stop from any thread: stop accepting, finish and write in-flight requests, close
+  /// idle connections, then Run returns.
+  void Shutdown();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace dfauth::http

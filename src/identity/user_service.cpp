@@ -1,0 +1,226 @@
+#include "identity/user_service.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
+#include "crypto/password.hpp"
+#include "dfauth/error.hpp"
+#include "identity/email.hpp"
+#include "identity/field_types.hpp"
+#include "identity/password_policy.hpp"
+#include "identity/phone.hpp"
+#include "identity/username.hpp"
+
+namespace dfauth::identity {
+namespace {
+
+constexpr std::size_t kMaxNameLength = 150;
+constexpr std::size_t kMaxEmailLength = 254;
+
+bool Contains(const std::vector<std::string>& list, std::string_view value) {
+  return std::find(list.begin(), list.end(), value) != list.end();
+}
+
+/// Collects field errors in field order, then throws them as one 400.
+class Errors {
+ public:
+  void Add(std::string code, std::string message, std::optional<std::string> field) {
+    entries_.push_back({std::move(code), std::move(message), std::move(field), {}});
+  }
+  void Invalid(std::string message, std::string field) { Add("invalid", std::move(message), std::move(field)); }
+  bool Has(std::string_view field) const {
+    return std::any_of(entries_.begin(), entries_.end(),
+                       [&](const ErrorEntry& e) { return e.field && *e.field == field; });
+  }
+  void ThrowIfAny() const {
+    if (!entries_.empty()) throw ApiError(400, entries_);
+  }
+
+ private:
+  std::vector<ErrorEntry> entries_;
+};
+
+std::string MaxLengthMessage(std::size_t n) {
+  return "Ensure this field has no more than " + std::to_string(n) + " characters.";
+}
+
+crypto::Argon2Params HashParams(const config::Settings& s) {
+  return crypto::Argon2Params{static_cast<uint64_t>(s.argon2_memory_kib),
+                              static_cast<uint32_t>(s.argon2_time_cost)};
+}
+
+std::string DuplicateMessage(const std::string& field) {
+  if (field == "email") return "User with this email already exists.";
+  if (field == "phone_number") return "User with this phone number already exists.";
+  return "A user with that username already exists.";
+}
+
+}  // namespace
+
+UserService::UserService(const config::Settings& settings, store::Store& store, Clock clock)
+    : settings_(settings), store_(store), clock_(std::move(clock)) {
+  for (const auto& f : settings_.user_optional_fields)
+    if (!Contains(writable_fields_, f)) writable_fields_.push_back(f);
+  for (const auto& f : settings_.user_identity_fields)
+    if (!Contains(writable_fields_, f)) writable_fields_.push_back(f);
+  for (const auto& [name, type] : settings_.user_extra_fields) writable_fields_.push_back(name);
+}
+
+int64_t UserService::Now() const {
+  if (clock_) return clock_();
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+namespace {
+
+/// Validates one built-in or extra field into `user`; records errors. `creating` selects the
+/// sign-up rules (duplicates pre-checked) from the PATCH rules (identities need a confirmed device).
+void ApplyField(const config::Settings& settings, store::Store& store, const std::string& name,
+                const std::string& value, bool creating, store::User& user, nlohmann::json& extra,
+                Errors& errors) {
+  if (name == "username") {
+    if (value.empty()) {
+      if (!creating) errors.Add("blank", "This field may not be blank.", name);
+      return;
+    }
+    if (value.size() > kMaxNameLength) return errors.Add("max_length", MaxLengthMessage(kMaxNameLength), name);
+    if (value != user.username) {
+      auto other = store.FindUserByUsername(value);
+      if (other && other->id != user.id) return errors.Invalid(DuplicateMessage(name), name);
+    }
+    user.username = value;
+  } else if (name == "email") {
+    if (value.empty()) {
+      user.email.reset();
+      return;
+    }
+    if (value.size() > kMaxEmailLength) return errors.Add("max_length", MaxLengthMessage(kMaxEmailLength), name);
+    auto type = settings.user_field_types.find("email");
+    if (type != settings.user_field_types.end() && type->second == "EmailField" && !IsValidEmail(value))
+      return errors.Invalid("Enter a valid email address.", name);
+    if (!creating) return errors.Invalid("You need to confirm your email first.", name);
+    std::string normalized = NormalizeEmail(value);
+    if (store.FindUserByEmail(normalized)) return errors.Invalid(DuplicateMessage(name), name);
+    user.email = normalized;
+  } else if (name == "phone_number") {
+    if (value.empty()) {
+      user.phone_number.reset();
+      return;
+    }
+    auto phone = ParsePhone(value);
+    if (!phone) return errors.Invalid("Enter a valid phone number.", name);
+    if (!creating) return errors.Invalid("You need to confirm your phone number first.", name);
+    if (store.FindUserByPhone(phone->e164)) return errors.Invalid(DuplicateMessage(name), name);
+    user.phone_number = phone->e164;
+  } else if (name == "first_name" || name == "last_name") {
+    if (value.size() > kMaxNameLength) return errors.Add("max_length", MaxLengthMessage(kMaxNameLength), name);
+    (name == "first_name" ? user.first_name : user.last_name) = value;
+  } else if (name == "password") {
+    if (!creating)
+      return errors.Invalid("The password cannot be changed here; use set-password/.", name);
+    if (value.empty()) return;
+    if (auto problem = CheckPassword(value, static_cast<std::size_t>(settings.password_min_length)))
+      return errors.Invalid(*problem, name);
+  } else if (auto it = settings.user_extra_fields.find(name); it != settings.user_extra_fields.end()) {
+    auto parsed = ParseExtraField(it->second, value);
+    if (!parsed.ok) return errors.Invalid(parsed.error, name);
+    extra[name] = nlohmann::json::parse(parsed.json);
+  }
+}
+
+nlohmann::json ParseExtra(const std::string& text) {
+  auto j = nlohmann::json::parse(text, nullptr, false);
+  return j.is_object() ? j : nlohmann::json::object();
+}
+
+}  // namespace
+
+store::User UserService::Register(const FieldValues& input, std::optional<int64_t> inviter) {
+  store::User user;
+  nlohmann::json extra = nlohmann::json::object();
+  Errors errors;
+  for (const auto& name : writable_fields_) {
+    auto it = input.find(name);
+    if (it != input.end()) ApplyField(settings_, store_, name, it->second, true, user, extra, errors);
+  }
+  errors.ThrowIfAny();
+
+  std::map<std::string, std::string> identities;
+  if (!user.username.empty()) identities["username"] = user.username;
+  if (user.email) identities["email"] = *user.email;
+  if (user.phone_number) identities["phone_number"] = *user.phone_number;
+  bool has_identity = false;
+  for (const auto& f : settings_.user_identity_fields) has_identity |= identities.count(f) > 0;
+  if (!has_identity) {
+    std::string names;
+    for (const auto& f : settings_.user_identity_fields) names += (names.empty() ? "" : ", ") + f;
+    throw ApiError(400, "invalid", "At least one of " + names + " is required.");
+  }
+  if (user.username.empty()) {
+    user.username = DeriveUsername(settings_.user_identity_fields, identities);
+    if (store_.FindUserByUsername(user.username))
+      throw errors::Invalid(DuplicateMessage("username"), std::string("username"));
+  }
+
+  auto password = input.find("password");
+  if (password != input.end() && !password->second.empty() &&
+      Contains(writable_fields_, "password"))
+    user.password_hash = crypto::HashPassword(password->second, HashParams(settings_));
+
+  user.extra_json = extra.dump();
+  user.date_joined = Now();
+  user.invited_by = inviter;
+  user.is_registering = true;
+  try {
+    user.id = store_.CreateUser(user);
+  } catch (const store::DuplicateError& e) {
+    throw errors::Invalid(DuplicateMessage(e.Field()), e.Field());
+  }
+  return user;
+}
+
+store::User UserService::Update(const store::User& current, const FieldValues& input) {
+  store::User user = current;
+  nlohmann::json extra = ParseExtra(current.extra_json);
+  Errors errors;
+  for (const auto& name : writable_fields_) {
+    auto it = input.find(name);
+    if (it != input.end()) ApplyField(settings_, store_, name, it->second, false, user, extra, errors);
+  }
+  errors.ThrowIfAny();
+  user.extra_json = extra.dump();
+  try {
+    store_.UpdateUser(user);
+  } catch (const store::DuplicateError& e) {
+    throw errors::Invalid(DuplicateMessage(e.Field()), e.Field());
+  }
+  return user;
+}
+
+void UserService::SetPassword(const store::User& user, const std::string& old_password,
+                              const std::string& new_password) {
+  auto params = HashParams(settings_);
+  auto verified = crypto::VerifyPassword(old_password, user.password_hash, params);
+  if (!verified.ok) throw errors::Invalid("Old password is incorrect.", std::string("old_password"));
+  if (auto problem = CheckPassword(new_password, static_cast<std::size_t>(settings_.password_min_length)))
+    throw errors::Invalid(*problem, std::string("new_password"));
+  std::string hash = crypto::HashPassword(new_password, params);
+  if (!store_.ReplacePasswordHash(user.id, user.password_hash, hash))
+    throw ApiError(409, "conflict", "The password was changed concurrently; try again.");
+  // Tokens issued up to this second are refused; new ones get iat = now + 1 (token service).
+  store_.RevokeUserTokens(user.id, Now() + 1);
+}
+
+void UserService::SetActive(int64_t user_id, bool active) {
+  auto user = store_.FindUserById(user_id);
+  if (!user) throw errors::NotFound("No such user.");
+  user->is_active = active;
+  store_.UpdateUser(*user);
+  if (!active) store_.RevokeUserTokens(user_id, Now() + 1);
+}
+
+}  // namespace dfauth::identity

@@ -1,0 +1,77 @@
+#include "store/migrations/sqlite_migrations.hpp"
+
+namespace dfauth::store::migrations {
+
+namespace {
+
+// Booleans are INTEGER 0/1 and times are Unix seconds (INTEGER), as in store.hpp.
+constexpr Migration kMigrations[] = {
+    {1, "initial", R"sql(
+CREATE TABLE users (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  username TEXT NOT NULL UNIQUE,             -- case-sensitive, as Django's
+  email TEXT,
+  email_ci TEXT UNIQUE,                      -- lower(email), maintained by the store
+  phone_number TEXT UNIQUE,                  -- E.164
+  first_name TEXT NOT NULL DEFAULT '',
+  last_name TEXT NOT NULL DEFAULT '',
+  password TEXT NOT NULL DEFAULT '',
+  is_active INTEGER NOT NULL DEFAULT 1,
+  is_staff INTEGER NOT NULL DEFAULT 0,
+  is_superuser INTEGER NOT NULL DEFAULT 0,
+  two_fa_required INTEGER NOT NULL DEFAULT 0,
+  date_joined INTEGER NOT NULL,
+  last_login INTEGER,
+  extra TEXT NOT NULL DEFAULT '{}',
+  tokens_valid_after INTEGER NOT NULL DEFAULT 0,
+  invited_by INTEGER REFERENCES users(id) ON DELETE SET NULL,
+  is_registering INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX users_invited_by ON users(invited_by);
+
+CREATE TABLE revoked_tokens (
+  jti TEXT PRIMARY KEY,
+  expires_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX revoked_tokens_expires_at ON revoked_tokens(expires_at);
+
+CREATE TABLE token_families (
+  family TEXT PRIMARY KEY,
+  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  revoked_at INTEGER
+) WITHOUT ROWID;
+CREATE INDEX token_families_user_id ON token_families(user_id);
+
+CREATE TABLE refresh_tokens (
+  jti TEXT PRIMARY KEY,
+  family TEXT NOT NULL,
+  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  access_jti TEXT NOT NULL,
+  issued_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  spent_at INTEGER
+) WITHOUT ROWID;
+CREATE INDEX refresh_tokens_family ON refresh_tokens(family);
+CREATE INDEX refresh_tokens_user_id ON refresh_tokens(user_id);
+CREATE INDEX refresh_tokens_expires_at ON refresh_tokens(expires_at);
+
+CREATE TABLE server_settings (
+  key TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE signing_keys (
+  kid TEXT PRIMARY KEY,
+  alg TEXT NOT NULL,
+  private_pem TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  retired_at INTEGER
+);
+)sql"},
+};
+
+}  // namespace
+
+std::span<const Migration> SqliteMigrations() { return kMigrations; }
+
+}  // namespace dfauth::store::migrations

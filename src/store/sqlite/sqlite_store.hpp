@@ -1,0 +1,68 @@
+#pragma once
+// The SQLite implementation of Store: a bounded pool of connections to one database file in
+// WAL mode (readers run in parallel, writers queue on the busy timeout), or a single
+// connection to a private in-memory database for ":memory:".
+
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "store/store.hpp"
+
+namespace dfauth::store::sqlite {
+
+class Connection;
+
+class SqliteStore final : public Store {
+ public:
+  /// Opens `path` (a file, created if absent, or ":memory:") with up to `pool_size`
+  /// connections; throws StoreUnavailable when it cannot be opened.
+  SqliteStore(const std::string& path, int pool_size);
+  ~SqliteStore() override;
+
+  int Migrate() override;
+  int SchemaVersion() override;
+  int LatestSchemaVersion() const override;
+  bool Ping() override;
+
+  int64_t CreateUser(const User& user) override;
+  void UpdateUser(const User& user) override;
+  std::optional<User> FindUserById(int64_t id) override;
+  std::optional<User> FindUserByUsername(std::string_view username) override;
+  std::optional<User> FindUserByEmail(std::string_view email) override;
+  std::optional<User> FindUserByPhone(std::string_view e164) override;
+  std::vector<User> ListUsers(int64_t offset, int64_t limit) override;
+  int64_t CountUsers() override;
+  bool DeleteUser(int64_t id) override;
+  bool ReplacePasswordHash(int64_t id, std::string_view expected_hash,
+                           std::string_view new_hash) override;
+  void RevokeUserTokens(int64_t user_id, int64_t valid_after) override;
+
+  void RevokeJti(std::string_view jti, int64_t expires_at) override;
+  bool IsJtiRevoked(std::string_view jti) override;
+  void SaveRefreshToken(const RefreshTokenRecord& record) override;
+  SpendResult SpendRefreshToken(std::string_view jti, int64_t now) override;
+  void RevokeFamilyOf(std::string_view jti, int64_t now) override;
+  void PurgeExpiredTokens(int64_t now) override;
+
+  std::optional<std::string> GetSetting(std::string_view key) override;
+  std::string PutSettingIfAbsent(std::string_view key, std::string_view value) override;
+
+  void AddSigningKey(const SigningKey& key) override;
+  std::vector<SigningKey> ListSigningKeys() override;
+  void RetireSigningKeys(std::string_view alg, std::string_view keep_kid, int64_t at) override;
+
+ private:
+  class Lease;
+
+  std::optional<User> FindUserWhere(const char* sql, std::string_view value);
+
+  std::mutex mutex_;
+  std::condition_variable available_;
+  std::vector<Connection*> idle_;                 ///< guarded by mutex_
+  std::vector<std::unique_ptr<Connection>> all_;   ///< owns every connection
+};
+
+}  // namespace dfauth::store::sqlite
