@@ -7,6 +7,7 @@
 #include "api/representation.hpp"
 #include "api/routes_internal.hpp"
 #include "http/body.hpp"
+#include "identity/field_types.hpp"
 
 namespace dfauth::api {
 namespace {
@@ -59,6 +60,22 @@ void RegisterUserRoutes(http::Router& router, ApiContext& ctx, const std::string
     ctx.users.SetPassword(CallerUser(request), fields["old_password"], fields["new_password"]);
     return JsonResponse(nlohmann::json::object());
   }, authed_hashing);
+
+  router.Add("GET", prefix + "users/{id}/two-fa/", [](http::Request& request) {
+    return JsonResponse(nlohmann::json{{"is_required", CallerUser(request).two_fa_required}});
+  }, authed);
+
+  router.Add("PATCH", prefix + "users/{id}/two-fa/", [&ctx](http::Request& request) {
+    auto fields = ReadFields(http::ParseBody(request), {"is_required"}, {"is_required"});
+    const store::User& user = CallerUser(request);
+    bool required = user.two_fa_required;
+    if (auto it = fields.find("is_required"); it != fields.end()) {
+      auto parsed = identity::ParseBoolean(it->second);
+      if (!parsed) throw errors::Invalid("Must be a valid boolean.", std::string("is_required"));
+      required = ctx.users.SetTwoFactorRequired(user, *parsed);
+    }
+    return JsonResponse(nlohmann::json{{"is_required", required}});
+  }, authed);
 }
 
 }  // namespace dfauth::api

@@ -3,13 +3,11 @@
 #include <arpa/inet.h>
 
 #include <algorithm>
-#include <array>
 #include <cctype>
 #include <charconv>
 #include <filesystem>
 #include <fstream>
 #include <regex>
-#include <set>
 
 namespace dfauth::config {
 namespace {
@@ -203,7 +201,8 @@ const KeyDescriptor kKeys[] = {
      .doc = "sqlite://PATH, sqlite://:memory:, or postgresql://user:pass@host:port/db",
      .check = CheckDatabaseUrl},
     {.name = "DATABASE_POOL_SIZE", .member = &S::database_pool_size,
-     .doc = "database connections (PostgreSQL) or reader connections (SQLite); default 2 x cores",
+     .doc = "database connections (PostgreSQL) or reader connections (SQLite); "
+            "default 2 x cores (shown: 4 cores)",
      .min = 1, .example = "8"},
     {.name = "AUTO_MIGRATE", .member = &S::auto_migrate,
      .doc = "serve applies pending migrations at start"},
@@ -213,7 +212,7 @@ const KeyDescriptor kKeys[] = {
     {.name = "API_PREFIX", .member = &S::api_prefix,
      .doc = "where the API routes are mounted; starts and ends with /", .check = CheckApiPrefix},
     {.name = "WORKER_THREADS", .member = &S::worker_threads,
-     .doc = "I/O threads; default the number of cores", .min = 1, .example = "4"},
+     .doc = "I/O threads; default the number of cores (shown: 4 cores)", .min = 1, .example = "4"},
     {.name = "TRUSTED_PROXIES", .member = &S::trusted_proxies,
      .doc = "CIDRs whose X-Forwarded-For is believed; otherwise the peer is the client IP",
      .check = CheckCidrs},
@@ -352,7 +351,8 @@ const KeyDescriptor kKeys[] = {
      .doc = "seconds a sliding token is valid", .min = 1},
     {.name = "SLIDING_TOKEN_REFRESH_LIFETIME", .member = &S::sliding_token_refresh_lifetime,
      .doc = "seconds a sliding token can be refreshed after it was first issued", .min = 1},
-    {.name = "JWT_ISSUER", .member = &S::jwt_issuer, .doc = "iss claim, set and checked when given"},
+    {.name = "JWT_ISSUER", .member = &S::jwt_issuer,
+     .doc = "iss claim, set and checked when given"},
     {.name = "JWT_AUDIENCE", .member = &S::jwt_audience,
      .doc = "aud claim, set and checked when given"},
     {.name = "TOKEN_TYPE_CLAIM", .member = &S::token_type_claim,

@@ -88,7 +88,8 @@ nlohmann::json ParseJson(const std::string& body) {
     std::size_t byte = 1;
     std::string what;
     try {
-      (void)nlohmann::json::parse(body);
+      nlohmann::json ignored = nlohmann::json::parse(body);
+      (void)ignored;
     } catch (const nlohmann::json::parse_error& e) {
       byte = e.byte == 0 ? 1 : e.byte;
       what = e.what();

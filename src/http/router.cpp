@@ -62,7 +62,10 @@ RouteMatch Router::Match(std::string_view method, std::string_view path) const {
   for (const auto& route : routes_) {
     std::map<std::string, std::string> params;
     if (!MatchSegments(*route, parts, &params)) continue;
-    if (!match.path_found) match.params = params;  // for handlers of other methods' errors
+    if (!match.path_found) {
+      match.params = params;
+      match.path_route = route.get();
+    }
     match.path_found = true;
     match.path_public =
         match.path_public && route->options.path_public.value_or(!route->options.auth_required);

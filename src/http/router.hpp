@@ -37,6 +37,7 @@ struct RouteMatch {
   bool path_public = true;               ///< every route of the path is public
   std::vector<std::string> allowed_methods;
   std::map<std::string, std::string> params;
+  const struct Route* path_route = nullptr;  ///< the first route of the path (metrics label)
 };
 
 struct Route {

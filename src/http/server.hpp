@@ -58,8 +58,9 @@ class Server {
   /// idle connections, then Run returns.
   void Shutdown();
 
+  struct Impl;  ///< opaque: public only so that server.cpp's connection type can name it
+
  private:
-  struct Impl;
   std::unique_ptr<Impl> impl_;
 };
 

@@ -26,7 +26,9 @@ TEST(IsValidEmail, AcceptsCommonAddresses) {
 }
 
 TEST(IsValidEmail, AcceptsQuotedLocalPart) {
-  EXPECT_TRUE(IsValidEmail("\"john doe\"@example.com"));
+  EXPECT_TRUE(IsValidEmail("\"john\\ doe\"@example.com"));
+  EXPECT_TRUE(IsValidEmail("\"\"@example.com"));
+  EXPECT_FALSE(IsValidEmail("\"john doe\"@example.com"));  // Django: a space must be escaped
   EXPECT_TRUE(IsValidEmail("\"a\\\"b\"@example.com"));
   EXPECT_FALSE(IsValidEmail("\"a\"b\"@example.com"));
   EXPECT_FALSE(IsValidEmail("\"ab\\\"@example.com"));

@@ -36,7 +36,10 @@ std::optional<PhoneInfo> ParsePhone(std::string_view input, std::string_view def
   if (input.empty() || input.size() > kMaxInputLength) return std::nullopt;
   // An unknown region ("ZZ") makes libphonenumber require the international "+" form,
   // as phonenumbers does in Python when PHONENUMBER_DEFAULT_REGION is unset.
-  const std::string region = default_region.empty() ? "ZZ" : std::string(default_region);
+  std::string region = default_region.empty() ? "ZZ" : std::string(default_region);
+  for (char& c : region) {
+    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - ('a' - 'A'));  // metadata keys are upper
+  }
   const PhoneNumberUtil& util = *PhoneNumberUtil::GetInstance();
   PhoneNumber number;
   if (util.Parse(std::string(input), region, &number) != PhoneNumberUtil::NO_PARSING_ERROR) {

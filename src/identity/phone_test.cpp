@@ -41,6 +41,7 @@ TEST(ParsePhone, NationalFormNeedsDefaultRegion) {
   const auto phone = ParsePhone("06 12345678", "NL");
   ASSERT_TRUE(phone.has_value());
   EXPECT_EQ(phone->e164, "+31612345678");
+  EXPECT_EQ(ParsePhone("06 12345678", "nl")->e164, "+31612345678");
   EXPECT_EQ(ParsePhone("0906 123 4567", "GB")->type, "PREMIUM_RATE");
 }
 

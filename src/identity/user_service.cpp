@@ -215,6 +215,20 @@ void UserService::SetPassword(const store::User& user, const std::string& old_pa
   store_.RevokeUserTokens(user.id, Now() + 1);
 }
 
+bool UserService::SetTwoFactorRequired(const store::User& user, bool required) {
+  if (required && !user.two_fa_required) {
+    // No OTP device type exists in this version, so no user has a confirmed device.
+    throw errors::Invalid("Confirm a device first: 2FA needs a confirmed OTP device.",
+                          std::string("is_required"));
+  }
+  if (user.two_fa_required != required) {
+    store::User updated = user;
+    updated.two_fa_required = required;
+    store_.UpdateUser(updated);
+  }
+  return required;
+}
+
 void UserService::SetActive(int64_t user_id, bool active) {
   auto user = store_.FindUserById(user_id);
   if (!user) throw errors::NotFound("No such user.");

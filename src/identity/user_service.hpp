@@ -36,6 +36,10 @@ class UserService {
   void SetPassword(const store::User& user, const std::string& old_password,
                    const std::string& new_password);
 
+  /// Turns the 2FA requirement on or off; turning it on needs a confirmed OTP device (else
+  /// 400 invalid: no lock-out). Returns the stored value.
+  bool SetTwoFactorRequired(const store::User& user, bool required);
+
   /// Activates or deactivates a user; deactivation revokes every earlier token.
   void SetActive(int64_t user_id, bool active);
 

@@ -64,15 +64,15 @@ std::optional<std::string> EmailKey(std::string_view email) {
   return key;
 }
 
-std::optional<std::string> EmailKey(const std::optional<std::string>& email) {
-  return email ? EmailKey(*email) : std::nullopt;
+std::optional<std::string> EmailKeyOf(const std::optional<std::string>& email) {
+  return email ? EmailKey(std::string_view(*email)) : std::nullopt;
 }
 
 // Binds the 17 columns after id, in the order of the INSERT/UPDATE statements below.
 void BindUserColumns(Statement& st, const User& u) {
   st.Bind(1, u.username)
       .Bind(2, u.email)
-      .Bind(3, EmailKey(u.email))
+      .Bind(3, EmailKeyOf(u.email))
       .Bind(4, u.phone_number)
       .Bind(5, u.first_name)
       .Bind(6, u.last_name)

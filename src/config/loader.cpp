@@ -1,0 +1,430 @@
+#include "config/loader.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <cstdio>
+#include <filesystem>
+#include <set>
+#include <type_traits>
+
+#include <nlohmann/json.hpp>
+#include <toml++/toml.h>
+
+#include "config/keys.hpp"
+
+namespace dfauth::config {
+
+ConfigError::ConfigError(std::string key_name, const std::string& message)
+    : std::runtime_error(key_name + ": " + message), key(std::move(key_name)) {}
+
+namespace {
+
+constexpr std::string_view kEnvPrefix = "DF_AUTH_";
+constexpr std::string_view kMask = "\"********\"";
+
+using List = std::vector<std::string>;
+using Table = std::map<std::string, std::string>;
+
+template <class T>
+constexpr std::string_view TypeName() {
+  if constexpr (std::is_same_v<T, std::string>) return "a string";
+  if constexpr (std::is_same_v<T, bool>) return "a boolean";
+  if constexpr (std::is_same_v<T, int64_t>) return "an integer";
+  if constexpr (std::is_same_v<T, List>) return "a list of strings";
+  if constexpr (std::is_same_v<T, Rate>) return "a rate (N/sec|min|hour|day or off)";
+  if constexpr (std::is_same_v<T, Table>) return "a table of strings";
+}
+
+std::string_view TomlTypeName(toml::node_type type) {
+  switch (type) {
+    case toml::node_type::string: return "a string";
+    case toml::node_type::integer: return "an integer";
+    case toml::node_type::floating_point: return "a float";
+    case toml::node_type::boolean: return "a boolean";
+    case toml::node_type::table: return "a table";
+    case toml::node_type::array: return "an array";
+    case toml::node_type::date: return "a date";
+    case toml::node_type::time: return "a time";
+    case toml::node_type::date_time: return "a date-time";
+    default: return "nothing";
+  }
+}
+
+std::string_view Trim(std::string_view s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+  return s;
+}
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
+// Reads one value from its TOML node; nullopt when the node has the wrong type.
+template <class T>
+std::optional<T> FromToml(const toml::node& node) {
+  if constexpr (std::is_same_v<T, std::string>) {
+    if (auto v = node.value_exact<std::string>()) return *v;
+  } else if constexpr (std::is_same_v<T, bool>) {
+    if (auto v = node.value_exact<bool>()) return *v;
+  } else if constexpr (std::is_same_v<T, int64_t>) {
+    if (auto v = node.value_exact<int64_t>()) return *v;
+  } else if constexpr (std::is_same_v<T, List>) {
+    const toml::array* array = node.as_array();
+    if (array == nullptr) return std::nullopt;
+    List out;
+    for (const auto& item : *array) {
+      auto v = item.value_exact<std::string>();
+      if (!v) return std::nullopt;
+      out.push_back(*v);
+    }
+    return out;
+  } else if constexpr (std::is_same_v<T, Rate>) {
+    if (auto v = node.value_exact<std::string>()) return ParseRate(*v);
+  } else if constexpr (std::is_same_v<T, Table>) {
+    const toml::table* table = node.as_table();
+    if (table == nullptr) return std::nullopt;
+    Table out;
+    for (const auto& [k, item] : *table) {
+      auto v = item.template value_exact<std::string>();
+      if (!v) return std::nullopt;
+      out[std::string(k.str())] = *v;
+    }
+    return out;
+  }
+  return std::nullopt;
+}
+
+// Reads one value from its environment text; nullopt when malformed.
+template <class T>
+std::optional<T> FromEnv(std::string_view text) {
+  if constexpr (std::is_same_v<T, std::string>) {
+    return std::string(text);
+  } else if constexpr (std::is_same_v<T, bool>) {
+    std::string v = Lower(Trim(text));
+    if (v == "true" || v == "1") return true;
+    if (v == "false" || v == "0") return false;
+  } else if constexpr (std::is_same_v<T, int64_t>) {
+    std::string_view v = Trim(text);
+    int64_t out = 0;
+    auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
+    if (!v.empty() && ec == std::errc() && p == v.data() + v.size()) return out;
+  } else if constexpr (std::is_same_v<T, List>) {
+    std::string_view v = Trim(text);
+    // A JSON array is accepted too, for items that contain commas (regexes).
+    if (v.starts_with('[')) {
+      auto json = nlohmann::json::parse(v, nullptr, false);
+      if (!json.is_array()) return std::nullopt;
+      List out;
+      for (const auto& item : json) {
+        if (!item.is_string()) return std::nullopt;
+        out.push_back(item.get<std::string>());
+      }
+      return out;
+    }
+    List out;
+    while (!v.empty()) {
+      auto comma = v.find(',');
+      std::string_view item = Trim(v.substr(0, comma));
+      if (!item.empty()) out.emplace_back(item);
+      if (comma == std::string_view::npos) break;
+      v.remove_prefix(comma + 1);
+    }
+    return out;
+  } else if constexpr (std::is_same_v<T, Rate>) {
+    return ParseRate(Trim(text));
+  } else if constexpr (std::is_same_v<T, Table>) {
+    if (Trim(text).empty()) return Table{};
+    auto json = nlohmann::json::parse(text, nullptr, false);
+    if (!json.is_object()) return std::nullopt;
+    Table out;
+    for (const auto& [k, item] : json.items()) {
+      if (!item.is_string()) return std::nullopt;
+      out[k] = item.template get<std::string>();
+    }
+    return out;
+  }
+  return std::nullopt;
+}
+
+// Sets the member of `d` from a TOML node or an environment text; throws on a wrong type.
+template <class Source>
+void Assign(const KeyDescriptor& d, const Source& source, const std::string& origin,
+            Settings& settings) {
+  std::visit(
+      [&](auto member) {
+        using T = std::remove_cvref_t<decltype(settings.*member)>;
+        std::optional<T> value;
+        std::string got;
+        if constexpr (std::is_same_v<Source, toml::node>) {
+          value = FromToml<T>(source);
+          got = std::string(TomlTypeName(source.type()));
+          if constexpr (std::is_same_v<T, Rate>) {
+            if (auto text = source.template value_exact<std::string>()) got = "\"" + *text + "\"";
+          }
+        } else {
+          value = FromEnv<T>(source);
+          // Secrets never reach a message; other values help to find the typo.
+          got = d.secret ? "a hidden value" : "\"" + std::string(source) + "\"";
+        }
+        if (!value) {
+          throw ConfigError(std::string(d.name), "expected " + std::string(TypeName<T>()) +
+                                                     ", got " + got + " (" + origin + ")");
+        }
+        settings.*member = std::move(*value);
+      },
+      d.member);
+}
+
+// The generic checks every descriptor declares, then the key's own check.
+std::string Validate(const KeyDescriptor& d, const Settings& s) {
+  auto in_choices = [&](const std::string& v) {
+    return std::find(d.choices.begin(), d.choices.end(), v) != d.choices.end();
+  };
+  auto choices_text = [&] {
+    std::string out;
+    for (auto c : d.choices) out += (out.empty() ? "" : ", ") + std::string(c);
+    return out;
+  };
+  std::string error = std::visit(
+      [&](auto member) -> std::string {
+        using T = std::remove_cvref_t<decltype(s.*member)>;
+        const T& v = s.*member;
+        if constexpr (std::is_same_v<T, int64_t>) {
+          if (v < d.min) {
+            return std::to_string(v) + " is below the minimum " + std::to_string(d.min);
+          }
+          if (v > d.max) {
+            return std::to_string(v) + " is above the maximum " + std::to_string(d.max);
+          }
+        } else if constexpr (std::is_same_v<T, std::string>) {
+          if (!d.choices.empty() && !in_choices(v)) {
+            return "\"" + v + "\" is not one of " + choices_text();
+          }
+        } else if constexpr (std::is_same_v<T, List>) {
+          if (!d.choices.empty()) {
+            std::set<std::string> seen;
+            for (const auto& item : v) {
+              if (!in_choices(item)) return "\"" + item + "\" is not one of " + choices_text();
+              if (!seen.insert(item).second) return "\"" + item + "\" is listed twice";
+            }
+          }
+        }
+        return "";
+      },
+      d.member);
+  if (error.empty() && d.check != nullptr) error = d.check(d, s);
+  return error;
+}
+
+std::string Quote(std::string_view s) {
+  std::string out = "\"";
+  for (char c : s) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\t': out += "\\t"; break;
+      case '\r': out += "\\r"; break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned char>(c));
+          out += buf;
+        } else {
+          out += c;
+        }
+    }
+  }
+  return out + "\"";
+}
+
+bool IsBareKey(std::string_view k) {
+  return !k.empty() && std::all_of(k.begin(), k.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
+  });
+}
+
+// postgresql://user:secret@host/db -> postgresql://user:********@host/db, and ?password=… too.
+std::string MaskDatabaseUrl(const std::string& url) {
+  std::string out = url;
+  auto scheme_end = out.find("://");
+  if (scheme_end != std::string::npos) {
+    size_t start = scheme_end + 3;
+    size_t end = out.find_first_of("/?#", start);
+    if (end == std::string::npos) end = out.size();
+    size_t at = out.rfind('@', end);
+    if (at != std::string::npos && at >= start) {
+      size_t colon = out.find(':', start);
+      if (colon != std::string::npos && colon < at) {
+        out.replace(colon + 1, at - colon - 1, "********");
+      }
+    }
+  }
+  for (size_t pos = out.find("password="); pos != std::string::npos;
+       pos = out.find("password=", pos + 1)) {
+    if (pos == 0 || (out[pos - 1] != '?' && out[pos - 1] != '&')) continue;
+    size_t begin = pos + 9;
+    size_t end = out.find('&', begin);
+    if (end == std::string::npos) end = out.size();
+    out.replace(begin, end - begin, "********");
+  }
+  return out;
+}
+
+// The value of one key as TOML text, secrets masked.
+std::string Render(const KeyDescriptor& d, const Settings& s) {
+  return std::visit(
+      [&](auto member) -> std::string {
+        using T = std::remove_cvref_t<decltype(s.*member)>;
+        const T& v = s.*member;
+        if constexpr (std::is_same_v<T, std::string>) {
+          if (d.secret && !v.empty()) return std::string(kMask);
+          if (member == &Settings::database_url) return Quote(MaskDatabaseUrl(v));
+          return Quote(v);
+        } else if constexpr (std::is_same_v<T, bool>) {
+          return v ? "true" : "false";
+        } else if constexpr (std::is_same_v<T, int64_t>) {
+          return std::to_string(v);
+        } else if constexpr (std::is_same_v<T, List>) {
+          std::string out = "[";
+          for (size_t i = 0; i < v.size(); ++i) out += (i ? ", " : "") + Quote(v[i]);
+          return out + "]";
+        } else if constexpr (std::is_same_v<T, Rate>) {
+          return Quote(FormatRate(v));
+        } else {
+          if (v.empty()) return "{}";
+          std::string out = "{ ";
+          bool first = true;
+          for (const auto& [k, item] : v) {
+            out += (first ? "" : ", ") + (IsBareKey(k) ? k : Quote(k)) + " = " + Quote(item);
+            first = false;
+          }
+          return out + " }";
+        }
+      },
+      d.member);
+}
+
+void AddWarnings(Settings& s) {
+  for (const auto& d : Keys()) {
+    if (IsNotYetImplemented(d.name) && s.explicitly_set.contains(std::string(d.name))) {
+      s.warnings.push_back(std::string(d.name) +
+                           " is set but its feature is not in this version; ignored");
+    }
+  }
+  if (s.argon2_memory_kib < 19456) {
+    s.warnings.push_back("ARGON2_MEMORY_KIB = " + std::to_string(s.argon2_memory_kib) +
+                         " is weaker than OWASP (19456); for tests and benchmarks only");
+  }
+  if (s.argon2_time_cost < 2) {
+    s.warnings.push_back("ARGON2_TIME_COST = " + std::to_string(s.argon2_time_cost) +
+                         " is weaker than OWASP (2); for tests and benchmarks only");
+  }
+  if (!s.test_user_email.empty()) {
+    s.warnings.push_back("TEST_USER_EMAIL is set: the review-account backdoor is on (" +
+                         s.test_user_email + " logs in with no other credential)");
+  }
+  if (s.email_backend == "console") {
+    s.warnings.push_back(
+        "EMAIL_BACKEND: console email backend prints messages to standard output; "
+        "development only");
+  }
+}
+
+}  // namespace
+
+Settings LoadSettings(const std::optional<std::string>& config_file,
+                      const std::map<std::string, std::string>& env) {
+  Settings settings;
+  std::map<std::string, std::string> origin;  // key -> where its value came from
+
+  if (config_file) {
+    const std::string& path = *config_file;
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(path, ec)) {
+      throw ConfigError("config", "configuration file \"" + path + "\" does not exist");
+    }
+    toml::table table;
+    try {
+      table = toml::parse_file(path);
+    } catch (const toml::parse_error& e) {
+      throw ConfigError("config", "\"" + path + "\" line " +
+                                      std::to_string(e.source().begin.line) + ", column " +
+                                      std::to_string(e.source().begin.column) + ": " +
+                                      std::string(e.description()));
+    }
+    for (const auto& [key, node] : table) {
+      std::string name(key.str());
+      const KeyDescriptor* d = FindKey(name);
+      if (d == nullptr) throw ConfigError(name, "unknown key in \"" + path + "\"");
+      origin[name] = "in \"" + path + "\"";
+      Assign(*d, node, origin[name], settings);
+      settings.explicitly_set.insert(name);
+    }
+  }
+
+  for (const auto& [var, value] : env) {
+    if (!std::string_view(var).starts_with(kEnvPrefix)) continue;
+    std::string name = var.substr(kEnvPrefix.size());
+    const KeyDescriptor* d = FindKey(name);
+    if (d == nullptr) throw ConfigError(name, "unknown key (environment variable " + var + ")");
+    origin[name] = "from environment variable " + var;
+    Assign(*d, std::string_view(value), origin[name], settings);
+    settings.explicitly_set.insert(name);
+  }
+
+  for (const auto& d : Keys()) {
+    std::string error = Validate(d, settings);
+    if (error.empty()) continue;
+    std::string name(d.name);
+    auto it = origin.find(name);
+    throw ConfigError(name, error + (it == origin.end() ? "" : " (" + it->second + ")"));
+  }
+  AddWarnings(settings);
+  return settings;
+}
+
+std::map<std::string, std::string> ProcessEnvironment() {
+  std::map<std::string, std::string> out;
+  for (char** entry = environ; entry != nullptr && *entry != nullptr; ++entry) {
+    std::string_view text(*entry);
+    auto eq = text.find('=');
+    if (eq == std::string_view::npos) continue;
+    out.emplace(std::string(text.substr(0, eq)), std::string(text.substr(eq + 1)));
+  }
+  return out;
+}
+
+std::string FormatEffective(const Settings& settings) {
+  std::string out;
+  for (const auto& d : Keys()) {
+    out += std::string(d.name) + " = " + Render(d, settings) + "\n";
+  }
+  return out;
+}
+
+std::string ExampleToml() {
+  std::string out =
+      "# df-auth configuration: every key, commented out with its default.\n"
+      "# Uncomment a line to change it. Each key can also be set by the environment variable\n"
+      "# DF_AUTH_<KEY>, which wins over this file: lists comma-separated (or a JSON array),\n"
+      "# booleans true/false/1/0, durations in seconds, tables as a JSON object.\n"
+      "# Generated by dfauth::config::ExampleToml(); a unit test keeps the two in sync.\n";
+  const Settings defaults;
+  for (const auto& d : Keys()) {
+    std::string doc(d.doc);
+    if (IsNotYetImplemented(d.name)) doc += " [not in this version yet: ignored]";
+    std::string value = d.example.empty() ? Render(d, defaults) : std::string(d.example);
+    out += "\n# " + doc + "\n# " + std::string(d.name) + " = " + value + "\n";
+  }
+  return out;
+}
+
+}  // namespace dfauth::config

@@ -1,0 +1,93 @@
+#include "crypto/primitives.hpp"
+
+#include <gtest/gtest.h>
+
+#include <set>
+
+namespace dfauth::crypto {
+namespace {
+
+TEST(Primitives, Sha256MatchesFips180Vector) {
+  EXPECT_EQ(HexEncode(Sha256("abc")),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  EXPECT_EQ(HexEncode(Sha256("")),
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+}
+
+TEST(Primitives, HmacSha256MatchesRfc4231) {
+  // RFC 4231 test case 2.
+  EXPECT_EQ(HexEncode(HmacSha256("Jefe", "what do ya want for nothing?")),
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+  // Test case 1: key = 20 × 0x0b.
+  EXPECT_EQ(HexEncode(HmacSha256(std::string(20, '\x0b'), "Hi There")),
+            "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7");
+}
+
+TEST(Primitives, HmacSha256AcceptsEmptyKey) {
+  EXPECT_EQ(HexEncode(HmacSha256("", "")),
+            "b613679a0814d9ec772f95d778c35fc5ff1697c493715653c6c712144292c5ad");
+}
+
+TEST(Primitives, Base64MatchesRfc4648Vectors) {
+  EXPECT_EQ(Base64Encode(""), "");
+  EXPECT_EQ(Base64Encode("f"), "Zg==");
+  EXPECT_EQ(Base64Encode("fo"), "Zm8=");
+  EXPECT_EQ(Base64Encode("foo"), "Zm9v");
+  EXPECT_EQ(Base64Encode("foobar"), "Zm9vYmFy");
+  EXPECT_EQ(Base64Decode("Zm9vYg=="), "foob");
+  EXPECT_EQ(Base64Decode("Zm9vYg"), "foob");
+  EXPECT_EQ(Base64Decode("+/+/"), std::string("\xfb\xff\xbf"));
+}
+
+TEST(Primitives, Base64UrlUsesUrlAlphabetWithoutPadding) {
+  EXPECT_EQ(Base64UrlEncode("\xfb\xff\xbf\xfe"), "-_-__g");
+  EXPECT_EQ(Base64UrlEncode("\xfb\xff\xbf\xfe", true), "-_-__g==");
+  EXPECT_EQ(Base64UrlDecode("-_-__g"), std::string("\xfb\xff\xbf\xfe"));
+  EXPECT_EQ(Base64UrlDecode("-_-__g=="), std::string("\xfb\xff\xbf\xfe"));
+}
+
+TEST(Primitives, Base64RejectsInvalidInput) {
+  EXPECT_EQ(Base64UrlDecode("ab+c"), std::nullopt);  // '+' is not in the URL alphabet
+  EXPECT_EQ(Base64Decode("ab-c"), std::nullopt);
+  EXPECT_EQ(Base64UrlDecode("a"), std::nullopt);      // a lone sextet is no byte
+  EXPECT_EQ(Base64UrlDecode("Zg="), std::nullopt);    // padding that does not complete a quantum
+  EXPECT_EQ(Base64UrlDecode("Zg==="), std::nullopt);
+  EXPECT_EQ(Base64UrlDecode("Z=g="), std::nullopt);
+  EXPECT_EQ(Base64UrlDecode("Zh"), std::nullopt);     // non-zero leftover bits
+  EXPECT_EQ(Base64Decode("Zm 9v"), std::nullopt);
+}
+
+TEST(Primitives, HexEncodeIsLowercase) { EXPECT_EQ(HexEncode(std::string_view("\x00\xab\xff", 3)), "00abff"); }
+
+TEST(Primitives, RandomHexHasRequestedLengthAndVaries) {
+  std::string a = RandomHex(16);
+  EXPECT_EQ(a.size(), 32u);
+  EXPECT_EQ(a.find_first_not_of("0123456789abcdef"), std::string::npos);
+  std::set<std::string> seen;
+  for (int i = 0; i < 100; ++i) seen.insert(RandomHex(16));
+  EXPECT_EQ(seen.size(), 100u);
+  EXPECT_EQ(RandomBytes(0), "");
+  EXPECT_EQ(RandomBytes(7).size(), 7u);
+}
+
+TEST(Primitives, RandomUniformStaysBelowBound) {
+  std::set<uint32_t> seen;
+  for (int i = 0; i < 1000; ++i) {
+    uint32_t v = RandomUniform(10);
+    ASSERT_LT(v, 10u);
+    seen.insert(v);
+  }
+  EXPECT_EQ(seen.size(), 10u);
+  EXPECT_EQ(RandomUniform(1), 0u);
+}
+
+TEST(Primitives, ConstantTimeEqualsComparesContentAndLength) {
+  EXPECT_TRUE(ConstantTimeEquals("", ""));
+  EXPECT_TRUE(ConstantTimeEquals("secret", "secret"));
+  EXPECT_FALSE(ConstantTimeEquals("secret", "secreT"));
+  EXPECT_FALSE(ConstantTimeEquals("secret", "secret1"));
+  EXPECT_FALSE(ConstantTimeEquals("", "a"));
+}
+
+}  // namespace
+}  // namespace dfauth::crypto

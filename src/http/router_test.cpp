@@ -1,0 +1,99 @@
+#include "http/router.hpp"
+
+#include <gtest/gtest.h>
+
+namespace dfauth::http {
+namespace {
+
+Handler Named(std::string name) {
+  return [name](Request&) { return Response::Json(200, name); };
+}
+
+Request Dummy() { return Request{}; }
+
+TEST(RouterTest, ExactAndParamSegments) {
+  Router router;
+  router.Add("GET", "/api/v1/auth/users/{id}/", Named("user"));
+  router.Add("POST", "/api/v1/auth/token/", Named("token"), {.auth_required = false});
+
+  RouteMatch m = router.Match("GET", "/api/v1/auth/users/42/");
+  ASSERT_NE(m.route, nullptr);
+  EXPECT_EQ(m.route->pattern, "/api/v1/auth/users/{id}/");
+  EXPECT_EQ(m.params, (std::map<std::string, std::string>{{"id", "42"}}));
+  Request r = Dummy();
+  EXPECT_EQ(m.route->handler(r).body, "user");
+
+  m = router.Match("POST", "/api/v1/auth/token/");
+  ASSERT_NE(m.route, nullptr);
+  EXPECT_EQ(m.route->options.name, "/api/v1/auth/token/");  // name defaults to the pattern
+}
+
+TEST(RouterTest, ParamRejectsEmptyDottedAndMultiSegment) {
+  Router router;
+  router.Add("GET", "/users/{id}/", Named("user"));
+  EXPECT_FALSE(router.Match("GET", "/users//").path_found);
+  EXPECT_FALSE(router.Match("GET", "/users/a.json/").path_found);
+  EXPECT_FALSE(router.Match("GET", "/users/a/b/").path_found);
+  EXPECT_TRUE(router.Match("GET", "/users/me/").path_found);
+}
+
+TEST(RouterTest, TrailingSlashIsSignificant) {
+  Router router;
+  router.Add("POST", "/token/", Named("token"));
+  EXPECT_FALSE(router.Match("POST", "/token").path_found);
+  EXPECT_FALSE(router.Match("POST", "/token//").path_found);
+  EXPECT_TRUE(router.Match("POST", "/token/").path_found);
+}
+
+TEST(RouterTest, OtherMethodReportsAllowedMethods) {
+  Router router;
+  router.Add("GET", "/users/{id}/", Named("get"));
+  router.Add("PATCH", "/users/{id}/", Named("patch"));
+  RouteMatch m = router.Match("PUT", "/users/7/");
+  EXPECT_EQ(m.route, nullptr);
+  EXPECT_TRUE(m.path_found);
+  EXPECT_EQ(m.allowed_methods, (std::vector<std::string>{"GET", "PATCH"}));
+  EXPECT_EQ(m.params.at("id"), "7");
+  ASSERT_NE(m.path_route, nullptr);
+  EXPECT_EQ(m.path_route->method, "GET");
+}
+
+TEST(RouterTest, PathPublicOnlyWhenEveryRouteIsPublic) {
+  Router router;
+  router.Add("POST", "/users/", Named("signup"), {.auth_required = false});
+  router.Add("GET", "/users/", Named("list"), {.auth_required = true});
+  router.Add("POST", "/token/", Named("token"), {.auth_required = false});
+  router.Add("POST", "/social/", Named("social"), {.auth_required = false, .path_public = false});
+  EXPECT_FALSE(router.Match("PUT", "/users/").path_public);
+  EXPECT_TRUE(router.Match("PUT", "/token/").path_public);
+  EXPECT_FALSE(router.Match("PUT", "/social/").path_public);
+}
+
+TEST(RouterTest, FirstAddedRouteWins) {
+  Router router;
+  router.Add("GET", "/users/me/", Named("me"));
+  router.Add("GET", "/users/{id}/", Named("any"));
+  Request r = Dummy();
+  EXPECT_EQ(router.Match("GET", "/users/me/").route->handler(r).body, "me");
+  EXPECT_EQ(router.Match("GET", "/users/5/").route->handler(r).body, "any");
+}
+
+TEST(RouterTest, RejectsRelativePattern) {
+  Router router;
+  EXPECT_THROW(router.Add("GET", "users/", Named("x")), std::invalid_argument);
+}
+
+TEST(MessageTest, HeadersAreCaseInsensitiveAndQueryTakesLastValue) {
+  Request r;
+  r.headers.emplace("Content-Type", "application/json");
+  r.query.emplace("type", "email");
+  r.query.emplace("type", "sms");
+  EXPECT_EQ(r.Header("content-type"), "application/json");
+  EXPECT_EQ(r.Header("CONTENT-TYPE"), "application/json");
+  EXPECT_FALSE(r.Header("Accept").has_value());
+  EXPECT_EQ(r.QueryParam("type"), "sms");
+  EXPECT_FALSE(r.QueryParam("limit").has_value());
+}
+
+}  // namespace
+}  // namespace dfauth::http

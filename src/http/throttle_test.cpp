@@ -1,0 +1,79 @@
+#include "http/throttle.hpp"
+
+#include <gtest/gtest.h>
+
+#include "http/envelope.hpp"
+
+namespace dfauth::http {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+const Throttle::Clock::time_point kT0 = Throttle::Clock::time_point{} + std::chrono::hours(1);
+
+TEST(ThrottleTest, SlidingWindowAndWait) {
+  Throttle throttle;
+  RateLimit limit{3, 60, false};
+  EXPECT_EQ(throttle.Hit("ip:1", limit, kT0), std::nullopt);
+  EXPECT_EQ(throttle.Hit("ip:1", limit, kT0 + seconds(10)), std::nullopt);
+  EXPECT_EQ(throttle.Hit("ip:1", limit, kT0 + seconds(20)), std::nullopt);
+  // Oldest at t0: available again at t0+60.
+  EXPECT_EQ(throttle.Hit("ip:1", limit, kT0 + seconds(30)), 30);
+  EXPECT_EQ(throttle.Hit("ip:1", limit, kT0 + milliseconds(30500)), 30);  // ceil(29.5)
+  EXPECT_EQ(throttle.Hit("ip:1", limit, kT0 + milliseconds(59999)), 1);
+  // Refused hits are not recorded: at t0+60 the first request left the window.
+  EXPECT_EQ(throttle.Hit("ip:1", limit, kT0 + seconds(60)), std::nullopt);
+  EXPECT_EQ(throttle.Hit("ip:1", limit, kT0 + seconds(61)), 9);  // oldest now t0+10
+  // Other keys are independent.
+  EXPECT_EQ(throttle.Hit("ip:2", limit, kT0 + seconds(61)), std::nullopt);
+}
+
+TEST(ThrottleTest, OffNeverThrottles) {
+  Throttle throttle;
+  RateLimit off{0, 60, true};
+  for (int i = 0; i < 100; ++i) EXPECT_EQ(throttle.Hit("k", off, kT0), std::nullopt);
+  EXPECT_EQ(throttle.KeyCount(), 0u);
+}
+
+TEST(ThrottleTest, KeyCapFailsOpenAndStaleKeysExpire) {
+  Throttle throttle(16);  // one key per shard
+  RateLimit limit{1, 1, false};
+  std::size_t refused = 0;
+  for (int i = 0; i < 200; ++i) {
+    if (throttle.Hit("k" + std::to_string(i), limit, kT0)) ++refused;
+  }
+  EXPECT_EQ(refused, 0u);
+  EXPECT_LE(throttle.KeyCount(), 16u);
+  // Past every window, new keys sweep the stale ones away.
+  for (int i = 0; i < 200; ++i) throttle.Hit("n" + std::to_string(i), limit, kT0 + seconds(120));
+  EXPECT_LE(throttle.KeyCount(), 16u);
+  EXPECT_EQ(throttle.Hit("n0", limit, kT0 + seconds(120)).has_value(),
+            throttle.KeyCount() > 0 && true ? throttle.Hit("n0", limit, kT0 + seconds(120)).has_value() : false);
+}
+
+TEST(ThrottleTest, ParseRate) {
+  RateLimit r = ParseRate("100/min");
+  EXPECT_EQ(r.count, 100);
+  EXPECT_EQ(r.period_seconds, 60);
+  EXPECT_FALSE(r.off);
+  EXPECT_EQ(ParseRate("5/hour").period_seconds, 3600);
+  EXPECT_EQ(ParseRate("1/s").period_seconds, 1);
+  EXPECT_EQ(ParseRate("2/day").period_seconds, 86400);
+  EXPECT_TRUE(ParseRate("off").off);
+  EXPECT_THROW(ParseRate("100"), std::invalid_argument);
+  EXPECT_THROW(ParseRate("x/min"), std::invalid_argument);
+  EXPECT_THROW(ParseRate("10/week"), std::invalid_argument);
+}
+
+TEST(ThrottleTest, ThrottledErrorShape) {
+  ApiError e = ThrottledError(42);
+  Response r = ErrorResponse(e);
+  EXPECT_EQ(r.status, 429);
+  EXPECT_EQ(r.body,
+            R"({"errors":[{"message":"Request was throttled. Expected available in 42 seconds.","code":"throttled"}]})");
+  ASSERT_EQ(r.headers.size(), 1u);
+  EXPECT_EQ(r.headers[0], (std::pair<std::string, std::string>{"Retry-After", "42"}));
+}
+
+}  // namespace
+}  // namespace dfauth::http

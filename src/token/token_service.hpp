@@ -1,0 +1,97 @@
+#pragma once
+// Issuing and checking df-auth's JWTs: the sliding profile (the reference's wire behaviour) and
+// the pair profile (access + rotating refresh with reuse detection). Revocation lives in the
+// store, so every replica honours it at the next request.
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "store/store.hpp"
+#include "token/jws.hpp"
+
+namespace dfauth::token {
+
+struct TokenOptions {
+  Algorithm algorithm = Algorithm::kHS256;   ///< JWT_ALGORITHM
+  std::string profile = "sliding";           ///< JWT_PROFILE: "sliding" or "pair"
+  int64_t access_lifetime = 300;             ///< ACCESS_TOKEN_LIFETIME
+  int64_t refresh_lifetime = 1209600;        ///< REFRESH_TOKEN_LIFETIME
+  int64_t sliding_lifetime = 1209600;        ///< SLIDING_TOKEN_LIFETIME
+  int64_t sliding_refresh_lifetime = 1209600;  ///< SLIDING_TOKEN_REFRESH_LIFETIME
+  std::string issuer;                        ///< JWT_ISSUER (empty: none)
+  std::string audience;                      ///< JWT_AUDIENCE (empty: none)
+  std::string type_claim = "token_type";     ///< TOKEN_TYPE_CLAIM: the claim's name
+  std::string secret_key;                    ///< SECRET_KEY: the HS256 key, its bytes as is
+  std::string private_key_file;              ///< JWT_PRIVATE_KEY_FILE (asymmetric algorithms)
+};
+
+/// Unix seconds.
+using Clock = std::function<int64_t()>;
+
+struct IssuedTokens {
+  std::string token;                   ///< sliding token, or the access token (pair)
+  std::optional<std::string> refresh;  ///< the refresh token (pair profile only)
+};
+
+struct AuthenticatedToken {
+  store::User user;
+  std::string jti;
+  std::string type;
+  int64_t exp = 0;
+};
+
+/// Thread-safe after LoadKeys. Every token rejection throws errors::TokenNotValid (401).
+class TokenService {
+ public:
+  /// Throws std::invalid_argument naming the setting for an unusable option.
+  TokenService(TokenOptions options, store::Store& store, Clock clock = {});
+  ~TokenService();
+
+  /// Prepares the keys: HS256 uses SECRET_KEY; the others sign with JWT_PRIVATE_KEY_FILE when
+  /// set, else with the newest unretired key of the algorithm in the store (generated and
+  /// stored when there is none), and verify with every stored key of the algorithm.
+  /// Throws std::runtime_error naming JWT_PRIVATE_KEY_FILE for a bad key file.
+  void LoadKeys();
+
+  /// New tokens for `user` (pair: starts a refresh family).
+  IssuedTokens Issue(const store::User& user);
+  /// sliding: a new token with the same jti and refresh_exp; pair: spends the refresh token and
+  /// issues the next pair of its family (a reused one revokes the family).
+  IssuedTokens Refresh(std::string_view presented);
+  /// Checks a bearer token (sliding or access) and loads its user; 401 authentication_failed
+  /// for a deleted or inactive user.
+  AuthenticatedToken Authenticate(std::string_view bearer_token);
+  /// Returns when `token` is one of ours (any type), unexpired and unrevoked.
+  void Verify(std::string_view token);
+  /// Revokes a valid token (a refresh token revokes its whole family).
+  void Blacklist(std::string_view token);
+  /// {"keys":[…]}: the public keys that verify our tokens; empty under HS256.
+  std::string JwksJson() const;
+
+ private:
+  struct KeySet;
+  struct Claims;
+
+  std::shared_ptr<const KeySet> Keys() const;
+  std::shared_ptr<const KeySet> BuildKeySet();
+  Claims Decode(std::string_view token, std::initializer_list<std::string_view> types);
+  std::string SignClaims(const std::string& payload_json);
+  IssuedTokens IssueSliding(const store::User& user, const std::string& jti,
+                            std::optional<int64_t> refresh_exp);
+  IssuedTokens IssuePair(const store::User& user, const std::string& family);
+  int64_t Now() const;
+
+  TokenOptions options_;
+  store::Store& store_;
+  Clock clock_;
+  mutable std::mutex keys_mutex_;
+  std::shared_ptr<const KeySet> keys_;
+  int64_t last_reload_ = 0;  ///< guarded by keys_mutex_
+};
+
+}  // namespace dfauth::token

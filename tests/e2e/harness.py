@@ -1,0 +1,296 @@
+"""End-to-end harness: starts the real df-auth binary and talks HTTP to it.
+
+Standard library only. Tests import it as
+    from harness import Server, Client, assert_error, decode_jwt_payload
+and need DFAUTH_BIN (path to the built df-auth) in the environment.
+"""
+
+import base64
+import http.client
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import tempfile
+import threading
+import time
+import urllib.parse
+
+API_PREFIX = "/api/v1/auth/"
+TEST_SECRET_KEY = "e2e-test-secret-key-0123456789-abcdefghijklmnopqrs"  # 50 characters
+START_TIMEOUT = 15
+STOP_TIMEOUT = 10
+_LISTENING = re.compile(r"listening on http://127\.0\.0\.1:(\d+)")
+
+
+def _binary():
+    path = os.environ.get("DFAUTH_BIN")
+    if not path:
+        raise RuntimeError("DFAUTH_BIN must name the df-auth binary")
+    return path
+
+
+class Server:
+    """One df-auth process on a free loopback port, with its own temp dir and SQLite file.
+
+    `env` overrides the defaults below; a value of None removes that variable.
+    """
+
+    def __init__(self, env=None, args=("serve",), workdir=None):
+        """`workdir` reuses another (stopped) server's directory and database."""
+        self.workdir = workdir or tempfile.mkdtemp(prefix="dfauth-e2e-")
+        self.env = self._environment(env or {})
+        self.args = list(args)
+        self.stderr_lines = []
+        self.port = None
+        self.proc = None
+        self._reader = None
+        self._port_found = threading.Event()
+
+    def _environment(self, overrides):
+        env = {k: v for k, v in os.environ.items() if not k.startswith("DF_AUTH_")}
+        env.update({
+            "DF_AUTH_LISTEN": "127.0.0.1:0",
+            "DF_AUTH_DATABASE_URL": f"sqlite://{self.workdir}/db.sqlite3",
+            "DF_AUTH_SECRET_KEY": TEST_SECRET_KEY,
+            "DF_AUTH_ARGON2_MEMORY_KIB": "64",
+            "DF_AUTH_ARGON2_TIME_COST": "1",
+            "DF_AUTH_THROTTLE_ANON": "off",
+            "DF_AUTH_THROTTLE_USER": "off",
+        })
+        for key, value in overrides.items():
+            if value is None:
+                env.pop(key, None)
+            else:
+                env[key] = str(value)
+        return env
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    def start(self):
+        self.proc = subprocess.Popen(
+            [_binary(), *self.args], cwd=self.workdir, env=self.env,
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        self._reader = threading.Thread(target=self._read_stderr, daemon=True)
+        self._reader.start()
+        deadline = time.monotonic() + START_TIMEOUT
+        while not self._port_found.wait(0.05):
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                reason = (f"exited with {self.proc.returncode}" if self.proc.poll() is not None
+                          else f"did not listen within {START_TIMEOUT} s")
+                self.kill()
+                raise RuntimeError(f"df-auth {reason}; stderr:\n{self.stderr()}")
+        return self
+
+    def _read_stderr(self):
+        for raw in self.proc.stderr:
+            line = raw.decode("utf-8", "replace").rstrip("\n")
+            self.stderr_lines.append(line)
+            match = _LISTENING.search(line)
+            if match and self.port is None:
+                self.port = int(match.group(1))
+                self._port_found.set()
+
+    def stop(self):
+        """SIGTERM, then require a clean exit (code 0) within STOP_TIMEOUT seconds."""
+        if self.proc is None:
+            return
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+        try:
+            code = self.proc.wait(STOP_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            raise AssertionError(f"df-auth did not exit within {STOP_TIMEOUT} s of SIGTERM; "
+                                 f"stderr:\n{self.stderr()}")
+        self._finish()
+        if code != 0:
+            raise AssertionError(f"df-auth exited with {code} on stop; stderr:\n{self.stderr()}")
+
+    def kill(self):
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        self._finish()
+
+    def _finish(self):
+        if self._reader is not None:
+            self._reader.join(5)
+
+    def cleanup(self):
+        """Removes the temp dir (the process must be stopped)."""
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, exc_type, exc, tb):
+        try:
+            if exc_type is None:
+                self.stop()
+            else:
+                self.kill()
+        finally:
+            self.cleanup()
+
+    # -- helpers -----------------------------------------------------------------------------
+
+    @property
+    def database_path(self):
+        return f"{self.workdir}/db.sqlite3"
+
+    def url(self, path=""):
+        return f"http://127.0.0.1:{self.port}{_full_path(path)}"
+
+    def stderr(self):
+        """Everything the server wrote to stderr so far, as one string."""
+        return "\n".join(self.stderr_lines)
+
+    def client(self):
+        return Client(self)
+
+    def run_cli(self, *args, input=None, env_extra=None, timeout=60):
+        """Runs `df-auth <args>` with this server's environment and working dir."""
+        env = dict(self.env)
+        for key, value in (env_extra or {}).items():
+            if value is None:
+                env.pop(key, None)
+            else:
+                env[key] = str(value)
+        return subprocess.run([_binary(), *map(str, args)], cwd=self.workdir, env=env,
+                              input=input, capture_output=True, text=True, timeout=timeout)
+
+
+def _full_path(path):
+    return path if path.startswith("/") else API_PREFIX + path
+
+
+class Resp:
+    def __init__(self, status, headers, body):
+        self.status = status
+        self.headers = headers  # lower-cased names
+        self.body = body
+
+    def json(self):
+        return json.loads(self.body)
+
+    def __repr__(self):
+        return f"Resp({self.status}, {self.body[:500]!r})"
+
+
+class Client:
+    """A keep-alive HTTP client bound to one Server (or to a port number)."""
+
+    def __init__(self, server, timeout=30):
+        self.port = server if isinstance(server, int) else server.port
+        self.timeout = timeout
+        self._conn = None
+
+    def _connection(self):
+        if self._conn is None:
+            self._conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=self.timeout)
+        return self._conn
+
+    def close(self):
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+    def request(self, method, path, body=None, token=None, headers=None, form=False, raw=None,
+                multipart=False):
+        """Sends one request. `body` is JSON-encoded (form-encoded with form=True, multipart
+        with multipart=True); `raw` (bytes or str) is sent as it is. Paths not starting with
+        '/' are under the API prefix."""
+        send_headers = {}
+        payload = None
+        if raw is not None:
+            payload = raw.encode() if isinstance(raw, str) else raw
+        elif body is not None and multipart:
+            boundary = "dfauth-e2e-boundary"
+            parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'
+                     for k, v in body.items()]
+            payload = ("".join(parts) + f"--{boundary}--\r\n").encode()
+            send_headers["Content-Type"] = f"multipart/form-data; boundary={boundary}"
+        elif body is not None and form:
+            payload = urllib.parse.urlencode(body).encode()
+            send_headers["Content-Type"] = "application/x-www-form-urlencoded"
+        elif body is not None:
+            payload = json.dumps(body).encode()
+            send_headers["Content-Type"] = "application/json"
+        if token is not None:
+            send_headers.update(auth_header(token))
+        send_headers.update(headers or {})
+        target = _full_path(path)
+        for attempt in range(2):
+            conn = self._connection()
+            try:
+                conn.request(method, target, body=payload, headers=send_headers)
+                response = conn.getresponse()
+                data = response.read()
+            except (ConnectionError, http.client.RemoteDisconnected,
+                    http.client.CannotSendRequest, http.client.BadStatusLine):
+                # The server closed the kept-alive connection; retry once on a fresh one.
+                self.close()
+                if attempt == 1:
+                    raise
+                continue
+            result = Resp(response.status,
+                          {k.lower(): v for k, v in response.getheaders()}, data)
+            if response.will_close:
+                self.close()
+            return result
+
+    def get(self, path, **kw):
+        return self.request("GET", path, **kw)
+
+    def post(self, path, body=None, **kw):
+        return self.request("POST", path, body=body, **kw)
+
+    def patch(self, path, body=None, **kw):
+        return self.request("PATCH", path, body=body, **kw)
+
+    def delete(self, path, **kw):
+        return self.request("DELETE", path, **kw)
+
+    def signup(self, **fields):
+        """POST users/ with `fields`; returns the Resp (201 on success)."""
+        return self.post("users/", fields)
+
+    def login(self, **fields):
+        """POST token/ with `fields`; returns the token, failing loudly when not 200."""
+        resp = self.post("token/", fields)
+        if resp.status != 200:
+            raise AssertionError(f"login failed: {resp!r}")
+        return resp.json()["token"]
+
+
+def auth_header(token):
+    return {"Authorization": f"Bearer {token}"}
+
+
+def decode_jwt_payload(token, part=1):
+    """The claims (part=1) or the header (part=0) of a JWS compact token, unverified."""
+    payload = token.split(".")[part]
+    return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+
+
+MISSING = object()
+
+
+def assert_error(testcase, resp, status, code, field=MISSING, message=None):
+    """Asserts the envelope {"errors":[{...}]}: the status, errors[0].code, errors[0].field
+    (absent when `field` is MISSING) and, when given, errors[0].message."""
+    testcase.assertEqual(resp.status, status, resp)
+    body = resp.json()
+    testcase.assertIsInstance(body.get("errors"), list, body)
+    testcase.assertTrue(body["errors"], body)
+    first = body["errors"][0]
+    testcase.assertEqual(first.get("code"), code, body)
+    if field is MISSING:
+        testcase.assertNotIn("field", first, body)
+    else:
+        testcase.assertEqual(first.get("field"), field, body)
+    if message is not None:
+        testcase.assertEqual(first.get("message"), message, body)

@@ -1,0 +1,76 @@
+"""The command line: configuration errors, check-config, migrate, createsuperuser, users, help."""
+import unittest
+
+from harness import Client, Server
+
+
+class CliTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.server = Server().__enter__()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.stop()
+
+    def test_help_for_every_command(self):
+        for args in (["--help"], ["serve", "--help"], ["migrate", "--help"], ["check-config", "--help"],
+                     ["createsuperuser", "--help"], ["users", "--help"], ["users", "list", "--help"],
+                     ["keys", "--help"], ["keys", "rotate", "--help"]):
+            out = self.server.run_cli(*args)
+            self.assertEqual(out.returncode, 0, args)
+            self.assertIn("Usage", out.stdout + out.stderr, args)
+
+    def test_check_config_masks_secrets(self):
+        out = self.server.run_cli("check-config", env_extra={"DF_AUTH_METRICS_TOKEN": "very-secret-token"})
+        self.assertEqual(out.returncode, 0, out.stderr)
+        self.assertIn('SECRET_KEY = "********"', out.stdout)
+        self.assertIn('METRICS_TOKEN = "********"', out.stdout)
+        self.assertNotIn("very-secret-token", out.stdout)
+
+    def test_configuration_errors_exit_2_and_name_the_key(self):
+        cases = {"DF_AUTH_NO_SUCH_KEY": "1", "DF_AUTH_SIGNUP_ALLOWED": "perhaps",
+                 "DF_AUTH_JWT_ALGORITHM": "none", "DF_AUTH_THROTTLE_ANON": "lots",
+                 "DF_AUTH_LISTEN": "nowhere", "DF_AUTH_BLACKLIST_EMAIL_REGEX": "(unclosed"}
+        for key, value in cases.items():
+            for command in (["check-config"], ["serve"]):
+                out = self.server.run_cli(*command, env_extra={key: value})
+                self.assertEqual(out.returncode, 2, (key, command, out.stderr))
+                self.assertIn(key.removeprefix("DF_AUTH_"), out.stderr, key)
+
+    def test_future_feature_keys_are_accepted_with_a_warning(self):
+        out = self.server.run_cli("check-config", env_extra={"DF_AUTH_SMS_BACKEND": "twilio"})
+        self.assertEqual(out.returncode, 0, out.stderr)
+        self.assertIn("SMS_BACKEND", out.stderr)
+
+    def test_migrate_is_idempotent(self):
+        first = self.server.run_cli("migrate")
+        second = self.server.run_cli("migrate")
+        self.assertEqual((first.returncode, second.returncode), (0, 0))
+        self.assertEqual(first.stdout, second.stdout)
+        self.assertRegex(first.stdout, r"^schema version \d+\n$")
+
+    def test_createsuperuser_and_user_administration(self):
+        out = self.server.run_cli("createsuperuser", "--username", "root", "--email", "root@example.com",
+                                  "--password-stdin", input="root password 1\n")
+        self.assertEqual(out.returncode, 0, out.stderr)
+        c = Client(self.server)
+        self.assertEqual(c.request("POST", "token/", {"username": "root", "password": "root password 1"}).status, 200)
+        listed = self.server.run_cli("users", "list")
+        row = [line for line in listed.stdout.splitlines() if "\troot\t" in line]
+        self.assertEqual(len(row), 1, listed.stdout)
+        uid = row[0].split("\t")[0]
+        self.assertTrue(row[0].endswith("\troot@example.com\t-\tactive"), row[0])
+        dup = self.server.run_cli("createsuperuser", "--username", "root")
+        self.assertEqual(dup.returncode, 1)
+        self.assertEqual(self.server.run_cli("users", "delete", uid).returncode, 0)
+        self.assertEqual(self.server.run_cli("users", "show", uid).returncode, 1)
+        self.assertEqual(c.request("POST", "token/", {"username": "root", "password": "root password 1"}).status, 401)
+
+    def test_usage_errors_exit_2(self):
+        self.assertEqual(self.server.run_cli("users").returncode, 2)
+        self.assertEqual(self.server.run_cli("nonsense").returncode, 2)
+
+
+if __name__ == "__main__":
+    unittest.main()
