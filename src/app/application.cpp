@@ -32,9 +32,7 @@ std::unique_ptr<store::Store> OpenConfiguredStore(const config::Settings& settin
   try {
     return store::OpenStore(settings.database_url, static_cast<int>(settings.database_pool_size));
   } catch (const std::invalid_argument& e) {
-    config::ConfigError error("DATABASE_URL: " + std::string(e.what()));
-    error.key = "DATABASE_URL";
-    throw error;
+    throw config::ConfigError("DATABASE_URL", e.what());
   }
 }
 

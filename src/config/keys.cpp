@@ -16,7 +16,8 @@ constexpr int64_t kMaxUint32 = 4294967295;
 
 // --- allowed values ---------------------------------------------------------------------------
 constexpr std::string_view kIdentityFields[] = {"username", "email", "phone_number"};
-constexpr std::string_view kOptionalFields[] = {"first_name", "last_name", "password"};
+// The reference lets email and phone_number be plain optional fields (not identities) too.
+constexpr std::string_view kOptionalFields[] = {"first_name", "last_name", "password", "username", "email", "phone_number"};
 constexpr std::string_view kSocialFields[] = {"first_name", "last_name"};
 constexpr std::string_view kBackends[] = {"sms_otp", "email_otp", "password", "test_email"};
 constexpr std::string_view kDeviceTypes[] = {"email", "totp", "sms", "static"};

@@ -14,6 +14,7 @@ namespace dfauth::config {
 /// A configuration that cannot be used; `key` is the documented key name, or "config" for the
 /// file itself. what() starts with the key.
 struct ConfigError : std::runtime_error {
+  /// what() becomes "<key>: <message>".
   ConfigError(std::string key, const std::string& message);
   std::string key;
 };

@@ -47,8 +47,7 @@ TEST(ThrottleTest, KeyCapFailsOpenAndStaleKeysExpire) {
   // Past every window, new keys sweep the stale ones away.
   for (int i = 0; i < 200; ++i) throttle.Hit("n" + std::to_string(i), limit, kT0 + seconds(120));
   EXPECT_LE(throttle.KeyCount(), 16u);
-  EXPECT_EQ(throttle.Hit("n0", limit, kT0 + seconds(120)).has_value(),
-            throttle.KeyCount() > 0 && true ? throttle.Hit("n0", limit, kT0 + seconds(120)).has_value() : false);
+  EXPECT_GE(throttle.KeyCount(), 1u);
 }
 
 TEST(ThrottleTest, ParseRate) {

@@ -1,0 +1,37 @@
+#include "token/keys.hpp"
+
+#include <chrono>
+
+namespace dfauth::token {
+
+int64_t UnixNow() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+store::SigningKey GenerateKey(Algorithm alg, int64_t now) {
+  Key key = GenerateKeyPair(alg);
+  store::SigningKey row;
+  row.kid = key.kid;
+  row.alg = std::string(AlgorithmName(alg));
+  row.private_pem = PrivateKeyPem(key);
+  row.created_at = now;
+  return row;
+}
+
+std::string GenerateAndStore(store::Store& store, Algorithm alg, int64_t now) {
+  store::SigningKey row = GenerateKey(alg, now);
+  store.AddSigningKey(row);
+  return row.kid;
+}
+
+std::string Rotate(store::Store& store, Algorithm alg, int64_t now) {
+  std::string kid = GenerateAndStore(store, alg, now);
+  store.RetireSigningKeys(AlgorithmName(alg), kid, now);
+  return kid;
+}
+
+std::vector<store::SigningKey> List(store::Store& store) { return store.ListSigningKeys(); }
+
+}  // namespace dfauth::token

@@ -1,0 +1,377 @@
+#include "token/token_service.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <nlohmann/json.hpp>
+#include <stdexcept>
+#include <vector>
+
+#include "crypto/primitives.hpp"
+#include "dfauth/error.hpp"
+#include "token/keys.hpp"
+
+namespace dfauth::token {
+namespace {
+
+using Json = nlohmann::json;
+using OrderedJson = nlohmann::ordered_json;
+
+constexpr std::string_view kSliding = "sliding";
+constexpr std::string_view kAccess = "access";
+constexpr std::string_view kRefresh = "refresh";
+constexpr char kWrongType[] = "Token has wrong type";
+constexpr char kBlacklisted[] = "Token is blacklisted";
+// A token with an unknown kid may be signed by a key another replica has just added; look the
+// keys up again, but not more often than this, so that garbage kids cannot load the database.
+constexpr int64_t kKeyReloadInterval = 30;
+// Refresh-token jtis are <family id><token id>, 16 hex each: the store needs the family of the
+// spent token to file the next one in it, and this keeps it recoverable from the token alone.
+constexpr std::size_t kFamilyIdHex = 16;
+
+std::optional<int64_t> NumericClaim(const Json& payload, const char* name) {
+  auto it = payload.find(name);
+  if (it == payload.end()) return std::nullopt;
+  if (it->is_number_integer()) return it->get<int64_t>();
+  if (it->is_number_unsigned()) {
+    uint64_t v = it->get<uint64_t>();
+    return v > uint64_t(INT64_MAX) ? INT64_MAX : int64_t(v);
+  }
+  if (it->is_number_float()) {
+    double v = it->get<double>();
+    if (!(v > -9e18 && v < 9e18)) return std::nullopt;  // NaN and out of range
+    return static_cast<int64_t>(v);
+  }
+  return std::nullopt;
+}
+
+bool AudienceMatches(const Json& aud, const std::string& expected) {
+  if (aud.is_string()) return aud.get_ref<const std::string&>() == expected;
+  if (aud.is_array()) {
+    return std::any_of(aud.begin(), aud.end(), [&](const Json& a) {
+      return a.is_string() && a.get_ref<const std::string&>() == expected;
+    });
+  }
+  return false;
+}
+
+}  // namespace
+
+struct TokenService::KeySet {
+  std::vector<Key> keys;  ///< keys[0] signs
+  const Key* Find(std::string_view kid, Algorithm alg) const {
+    // HS256 has one key and no kid; a kid in the header changes nothing.
+    if (alg == Algorithm::kHS256 || kid.empty()) return keys.empty() ? nullptr : &keys.front();
+    for (const Key& k : keys) {
+      if (k.kid == kid) return &k;
+    }
+    return nullptr;
+  }
+};
+
+struct TokenService::Claims {
+  std::string type;
+  std::string jti;
+  int64_t user_id = 0;
+  int64_t exp = 0;
+  int64_t iat = 0;
+  std::optional<int64_t> refresh_exp;
+  std::optional<store::User> user;  ///< nullopt: the user was deleted
+};
+
+TokenService::TokenService(TokenOptions options, store::Store& store, Clock clock)
+    : options_(std::move(options)), store_(store), clock_(std::move(clock)) {
+  if (!clock_) clock_ = UnixNow;
+  if (options_.profile != kSliding && options_.profile != "pair") {
+    throw std::invalid_argument("JWT_PROFILE must be \"sliding\" or \"pair\"");
+  }
+  if (options_.type_claim.empty()) throw std::invalid_argument("TOKEN_TYPE_CLAIM must not be empty");
+  if (options_.access_lifetime <= 0) throw std::invalid_argument("ACCESS_TOKEN_LIFETIME must be > 0");
+  if (options_.refresh_lifetime <= 0) {
+    throw std::invalid_argument("REFRESH_TOKEN_LIFETIME must be > 0");
+  }
+  if (options_.sliding_lifetime <= 0) {
+    throw std::invalid_argument("SLIDING_TOKEN_LIFETIME must be > 0");
+  }
+  if (options_.sliding_refresh_lifetime <= 0) {
+    throw std::invalid_argument("SLIDING_TOKEN_REFRESH_LIFETIME must be > 0");
+  }
+  if (options_.algorithm == Algorithm::kHS256) {
+    if (options_.secret_key.empty()) throw std::invalid_argument("SECRET_KEY must not be empty");
+    // HS256 needs no store: ready at once.
+    auto set = std::make_shared<KeySet>();
+    set->keys.push_back(Key{Algorithm::kHS256, "", options_.secret_key, nullptr});
+    keys_ = std::move(set);
+  }
+}
+
+TokenService::~TokenService() = default;
+
+int64_t TokenService::Now() const { return clock_(); }
+
+std::shared_ptr<const TokenService::KeySet> TokenService::Keys() const {
+  std::lock_guard lock(keys_mutex_);
+  if (!keys_) throw std::logic_error("TokenService::LoadKeys was not called");
+  return keys_;
+}
+
+std::shared_ptr<const TokenService::KeySet> TokenService::BuildKeySet() {
+  auto set = std::make_shared<KeySet>();
+  const Algorithm alg = options_.algorithm;
+  if (alg == Algorithm::kHS256) {
+    set->keys.push_back(Key{Algorithm::kHS256, "", options_.secret_key, nullptr});
+    return set;
+  }
+  if (!options_.private_key_file.empty()) {
+    try {
+      set->keys.push_back(LoadPrivateKeyFile(options_.private_key_file, alg));
+    } catch (const KeyError& e) {
+      throw std::runtime_error(e.what());  // already names JWT_PRIVATE_KEY_FILE
+    }
+  }
+  const std::string_view alg_name = AlgorithmName(alg);
+  auto stored = store_.ListSigningKeys();
+  bool has_active = std::any_of(stored.begin(), stored.end(), [&](const store::SigningKey& k) {
+    return k.alg == alg_name && !k.retired_at;
+  });
+  if (set->keys.empty() && !has_active) {
+    GenerateAndStore(store_, alg, Now());
+    stored = store_.ListSigningKeys();
+  }
+  // Newest unretired first (it signs unless a key file does), then every other key.
+  std::stable_partition(stored.begin(), stored.end(),
+                        [](const store::SigningKey& k) { return !k.retired_at; });
+  for (const store::SigningKey& row : stored) {
+    if (row.alg != alg_name) continue;
+    if (std::any_of(set->keys.begin(), set->keys.end(),
+                    [&](const Key& k) { return k.kid == row.kid; })) {
+      continue;
+    }
+    Key key;
+    try {
+      key = LoadPrivateKeyPem(row.private_pem, alg);
+    } catch (const KeyError& e) {
+      throw std::runtime_error("signing key " + row.kid + " in the database is unusable: " +
+                               e.what());
+    }
+    key.kid = row.kid;
+    set->keys.push_back(std::move(key));
+  }
+  return set;
+}
+
+void TokenService::LoadKeys() {
+  auto set = BuildKeySet();
+  std::lock_guard lock(keys_mutex_);
+  keys_ = std::move(set);
+  last_reload_ = Now();
+}
+
+std::string TokenService::SignClaims(const std::string& payload_json) {
+  auto keys = Keys();
+  const Key& signer = keys->keys.front();
+  return Sign(MakeHeader(signer), payload_json, signer);
+}
+
+IssuedTokens TokenService::IssueSliding(const store::User& user, const std::string& jti,
+                                        std::optional<int64_t> refresh_exp) {
+  // A token issued in the second of a revocation must still pass it (see RevokeUserTokens).
+  const int64_t iat = std::max(Now(), user.tokens_valid_after);
+  OrderedJson claims;
+  claims[options_.type_claim] = kSliding;
+  claims["exp"] = iat + options_.sliding_lifetime;
+  claims["iat"] = iat;
+  claims["jti"] = jti;
+  claims["refresh_exp"] = refresh_exp.value_or(iat + options_.sliding_refresh_lifetime);
+  claims["user_id"] = user.id;
+  if (!options_.issuer.empty()) claims["iss"] = options_.issuer;
+  if (!options_.audience.empty()) claims["aud"] = options_.audience;
+  return {SignClaims(claims.dump()), std::nullopt};
+}
+
+IssuedTokens TokenService::IssuePair(const store::User& user, const std::string& family) {
+  const int64_t iat = std::max(Now(), user.tokens_valid_after);
+  const std::string access_jti = crypto::RandomHex(16);
+  const std::string refresh_jti = family + crypto::RandomHex(kFamilyIdHex / 2);
+  auto make = [&](std::string_view type, int64_t lifetime, const std::string& jti) {
+    OrderedJson claims;
+    claims[options_.type_claim] = type;
+    claims["exp"] = iat + lifetime;
+    claims["iat"] = iat;
+    claims["jti"] = jti;
+    claims["user_id"] = user.id;
+    if (!options_.issuer.empty()) claims["iss"] = options_.issuer;
+    if (!options_.audience.empty()) claims["aud"] = options_.audience;
+    return SignClaims(claims.dump());
+  };
+  IssuedTokens issued{make(kAccess, options_.access_lifetime, access_jti),
+                      make(kRefresh, options_.refresh_lifetime, refresh_jti)};
+  store::RefreshTokenRecord record;
+  record.jti = refresh_jti;
+  record.family = family;
+  record.user_id = user.id;
+  record.access_jti = access_jti;
+  record.issued_at = iat;
+  record.expires_at = iat + options_.refresh_lifetime;
+  store_.SaveRefreshToken(record);
+  return issued;
+}
+
+IssuedTokens TokenService::Issue(const store::User& user) {
+  if (options_.profile == kSliding) return IssueSliding(user, crypto::RandomHex(16), std::nullopt);
+  return IssuePair(user, crypto::RandomHex(kFamilyIdHex / 2));
+}
+
+TokenService::Claims TokenService::Decode(std::string_view token,
+                                          std::initializer_list<std::string_view> types) {
+  const int64_t now = Now();
+  const Algorithm alg = options_.algorithm;
+  auto keys = Keys();
+  auto verified = token::Verify(token, alg, [&](std::string_view kid) { return keys->Find(kid, alg); });
+  if (!verified && alg != Algorithm::kHS256) {
+    // Perhaps signed with a key added after our last load (another replica rotated).
+    bool reload = false;
+    {
+      std::lock_guard lock(keys_mutex_);
+      if (now - last_reload_ >= kKeyReloadInterval) {
+        last_reload_ = now;
+        reload = true;
+      }
+    }
+    if (reload) {
+      auto fresh = BuildKeySet();
+      {
+        std::lock_guard lock(keys_mutex_);
+        keys_ = fresh;
+      }
+      verified = token::Verify(token, alg, [&](std::string_view kid) { return fresh->Find(kid, alg); });
+    }
+  }
+  if (!verified) throw errors::TokenNotValid();
+
+  Json payload = Json::parse(verified->payload_json, nullptr, false);
+  if (payload.is_discarded() || !payload.is_object()) throw errors::TokenNotValid();
+
+  Claims claims;
+  // No leeway: a token is dead at its exp second, as simplejwt has it.
+  auto exp = NumericClaim(payload, "exp");
+  if (!exp || *exp <= now) throw errors::TokenNotValid();
+  claims.exp = *exp;
+  if (payload.contains("nbf")) {
+    auto nbf = NumericClaim(payload, "nbf");
+    if (!nbf || *nbf > now) throw errors::TokenNotValid();
+  }
+  if (!options_.issuer.empty()) {
+    auto iss = payload.find("iss");
+    if (iss == payload.end() || !iss->is_string() ||
+        iss->get_ref<const std::string&>() != options_.issuer) {
+      throw errors::TokenNotValid();
+    }
+  }
+  if (auto aud = payload.find("aud"); aud != payload.end()) {
+    // An audience we were not told to accept means the token is meant for someone else.
+    if (options_.audience.empty() || !AudienceMatches(*aud, options_.audience)) {
+      throw errors::TokenNotValid();
+    }
+  } else if (!options_.audience.empty()) {
+    throw errors::TokenNotValid();
+  }
+
+  auto type = payload.find(options_.type_claim);
+  if (type == payload.end() || !type->is_string()) throw errors::TokenNotValid();
+  claims.type = type->get<std::string>();
+  if (std::find(types.begin(), types.end(), claims.type) == types.end()) {
+    throw errors::TokenNotValid(kWrongType);
+  }
+
+  auto jti = payload.find("jti");
+  if (jti == payload.end() || !jti->is_string() || jti->get_ref<const std::string&>().empty()) {
+    throw errors::TokenNotValid();
+  }
+  claims.jti = jti->get<std::string>();
+  auto user_id = payload.find("user_id");
+  if (user_id == payload.end() || !(user_id->is_number_integer() || user_id->is_number_unsigned())) {
+    throw errors::TokenNotValid();
+  }
+  claims.user_id = user_id->is_number_unsigned()
+                       ? static_cast<int64_t>(std::min<uint64_t>(user_id->get<uint64_t>(), INT64_MAX))
+                       : user_id->get<int64_t>();
+  if (payload.contains("iat")) {
+    auto iat = NumericClaim(payload, "iat");
+    if (!iat) throw errors::TokenNotValid();
+    claims.iat = *iat;
+  }
+  if (payload.contains("refresh_exp")) {
+    claims.refresh_exp = NumericClaim(payload, "refresh_exp");
+    if (!claims.refresh_exp) throw errors::TokenNotValid();
+  }
+
+  if (store_.IsJtiRevoked(claims.jti)) throw errors::TokenNotValid(kBlacklisted);
+  claims.user = store_.FindUserById(claims.user_id);
+  // A token from before the user's last password change or deactivation.
+  if (claims.user && claims.iat < claims.user->tokens_valid_after) throw errors::TokenNotValid();
+  return claims;
+}
+
+IssuedTokens TokenService::Refresh(std::string_view presented) {
+  if (options_.profile == kSliding) {
+    Claims claims = Decode(presented, {kSliding});
+    if (!claims.user || !claims.user->is_active) throw errors::TokenNotValid();
+    if (!claims.refresh_exp || *claims.refresh_exp <= Now()) throw errors::TokenNotValid();
+    return IssueSliding(*claims.user, claims.jti, claims.refresh_exp);
+  }
+  Claims claims = Decode(presented, {kRefresh});
+  if (!claims.user || !claims.user->is_active) throw errors::TokenNotValid();
+  if (claims.jti.size() != 2 * kFamilyIdHex) throw errors::TokenNotValid();
+  switch (store_.SpendRefreshToken(claims.jti, Now())) {
+    case store::SpendResult::kSpent:
+      return IssuePair(*claims.user, claims.jti.substr(0, kFamilyIdHex));
+    case store::SpendResult::kAlreadySpent:
+    case store::SpendResult::kRevoked:
+      throw errors::TokenNotValid(kBlacklisted);
+    case store::SpendResult::kUnknown:
+      break;
+  }
+  throw errors::TokenNotValid();
+}
+
+AuthenticatedToken TokenService::Authenticate(std::string_view bearer_token) {
+  Claims claims = Decode(bearer_token, {options_.profile == kSliding ? kSliding : kAccess});
+  if (!claims.user) throw errors::AuthenticationFailed("User not found");
+  if (!claims.user->is_active) throw errors::AuthenticationFailed("User is inactive");
+  return {std::move(*claims.user), std::move(claims.jti), std::move(claims.type), claims.exp};
+}
+
+void TokenService::Verify(std::string_view token) {
+  Claims claims = Decode(token, {kSliding, kAccess, kRefresh});
+  if (!claims.user) throw errors::TokenNotValid();
+}
+
+void TokenService::Blacklist(std::string_view token) {
+  Claims claims = Decode(token, {kSliding, kAccess, kRefresh});
+  if (!claims.user) throw errors::TokenNotValid();
+  int64_t until = claims.exp;
+  if (claims.type == kSliding && claims.refresh_exp) {
+    // Refreshed copies share the jti and live up to refresh_exp + lifetime: cover them all.
+    until = std::max(until, *claims.refresh_exp + options_.sliding_lifetime);
+  }
+  if (claims.type == kRefresh) store_.RevokeFamilyOf(claims.jti, Now());
+  store_.RevokeJti(claims.jti, until);
+}
+
+std::string TokenService::JwksJson() const {
+  OrderedJson keys = OrderedJson::array();
+  if (options_.algorithm != Algorithm::kHS256) {
+    for (const Key& key : Keys()->keys) {
+      OrderedJson jwk = OrderedJson::parse(PublicJwk(key));
+      jwk["use"] = "sig";
+      jwk["alg"] = AlgorithmName(key.alg);
+      jwk["kid"] = key.kid;
+      keys.push_back(std::move(jwk));
+    }
+  }
+  OrderedJson doc;
+  doc["keys"] = std::move(keys);
+  return doc.dump();
+}
+
+}  // namespace dfauth::token
