@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <thread>
 
 #include "api/context.hpp"
@@ -20,10 +21,7 @@ namespace dfauth::app {
 
 config::Settings LoadConfiguration(const std::optional<std::string>& config_file) {
   std::optional<std::string> file = config_file;
-  if (!file && std::FILE* f = std::fopen("df-auth.toml", "r")) {  // the default, when present
-    std::fclose(f);
-    file = "df-auth.toml";
-  }
+  if (!file && std::filesystem::exists("df-auth.toml")) file = "df-auth.toml";  // the default, when present
   config::Settings settings = config::LoadSettings(file, config::ProcessEnvironment());
   return settings;
 }

@@ -72,10 +72,17 @@ std::optional<Argon2Cost> ParseArgon2(std::string_view phc) {
     auto value = ParseDecimal(f.substr(2));
     if (!value) return std::nullopt;
     switch (f[0]) {
-      case 'm': m = value; break;
-      case 't': t = value; break;
-      case 'p': p = value; break;
-      default: return std::nullopt;
+      case 'm':
+        m = value;
+        break;
+      case 't':
+        t = value;
+        break;
+      case 'p':
+        p = value;
+        break;
+      default:
+        return std::nullopt;
     }
   }
   if (!m || !t || !p || *m == 0 || *t == 0 || *p == 0) return std::nullopt;
@@ -95,8 +102,8 @@ VerifyResult VerifyArgon2(std::string_view password, std::string_view phc, bool 
   if (crypto_pwhash_str_verify(terminated.c_str(), password.data(), password.size()) != 0) {
     return {};
   }
-  bool weaker = !cost->is_id || cost->memory_kib < params.memory_kib ||
-                cost->time_cost < params.time_cost;
+  bool weaker =
+      !cost->is_id || cost->memory_kib < params.memory_kib || cost->time_cost < params.time_cost;
   return {true, legacy_wrapper || weaker};
 }
 

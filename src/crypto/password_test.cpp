@@ -7,7 +7,8 @@ namespace {
 
 const Argon2Params kFast{8, 1};
 
-// Computed with Python: base64(hashlib.pbkdf2_hmac('sha256', b'correct horse', b'saltsalt1234', 260000)).
+// Computed with Python: base64(hashlib.pbkdf2_hmac('sha256', b'correct horse', b'saltsalt1234',
+// 260000)).
 constexpr char kDjangoHash[] =
     "pbkdf2_sha256$260000$saltsalt1234$9ymLdlJE6ce2aM+rgFsqrpRHjeEpjwljyIltxA6vTnw=";
 

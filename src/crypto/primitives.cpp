@@ -36,9 +36,8 @@ const EVP_MAC_CTX* HmacTemplate() {
     EVP_MAC_CTX* ctx = EVP_MAC_CTX_new(mac);
     EVP_MAC_free(mac);  // the context keeps its own reference
     char digest_name[] = "SHA256";
-    OSSL_PARAM params[] = {
-        OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest_name, 0),
-        OSSL_PARAM_construct_end()};
+    OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest_name, 0),
+                           OSSL_PARAM_construct_end()};
     if (ctx == nullptr || EVP_MAC_CTX_set_params(ctx, params) != 1) {
       throw std::runtime_error("OpenSSL HMAC-SHA256 unavailable");
     }
@@ -175,8 +174,8 @@ std::string HmacSha256(std::string_view key, std::string_view data) {
   std::string out(32, '\0');
   std::size_t len = 0;
   if (EVP_MAC_init(ctx.get(), key_ptr, key.size(), nullptr) != 1 ||
-      EVP_MAC_update(ctx.get(), reinterpret_cast<const unsigned char*>(data.data()),
-                     data.size()) != 1 ||
+      EVP_MAC_update(ctx.get(), reinterpret_cast<const unsigned char*>(data.data()), data.size()) !=
+          1 ||
       EVP_MAC_final(ctx.get(), reinterpret_cast<unsigned char*>(out.data()), &len, out.size()) !=
           1 ||
       len != 32) {

@@ -49,15 +49,17 @@ TEST(Primitives, Base64UrlUsesUrlAlphabetWithoutPadding) {
 TEST(Primitives, Base64RejectsInvalidInput) {
   EXPECT_EQ(Base64UrlDecode("ab+c"), std::nullopt);  // '+' is not in the URL alphabet
   EXPECT_EQ(Base64Decode("ab-c"), std::nullopt);
-  EXPECT_EQ(Base64UrlDecode("a"), std::nullopt);      // a lone sextet is no byte
-  EXPECT_EQ(Base64UrlDecode("Zg="), std::nullopt);    // padding that does not complete a quantum
+  EXPECT_EQ(Base64UrlDecode("a"), std::nullopt);    // a lone sextet is no byte
+  EXPECT_EQ(Base64UrlDecode("Zg="), std::nullopt);  // padding that does not complete a quantum
   EXPECT_EQ(Base64UrlDecode("Zg==="), std::nullopt);
   EXPECT_EQ(Base64UrlDecode("Z=g="), std::nullopt);
-  EXPECT_EQ(Base64UrlDecode("Zh"), std::nullopt);     // non-zero leftover bits
+  EXPECT_EQ(Base64UrlDecode("Zh"), std::nullopt);  // non-zero leftover bits
   EXPECT_EQ(Base64Decode("Zm 9v"), std::nullopt);
 }
 
-TEST(Primitives, HexEncodeIsLowercase) { EXPECT_EQ(HexEncode(std::string_view("\x00\xab\xff", 3)), "00abff"); }
+TEST(Primitives, HexEncodeIsLowercase) {
+  EXPECT_EQ(HexEncode(std::string_view("\x00\xab\xff", 3)), "00abff");
+}
 
 TEST(Primitives, RandomHexHasRequestedLengthAndVaries) {
   std::string a = RandomHex(16);

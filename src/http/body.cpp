@@ -104,7 +104,7 @@ nlohmann::json ParseJson(const std::string& body) {
         ++column;
       }
     }
-    const char* kind = what.find("expected end of input") != std::string::npos ? "Extra data"
+    const char* kind = what.find("; expected end of input") != std::string::npos ? "Extra data"
                                                                                 : "Expecting value";
     throw ParseError("JSON parse error - " + std::string(kind) + ": line " + std::to_string(line) +
                      " column " + std::to_string(column) + " (char " + std::to_string(pos) + ")");

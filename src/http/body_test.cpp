@@ -39,10 +39,10 @@ TEST(BodyTest, EmptyBodyIsEmptyObjectWhateverTheType) {
 TEST(BodyTest, MalformedJsonIsParseError) {
   int status = 0;
   EXPECT_EQ(ErrorOf(With("application/json", "{\"a\":"), &status),
-            R"({"errors":[{"message":"JSON parse error - Expecting value: line 1 column 6 (char 5)","code":"parse_error"}]})");
+            R"x({"errors":[{"message":"JSON parse error - Expecting value: line 1 column 6 (char 5)","code":"parse_error"}]})x");
   EXPECT_EQ(status, 400);
   EXPECT_EQ(ErrorOf(With("application/json", "{}\n x")),
-            R"({"errors":[{"message":"JSON parse error - Extra data: line 2 column 2 (char 4)","code":"parse_error"}]})");
+            R"x({"errors":[{"message":"JSON parse error - Extra data: line 2 column 2 (char 4)","code":"parse_error"}]})x");
 }
 
 TEST(BodyTest, NonObjectJsonIsInvalid) {

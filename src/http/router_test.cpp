@@ -5,6 +5,13 @@
 namespace dfauth::http {
 namespace {
 
+RouteOptions Public(Pool pool = Pool::kDefault) {
+  RouteOptions options;
+  options.auth_required = false;
+  options.pool = pool;
+  return options;
+}
+
 Handler Named(std::string name) {
   return [name](Request&) { return Response::Json(200, name); };
 }
@@ -14,7 +21,7 @@ Request Dummy() { return Request{}; }
 TEST(RouterTest, ExactAndParamSegments) {
   Router router;
   router.Add("GET", "/api/v1/auth/users/{id}/", Named("user"));
-  router.Add("POST", "/api/v1/auth/token/", Named("token"), {.auth_required = false});
+  router.Add("POST", "/api/v1/auth/token/", Named("token"), Public());
 
   RouteMatch m = router.Match("GET", "/api/v1/auth/users/42/");
   ASSERT_NE(m.route, nullptr);
@@ -60,10 +67,10 @@ TEST(RouterTest, OtherMethodReportsAllowedMethods) {
 
 TEST(RouterTest, PathPublicOnlyWhenEveryRouteIsPublic) {
   Router router;
-  router.Add("POST", "/users/", Named("signup"), {.auth_required = false});
-  router.Add("GET", "/users/", Named("list"), {.auth_required = true});
-  router.Add("POST", "/token/", Named("token"), {.auth_required = false});
-  router.Add("POST", "/social/", Named("social"), {.auth_required = false, .path_public = false});
+  router.Add("POST", "/users/", Named("signup"), Public());
+  router.Add("GET", "/users/", Named("list"), RouteOptions{});
+  router.Add("POST", "/token/", Named("token"), Public());
+  router.Add("POST", "/social/", Named("social"), {.auth_required = false, .path_public = false, .pool = Pool::kDefault, .name = {}});
   EXPECT_FALSE(router.Match("PUT", "/users/").path_public);
   EXPECT_TRUE(router.Match("PUT", "/token/").path_public);
   EXPECT_FALSE(router.Match("PUT", "/social/").path_public);

@@ -339,7 +339,8 @@ class Session : public std::enable_shared_from_this<Session> {
   /// Answers an error that leaves the connection unusable, then closes it.
   void WriteFatal(const ApiError& error) {
     started_ = SteadyClock::now();
-    if (parser_ && parser_->is_header_done()) {
+    if (parser_) {
+      // Filled once the request line parsed, even when a limit stopped the parser later.
       request_.method = std::string(parser_->get().method_string());
       std::string_view target = parser_->get().target();
       request_.path = std::string(target.substr(0, target.find('?')));
@@ -489,7 +490,10 @@ class Session : public std::enable_shared_from_this<Session> {
     bhttp::async_write(stream_, response_,
                        [self = shared_from_this(), keep_alive](beast::error_code ec, std::size_t) {
                          if (ec) return self->Close();
-                         if (!keep_alive) return self->DrainAndClose();
+                         // After a fatal error the client may still be sending: drain so that
+                         // the close does not reset the connection and lose the response.
+                         if (self->close_after_write_) return self->DrainAndClose();
+                         if (!keep_alive) return self->Close();
                          self->ReadRequest();
                        });
   }
@@ -540,7 +544,7 @@ class Session : public std::enable_shared_from_this<Session> {
     if (phase_ == Phase::kClosed) return;
     phase_ = Phase::kClosed;
     beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
     stream_.close();
     context_.sessions.erase(this);
   }

@@ -17,6 +17,13 @@
 namespace dfauth::http {
 namespace {
 
+RouteOptions Public(Pool pool = Pool::kDefault) {
+  RouteOptions options;
+  options.auth_required = false;
+  options.pool = pool;
+  return options;
+}
+
 struct RawResponse {
   int status = 0;
   std::map<std::string, std::string, CaseInsensitiveLess> headers;
@@ -118,7 +125,12 @@ Caller TestAuthenticator(const Request& request) {
   auto header = request.Header("Authorization");
   if (!header || header->rfind("Bearer ", 0) != 0) return Caller{};
   std::string_view token = header->substr(7);
-  if (token.rfind("user-", 0) == 0) return Caller{std::stoll(std::string(token.substr(5))), "jti"};
+  if (token.rfind("user-", 0) == 0) {
+    Caller caller;
+    caller.user_id = std::stoll(std::string(token.substr(5)));
+    caller.jti = "jti";
+    return caller;
+  }
   throw errors::TokenNotValid();
 }
 
@@ -133,7 +145,7 @@ class ServerTest : public ::testing::Test {
     options_.trusted_proxies = {"127.0.0.1/32"};
     router_.Add("GET", "/api/public/", [](Request& r) {
       return Response::Json(200, R"({"ip":")" + r.client_ip + R"(","host":")" + r.scheme_host + "\"}");
-    }, {.auth_required = false});
+    }, Public());
     router_.Add("GET", "/api/private/", [](Request& r) {
       return Response::Json(200, "{\"user\":" + std::to_string(r.caller.user_id) + "}");
     });
@@ -141,15 +153,15 @@ class ServerTest : public ::testing::Test {
     router_.Add("GET", "/api/slow/", [](Request&) {
       std::this_thread::sleep_for(std::chrono::milliseconds(300));
       return Response::Json(200, R"({"slow":true})");
-    }, {.auth_required = false});
+    }, Public());
     router_.Add("POST", "/api/echo/{name}/", [](Request& r) {
       return Response::Json(200, "{\"name\":\"" + r.path_params.at("name") + "\",\"size\":" +
                                      std::to_string(r.body.size()) + ",\"q\":\"" +
                                      std::string(r.QueryParam("q").value_or("")) + "\"}");
-    }, {.auth_required = false, .pool = Pool::kHashing});
+    }, Public(Pool::kHashing));
     router_.Add("GET", "/api/boom/", [](Request&) -> Response {
       throw std::runtime_error("secret detail");
-    }, {.auth_required = false});
+    }, Public());
   }
 
   ~ServerTest() override { Stop(); }
@@ -324,6 +336,34 @@ TEST_F(ServerTest, KeepAliveServesTwoRequestsOnOneConnection) {
   EXPECT_EQ(first->body, R"({"ip":"127.0.0.1","host":"http://test"})");
   // The peer 127.0.0.1 is a trusted proxy here, so its X-Forwarded-For is believed.
   EXPECT_EQ(second->body, R"({"ip":"198.51.100.7","host":"http://test"})");
+}
+
+TEST_F(ServerTest, PipelinedRequestsAreAnsweredInOrder) {
+  Start();
+  Client client(port_);
+  client.Send("GET /api/slow/ HTTP/1.1\r\nHost: test\r\n\r\n"
+              "GET /api/public/ HTTP/1.1\r\nHost: test\r\n\r\n");
+  auto first = client.Read();
+  auto second = client.Read();
+  ASSERT_TRUE(first);
+  ASSERT_TRUE(second);
+  EXPECT_EQ(first->body, R"({"slow":true})");
+  EXPECT_EQ(second->body, R"({"ip":"127.0.0.1","host":"http://test"})");
+}
+
+TEST_F(ServerTest, ExpectContinueGetsInterimResponse) {
+  Start();
+  Client client(port_);
+  client.Send("POST /api/echo/x/ HTTP/1.1\r\nHost: test\r\nExpect: 100-continue\r\n"
+              "Content-Length: 3\r\n\r\n");
+  auto interim = client.Read();
+  ASSERT_TRUE(interim);
+  EXPECT_EQ(interim->status, 100);
+  client.Send("abc");
+  auto r = client.Read();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->body, R"({"name":"x","size":3,"q":""})");
 }
 
 TEST_F(ServerTest, ThrottleAnswers429WithRetryAfter) {

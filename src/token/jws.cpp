@@ -101,10 +101,14 @@ bool PkeySuits(const EVP_PKEY* pkey, Algorithm alg) {
 
 std::string_view KeyRequirement(Algorithm alg) {
   switch (alg) {
-    case Algorithm::kRS256: return "an RSA key of at least 2048 bits";
-    case Algorithm::kES256: return "an EC P-256 key";
-    case Algorithm::kEdDSA: return "an Ed25519 key";
-    case Algorithm::kHS256: return "a shared secret";
+    case Algorithm::kRS256:
+      return "an RSA key of at least 2048 bits";
+    case Algorithm::kES256:
+      return "an EC P-256 key";
+    case Algorithm::kEdDSA:
+      return "an Ed25519 key";
+    case Algorithm::kHS256:
+      return "a shared secret";
   }
   return "";
 }
@@ -185,9 +189,11 @@ std::string RequireString(const Json& jwk, const char* name) {
 
 std::string RequireB64(const Json& jwk, const char* name) {
   std::string text = RequireString(jwk, name);
-  if (!IsBase64UrlSegment(text)) throw KeyError(std::string("JWK \"") + name + "\" is not base64url");
+  if (!IsBase64UrlSegment(text))
+    throw KeyError(std::string("JWK \"") + name + "\" is not base64url");
   auto bytes = crypto::Base64UrlDecode(text);
-  if (!bytes || bytes->empty()) throw KeyError(std::string("JWK \"") + name + "\" is not base64url");
+  if (!bytes || bytes->empty())
+    throw KeyError(std::string("JWK \"") + name + "\" is not base64url");
   return *bytes;
 }
 
@@ -233,7 +239,8 @@ std::shared_ptr<EVP_PKEY> EcFromJwk(const Json& jwk) {
   if (RequireString(jwk, "crv") != "P-256") throw KeyError("only the P-256 curve is supported");
   std::string x = RequireB64(jwk, "x");
   std::string y = RequireB64(jwk, "y");
-  if (x.size() != kEs256Half || y.size() != kEs256Half) throw KeyError("P-256 x/y must be 32 bytes");
+  if (x.size() != kEs256Half || y.size() != kEs256Half)
+    throw KeyError("P-256 x/y must be 32 bytes");
   std::string point = "\x04" + x + y;
   ParamBldPtr bld(OSSL_PARAM_BLD_new());
   BnPtr d;
@@ -290,9 +297,10 @@ std::vector<std::pair<std::string, std::string>> PublicMembers(const Key& key) {
   if (key.alg == Algorithm::kHS256 || pkey == nullptr) throw KeyError("not an asymmetric key");
   switch (key.alg) {
     case Algorithm::kRS256:
-      return {{"e", crypto::Base64UrlEncode(BnToBytes(GetBnParam(pkey, OSSL_PKEY_PARAM_RSA_E).get()))},
-              {"kty", "RSA"},
-              {"n", crypto::Base64UrlEncode(BnToBytes(GetBnParam(pkey, OSSL_PKEY_PARAM_RSA_N).get()))}};
+      return {
+          {"e", crypto::Base64UrlEncode(BnToBytes(GetBnParam(pkey, OSSL_PKEY_PARAM_RSA_E).get()))},
+          {"kty", "RSA"},
+          {"n", crypto::Base64UrlEncode(BnToBytes(GetBnParam(pkey, OSSL_PKEY_PARAM_RSA_N).get()))}};
     case Algorithm::kES256:
       return {{"crv", "P-256"},
               {"kty", "EC"},
@@ -303,7 +311,8 @@ std::vector<std::pair<std::string, std::string>> PublicMembers(const Key& key) {
     case Algorithm::kEdDSA: {
       unsigned char pub[32];
       std::size_t len = sizeof pub;
-      if (EVP_PKEY_get_raw_public_key(pkey, pub, &len) != 1) throw KeyError("no Ed25519 public key");
+      if (EVP_PKEY_get_raw_public_key(pkey, pub, &len) != 1)
+        throw KeyError("no Ed25519 public key");
       return {{"crv", "Ed25519"},
               {"kty", "OKP"},
               {"x", crypto::Base64UrlEncode(std::string_view(reinterpret_cast<char*>(pub), len))}};
@@ -320,16 +329,21 @@ int NoPassphrase(char*, int, int, void*) { return -1; }  // never prompt on a te
 
 std::string_view AlgorithmName(Algorithm alg) {
   switch (alg) {
-    case Algorithm::kHS256: return "HS256";
-    case Algorithm::kRS256: return "RS256";
-    case Algorithm::kES256: return "ES256";
-    case Algorithm::kEdDSA: return "EdDSA";
+    case Algorithm::kHS256:
+      return "HS256";
+    case Algorithm::kRS256:
+      return "RS256";
+    case Algorithm::kES256:
+      return "ES256";
+    case Algorithm::kEdDSA:
+      return "EdDSA";
   }
   return "";
 }
 
 std::optional<Algorithm> ParseAlgorithm(std::string_view name) {
-  for (Algorithm alg : {Algorithm::kHS256, Algorithm::kRS256, Algorithm::kES256, Algorithm::kEdDSA}) {
+  for (Algorithm alg :
+       {Algorithm::kHS256, Algorithm::kRS256, Algorithm::kES256, Algorithm::kEdDSA}) {
     if (AlgorithmName(alg) == name) return alg;
   }
   return std::nullopt;
@@ -344,7 +358,8 @@ std::string MakeHeader(const Key& key) {
 }
 
 std::string Sign(std::string_view header_json, std::string_view payload_json, const Key& key) {
-  std::string input = crypto::Base64UrlEncode(header_json) + '.' + crypto::Base64UrlEncode(payload_json);
+  std::string input =
+      crypto::Base64UrlEncode(header_json) + '.' + crypto::Base64UrlEncode(payload_json);
   std::string sig;
   if (key.alg == Algorithm::kHS256) {
     if (key.secret.empty()) throw KeyError("HS256 needs a non-empty secret");
@@ -459,10 +474,17 @@ Key LoadPrivateKeyFile(const std::string& path, Algorithm alg) {
 Key GenerateKeyPair(Algorithm alg) {
   EVP_PKEY* raw = nullptr;
   switch (alg) {
-    case Algorithm::kRS256: raw = EVP_RSA_gen(2048); break;
-    case Algorithm::kES256: raw = EVP_EC_gen("P-256"); break;
-    case Algorithm::kEdDSA: raw = EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519"); break;
-    case Algorithm::kHS256: throw KeyError("HS256 has no key pair");
+    case Algorithm::kRS256:
+      raw = EVP_RSA_gen(2048);
+      break;
+    case Algorithm::kES256:
+      raw = EVP_EC_gen("P-256");
+      break;
+    case Algorithm::kEdDSA:
+      raw = EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519");
+      break;
+    case Algorithm::kHS256:
+      throw KeyError("HS256 has no key pair");
   }
   if (raw == nullptr) {
     ERR_clear_error();
@@ -526,7 +548,8 @@ Key KeyFromJwk(std::string_view jwk_json) {
     throw KeyError(std::string(AlgorithmName(key.alg)) + " needs " +
                    std::string(KeyRequirement(key.alg)));
   }
-  if (auto it = jwk.find("kid"); it != jwk.end() && it->is_string()) key.kid = it->get<std::string>();
+  if (auto it = jwk.find("kid"); it != jwk.end() && it->is_string())
+    key.kid = it->get<std::string>();
   return key;
 }
 

@@ -15,7 +15,8 @@ constexpr char kRfcPayloadB64[] =
     "cGxlLmNvbS9pc19yb290Ijp0cnVlfQ";
 
 constexpr char kA1Jwk[] =
-    "{\"kty\":\"oct\",\"k\":\"AyM1SysPpbyDfgZld3umj1qzKObwVMkoqQ-EstJQLr_T-1qS0gZH75aKtMN3Yj0iPS4hcgUuTwjA"
+    "{\"kty\":\"oct\",\"k\":\"AyM1SysPpbyDfgZld3umj1qzKObwVMkoqQ-EstJQLr_T-"
+    "1qS0gZH75aKtMN3Yj0iPS4hcgUuTwjA"
     "zZr1Z9CAow\"}";
 constexpr char kA1Token[] =
     "eyJ0eXAiOiJKV1QiLA0KICJhbGciOiJIUzI1NiJ9."
@@ -166,9 +167,12 @@ TEST(Jws, Rfc8037A4Ed25519SignatureIsExact) {
 
 TEST(Jws, Rfc7638ThumbprintExample) {
   Key key = KeyFromJwk(
-      "{\"kty\":\"RSA\",\"n\":\"0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7aPFFxuhDR1L6t"
-      "Soc_BJECPebWKRXjBZCiFV4n3oknjhMstn64tZ_2W-5JsGY4Hc5n9yBXArwl93lqt7_RN5w6Cf0h4QyQ5v-65YGjQR0_FDW2"
-      "QvzqY368QQMicAtaSqzs8KJZgnYb9c7d0zgdAZHzu6qMQvRL5hajrn1n91CbOpbISD08qNLyrdkt-bFTWhAI4vMQFh6WeZu0"
+      "{\"kty\":\"RSA\",\"n\":"
+      "\"0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7aPFFxuhDR1L6t"
+      "Soc_BJECPebWKRXjBZCiFV4n3oknjhMstn64tZ_2W-5JsGY4Hc5n9yBXArwl93lqt7_RN5w6Cf0h4QyQ5v-65YGjQR0_"
+      "FDW2"
+      "QvzqY368QQMicAtaSqzs8KJZgnYb9c7d0zgdAZHzu6qMQvRL5hajrn1n91CbOpbISD08qNLyrdkt-"
+      "bFTWhAI4vMQFh6WeZu0"
       "fM4lFd2NcRwr3XPksINHaQ-G_xBniIqbw0Ls1jF44-csFCur-kEgU8awapJzKnqDKgw\",\"e\":\"AQAB\","
       "\"alg\":\"RS256\",\"kid\":\"2011-04-29\"}");
   EXPECT_EQ(key.kid, "2011-04-29");
@@ -178,11 +182,13 @@ TEST(Jws, Rfc7638ThumbprintExample) {
 TEST(Jws, PublicJwkHasExactMembers) {
   Key ed = KeyFromJwk(kEdJwk);
   EXPECT_EQ(PublicJwk(ed),
-            "{\"crv\":\"Ed25519\",\"kty\":\"OKP\",\"x\":\"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo\"}");
+            "{\"crv\":\"Ed25519\",\"kty\":\"OKP\",\"x\":\"11qYAYKxCrfVS_"
+            "7TyWQHOg7hcvPapiMlrwIaaPcHURo\"}");
   Key ec = KeyFromJwk(kA3Jwk);
-  EXPECT_EQ(PublicJwk(ec),
-            "{\"crv\":\"P-256\",\"kty\":\"EC\",\"x\":\"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU\","
-            "\"y\":\"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0\"}");
+  EXPECT_EQ(
+      PublicJwk(ec),
+      "{\"crv\":\"P-256\",\"kty\":\"EC\",\"x\":\"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU\","
+      "\"y\":\"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0\"}");
   Key hs{Algorithm::kHS256, "", "secret", nullptr};
   EXPECT_THROW(PublicJwk(hs), KeyError);
 }
@@ -203,7 +209,8 @@ TEST(Jws, AlgNoneIsRejected) {
 TEST(Jws, MissingOrNonStringAlgIsRejected) {
   Key key{Algorithm::kHS256, "", "secret", nullptr};
   EXPECT_FALSE(Verify(SignedWithHeader("{\"typ\":\"JWT\"}", key), Algorithm::kHS256, Only(key)));
-  EXPECT_FALSE(Verify(SignedWithHeader("{\"alg\":[\"HS256\"]}", key), Algorithm::kHS256, Only(key)));
+  EXPECT_FALSE(
+      Verify(SignedWithHeader("{\"alg\":[\"HS256\"]}", key), Algorithm::kHS256, Only(key)));
   EXPECT_TRUE(Verify(SignedWithHeader("{\"alg\":\"HS256\"}", key), Algorithm::kHS256, Only(key)));
 }
 
@@ -243,14 +250,14 @@ TEST(Jws, BadSignatureIsRejected) {
 TEST(Jws, MalformedBase64IsRejected) {
   Key key = KeyFromJwk(kA1Jwk);
   std::string token = kA1Token;
-  EXPECT_FALSE(Verify(token + "=", Algorithm::kHS256, Only(key)));          // padding
+  EXPECT_FALSE(Verify(token + "=", Algorithm::kHS256, Only(key)));  // padding
   std::string plus = token;
   plus[3] = '+';
-  EXPECT_FALSE(Verify(plus, Algorithm::kHS256, Only(key)));                 // standard alphabet
+  EXPECT_FALSE(Verify(plus, Algorithm::kHS256, Only(key)));  // standard alphabet
   std::string space = token;
   space.insert(10, " ");
   EXPECT_FALSE(Verify(space, Algorithm::kHS256, Only(key)));
-  EXPECT_FALSE(Verify("a.b.c", Algorithm::kHS256, Only(key)));             // lone sextets
+  EXPECT_FALSE(Verify("a.b.c", Algorithm::kHS256, Only(key)));  // lone sextets
 }
 
 TEST(Jws, WrongNumberOfPartsIsRejected) {
@@ -276,9 +283,11 @@ TEST(Jws, HeaderMustBeAJsonObjectWithoutCrit) {
 
 TEST(Jws, OversizedTokenIsRejected) {
   Key key{Algorithm::kHS256, "", "secret", nullptr};
-  std::string small = Sign("{\"alg\":\"HS256\"}", "{\"pad\":\"" + std::string(5000, 'a') + "\"}", key);
+  std::string small =
+      Sign("{\"alg\":\"HS256\"}", "{\"pad\":\"" + std::string(5000, 'a') + "\"}", key);
   EXPECT_TRUE(Verify(small, Algorithm::kHS256, Only(key)));
-  std::string big = Sign("{\"alg\":\"HS256\"}", "{\"pad\":\"" + std::string(7000, 'a') + "\"}", key);
+  std::string big =
+      Sign("{\"alg\":\"HS256\"}", "{\"pad\":\"" + std::string(7000, 'a') + "\"}", key);
   ASSERT_GT(big.size(), kMaxTokenLength);
   EXPECT_FALSE(Verify(big, Algorithm::kHS256, Only(key)));
 }
@@ -310,7 +319,8 @@ TEST(Jws, MakeHeaderHasAlgKidTyp) {
 }
 
 TEST(Jws, AlgorithmNamesRoundTrip) {
-  for (Algorithm alg : {Algorithm::kHS256, Algorithm::kRS256, Algorithm::kES256, Algorithm::kEdDSA}) {
+  for (Algorithm alg :
+       {Algorithm::kHS256, Algorithm::kRS256, Algorithm::kES256, Algorithm::kEdDSA}) {
     EXPECT_EQ(ParseAlgorithm(AlgorithmName(alg)), alg);
   }
   EXPECT_EQ(ParseAlgorithm("none"), std::nullopt);
@@ -336,7 +346,8 @@ TEST(Jws, PemRoundTripKeepsKidAndChecksAlgorithm) {
 
 TEST(Jws, WeakRsaAndOtherCurvesAreRefused) {
   EXPECT_THROW(KeyFromJwk("{\"kty\":\"RSA\",\"n\":\"AQAB\",\"e\":\"AQAB\"}"), KeyError);
-  EXPECT_THROW(KeyFromJwk("{\"kty\":\"EC\",\"crv\":\"P-384\",\"x\":\"AQAB\",\"y\":\"AQAB\"}"), KeyError);
+  EXPECT_THROW(KeyFromJwk("{\"kty\":\"EC\",\"crv\":\"P-384\",\"x\":\"AQAB\",\"y\":\"AQAB\"}"),
+               KeyError);
   // A point that is not on P-256 (x of the RFC key with y = 1).
   EXPECT_THROW(KeyFromJwk("{\"kty\":\"EC\",\"crv\":\"P-256\","
                           "\"x\":\"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU\","

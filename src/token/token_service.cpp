@@ -84,8 +84,10 @@ TokenService::TokenService(TokenOptions options, store::Store& store, Clock cloc
   if (options_.profile != kSliding && options_.profile != "pair") {
     throw std::invalid_argument("JWT_PROFILE must be \"sliding\" or \"pair\"");
   }
-  if (options_.type_claim.empty()) throw std::invalid_argument("TOKEN_TYPE_CLAIM must not be empty");
-  if (options_.access_lifetime <= 0) throw std::invalid_argument("ACCESS_TOKEN_LIFETIME must be > 0");
+  if (options_.type_claim.empty())
+    throw std::invalid_argument("TOKEN_TYPE_CLAIM must not be empty");
+  if (options_.access_lifetime <= 0)
+    throw std::invalid_argument("ACCESS_TOKEN_LIFETIME must be > 0");
   if (options_.refresh_lifetime <= 0) {
     throw std::invalid_argument("REFRESH_TOKEN_LIFETIME must be > 0");
   }
@@ -134,7 +136,7 @@ std::shared_ptr<const TokenService::KeySet> TokenService::BuildKeySet() {
     return k.alg == alg_name && !k.retired_at;
   });
   if (set->keys.empty() && !has_active) {
-    GenerateAndStore(store_, alg, Now());
+    GenerateAndStoreKey(store_, alg, Now());
     stored = store_.ListSigningKeys();
   }
   // Newest unretired first (it signs unless a key file does), then every other key.
@@ -150,8 +152,8 @@ std::shared_ptr<const TokenService::KeySet> TokenService::BuildKeySet() {
     try {
       key = LoadPrivateKeyPem(row.private_pem, alg);
     } catch (const KeyError& e) {
-      throw std::runtime_error("signing key " + row.kid + " in the database is unusable: " +
-                               e.what());
+      throw std::runtime_error("signing key " + row.kid +
+                               " in the database is unusable: " + e.what());
     }
     key.kid = row.kid;
     set->keys.push_back(std::move(key));
@@ -226,7 +228,8 @@ TokenService::Claims TokenService::Decode(std::string_view token,
   const int64_t now = Now();
   const Algorithm alg = options_.algorithm;
   auto keys = Keys();
-  auto verified = token::Verify(token, alg, [&](std::string_view kid) { return keys->Find(kid, alg); });
+  auto verified =
+      token::Verify(token, alg, [&](std::string_view kid) { return keys->Find(kid, alg); });
   if (!verified && alg != Algorithm::kHS256) {
     // Perhaps signed with a key added after our last load (another replica rotated).
     bool reload = false;
@@ -243,7 +246,8 @@ TokenService::Claims TokenService::Decode(std::string_view token,
         std::lock_guard lock(keys_mutex_);
         keys_ = fresh;
       }
-      verified = token::Verify(token, alg, [&](std::string_view kid) { return fresh->Find(kid, alg); });
+      verified =
+          token::Verify(token, alg, [&](std::string_view kid) { return fresh->Find(kid, alg); });
     }
   }
   if (!verified) throw errors::TokenNotValid();
@@ -289,12 +293,14 @@ TokenService::Claims TokenService::Decode(std::string_view token,
   }
   claims.jti = jti->get<std::string>();
   auto user_id = payload.find("user_id");
-  if (user_id == payload.end() || !(user_id->is_number_integer() || user_id->is_number_unsigned())) {
+  if (user_id == payload.end() ||
+      !(user_id->is_number_integer() || user_id->is_number_unsigned())) {
     throw errors::TokenNotValid();
   }
-  claims.user_id = user_id->is_number_unsigned()
-                       ? static_cast<int64_t>(std::min<uint64_t>(user_id->get<uint64_t>(), INT64_MAX))
-                       : user_id->get<int64_t>();
+  claims.user_id =
+      user_id->is_number_unsigned()
+          ? static_cast<int64_t>(std::min<uint64_t>(user_id->get<uint64_t>(), INT64_MAX))
+          : user_id->get<int64_t>();
   if (payload.contains("iat")) {
     auto iat = NumericClaim(payload, "iat");
     if (!iat) throw errors::TokenNotValid();

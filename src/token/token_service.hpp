@@ -17,17 +17,17 @@
 namespace dfauth::token {
 
 struct TokenOptions {
-  Algorithm algorithm = Algorithm::kHS256;   ///< JWT_ALGORITHM
-  std::string profile = "sliding";           ///< JWT_PROFILE: "sliding" or "pair"
-  int64_t access_lifetime = 300;             ///< ACCESS_TOKEN_LIFETIME
-  int64_t refresh_lifetime = 1209600;        ///< REFRESH_TOKEN_LIFETIME
-  int64_t sliding_lifetime = 1209600;        ///< SLIDING_TOKEN_LIFETIME
+  Algorithm algorithm = Algorithm::kHS256;     ///< JWT_ALGORITHM
+  std::string profile = "sliding";             ///< JWT_PROFILE: "sliding" or "pair"
+  int64_t access_lifetime = 300;               ///< ACCESS_TOKEN_LIFETIME
+  int64_t refresh_lifetime = 1209600;          ///< REFRESH_TOKEN_LIFETIME
+  int64_t sliding_lifetime = 1209600;          ///< SLIDING_TOKEN_LIFETIME
   int64_t sliding_refresh_lifetime = 1209600;  ///< SLIDING_TOKEN_REFRESH_LIFETIME
-  std::string issuer;                        ///< JWT_ISSUER (empty: none)
-  std::string audience;                      ///< JWT_AUDIENCE (empty: none)
-  std::string type_claim = "token_type";     ///< TOKEN_TYPE_CLAIM: the claim's name
-  std::string secret_key;                    ///< SECRET_KEY: the HS256 key, its bytes as is
-  std::string private_key_file;              ///< JWT_PRIVATE_KEY_FILE (asymmetric algorithms)
+  std::string issuer;                          ///< JWT_ISSUER (empty: none)
+  std::string audience;                        ///< JWT_AUDIENCE (empty: none)
+  std::string type_claim = "token_type";       ///< TOKEN_TYPE_CLAIM: the claim's name
+  std::string secret_key;                      ///< SECRET_KEY: the HS256 key, its bytes as is
+  std::string private_key_file;                ///< JWT_PRIVATE_KEY_FILE (asymmetric algorithms)
 };
 
 /// Unix seconds.

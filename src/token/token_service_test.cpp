@@ -1,0 +1,603 @@
+#include "token/token_service.hpp"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <thread>
+
+#include "crypto/primitives.hpp"
+#include "dfauth/error.hpp"
+#include "token/keys.hpp"
+
+namespace dfauth::token {
+namespace {
+
+namespace fs = std::filesystem;
+using Json = nlohmann::json;
+
+constexpr int64_t kT0 = 1700000000;
+constexpr char kSecret[] = "django-insecure-secret-key-used-as-is";
+
+class TempDir {
+ public:
+  TempDir() {
+    std::string pattern = (fs::temp_directory_path() / "dfauth_token_XXXXXX").string();
+    path_ = mkdtemp(pattern.data());
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  std::string File(const std::string& name) const { return (fs::path(path_) / name).string(); }
+
+ private:
+  std::string path_;
+};
+
+Json Part(const std::string& token, int index) {
+  std::size_t start = 0;
+  for (int i = 0; i < index; ++i) start = token.find('.', start) + 1;
+  std::size_t end = token.find('.', start);
+  return Json::parse(*crypto::Base64UrlDecode(token.substr(start, end - start)));
+}
+Json Header(const std::string& token) { return Part(token, 0); }
+Json Payload(const std::string& token) { return Part(token, 1); }
+
+std::set<std::string> Keys(const Json& object) {
+  std::set<std::string> keys;
+  for (auto& [k, v] : object.items()) keys.insert(k);
+  return keys;
+}
+
+// Runs `f` and checks it throws the 401 with this code and message.
+template <typename F>
+void ExpectRejected(F&& f, const std::string& message = "Token is invalid or expired",
+                    const std::string& code = "token_not_valid") {
+  try {
+    f();
+    ADD_FAILURE() << "expected ApiError " << code;
+  } catch (const ApiError& e) {
+    EXPECT_EQ(e.Status(), 401);
+    EXPECT_EQ(e.Code(), code);
+    EXPECT_EQ(e.Entries().front().message, message);
+    ASSERT_EQ(e.headers.size(), 1u);
+    EXPECT_EQ(e.headers[0].first, "WWW-Authenticate");
+  }
+}
+
+class TokenServiceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    store_ = store::OpenStore("sqlite://" + dir_.File("db.sqlite3"), 4);
+    store_->Migrate();
+    store::User user;
+    user.username = "alice";
+    user.date_joined = kT0;
+    user.id = store_->CreateUser(user);
+    user_ = *store_->FindUserById(user.id);
+  }
+
+  TokenOptions Sliding() {
+    TokenOptions o;
+    o.secret_key = kSecret;
+    return o;
+  }
+  TokenOptions Pair() {
+    TokenOptions o = Sliding();
+    o.profile = "pair";
+    return o;
+  }
+  std::unique_ptr<TokenService> Make(TokenOptions options) {
+    auto service =
+        std::make_unique<TokenService>(std::move(options), *store_, [this] { return now_.load(); });
+    service->LoadKeys();
+    return service;
+  }
+  store::User FreshUser() { return *store_->FindUserById(user_.id); }
+  // An HS256 token with our secret and any payload, as another issuer (or Django) would make.
+  std::string HandMade(const Json& payload, const std::string& secret = kSecret) {
+    Key key{Algorithm::kHS256, "", secret, nullptr};
+    return Sign("{\"alg\":\"HS256\",\"typ\":\"JWT\"}", payload.dump(), key);
+  }
+  Json SlidingPayload() {
+    return Json{{"token_type", "sliding"},   {"exp", now_ + 100},
+                {"iat", now_.load()},        {"jti", "0123456789abcdef0123456789abcdef"},
+                {"refresh_exp", now_ + 100}, {"user_id", user_.id}};
+  }
+
+  TempDir dir_;
+  std::unique_ptr<store::Store> store_;
+  store::User user_;
+  std::atomic<int64_t> now_{kT0};
+};
+
+TEST_F(TokenServiceTest, SlidingIssueThenAuthenticate) {
+  auto service = Make(Sliding());
+  IssuedTokens issued = service->Issue(user_);
+  EXPECT_FALSE(issued.refresh.has_value());
+  AuthenticatedToken auth = service->Authenticate(issued.token);
+  EXPECT_EQ(auth.user.id, user_.id);
+  EXPECT_EQ(auth.user.username, "alice");
+  EXPECT_EQ(auth.type, "sliding");
+  EXPECT_EQ(auth.exp, kT0 + 1209600);
+  EXPECT_EQ(auth.jti, Payload(issued.token)["jti"]);
+  service->Verify(issued.token);
+}
+
+TEST_F(TokenServiceTest, SlidingClaimsAreExactlyTheReferences) {
+  auto service = Make(Sliding());
+  std::string token = service->Issue(user_).token;
+  EXPECT_EQ(Header(token), Json::parse(R"({"alg":"HS256","typ":"JWT"})"));
+  Json claims = Payload(token);
+  EXPECT_EQ(Keys(claims),
+            (std::set<std::string>{"token_type", "exp", "iat", "jti", "refresh_exp", "user_id"}));
+  EXPECT_EQ(claims["token_type"], "sliding");
+  EXPECT_EQ(claims["exp"], kT0 + 1209600);
+  EXPECT_EQ(claims["iat"], kT0);
+  EXPECT_EQ(claims["refresh_exp"], kT0 + 1209600);
+  EXPECT_TRUE(claims["user_id"].is_number_integer());
+  EXPECT_EQ(claims["user_id"], user_.id);
+  std::string jti = claims["jti"];
+  EXPECT_EQ(jti.size(), 32u);
+  EXPECT_EQ(jti.find_first_not_of("0123456789abcdef"), std::string::npos);
+  // The key is SECRET_KEY's bytes as they are, as simplejwt uses it.
+  Key secret{Algorithm::kHS256, "", kSecret, nullptr};
+  EXPECT_TRUE(token::Verify(token, Algorithm::kHS256, [&](std::string_view) { return &secret; }));
+}
+
+TEST_F(TokenServiceTest, TypeClaimNameIsConfigurable) {
+  TokenOptions options = Sliding();
+  options.type_claim = "sliding";  // django-df-auth's recommended settings
+  auto service = Make(options);
+  std::string token = service->Issue(user_).token;
+  Json claims = Payload(token);
+  EXPECT_EQ(Keys(claims),
+            (std::set<std::string>{"sliding", "exp", "iat", "jti", "refresh_exp", "user_id"}));
+  EXPECT_EQ(claims["sliding"], "sliding");
+  EXPECT_EQ(service->Authenticate(token).user.id, user_.id);
+  // A token typed under the other claim name has no type here.
+  ExpectRejected([&] { service->Authenticate(Make(Sliding())->Issue(user_).token); });
+}
+
+TEST_F(TokenServiceTest, DjangoIssuedSlidingTokenKeepsWorking) {
+  TokenOptions options = Sliding();
+  options.type_claim = "sliding";
+  auto service = Make(options);
+  // As django-df-auth signs it: Python's compact JSON, the same SECRET_KEY.
+  Json payload = {{"sliding", "sliding"},     {"exp", kT0 + 500},
+                  {"iat", kT0 - 10},          {"jti", "5f1c8d2e9a7b4c3d8e6f0a1b2c3d4e5f"},
+                  {"refresh_exp", kT0 + 500}, {"user_id", user_.id}};
+  AuthenticatedToken auth = service->Authenticate(HandMade(payload));
+  EXPECT_EQ(auth.user.id, user_.id);
+  EXPECT_EQ(auth.jti, "5f1c8d2e9a7b4c3d8e6f0a1b2c3d4e5f");
+}
+
+TEST_F(TokenServiceTest, ExpiredTokenIsRejectedWithoutLeeway) {
+  TokenOptions options = Sliding();
+  options.sliding_lifetime = 100;
+  auto service = Make(options);
+  std::string token = service->Issue(user_).token;
+  now_ = kT0 + 99;
+  service->Authenticate(token);
+  now_ = kT0 + 100;
+  ExpectRejected([&] { service->Authenticate(token); });
+  ExpectRejected([&] { service->Verify(token); });
+}
+
+TEST_F(TokenServiceTest, NotBeforeInTheFutureIsRejected) {
+  auto service = Make(Sliding());
+  Json payload = SlidingPayload();
+  payload["nbf"] = now_ + 1;
+  ExpectRejected([&] { service->Authenticate(HandMade(payload)); });
+  payload["nbf"] = now_.load();
+  EXPECT_EQ(service->Authenticate(HandMade(payload)).user.id, user_.id);
+  payload["nbf"] = "soon";
+  ExpectRejected([&] { service->Authenticate(HandMade(payload)); });
+}
+
+TEST_F(TokenServiceTest, MissingOrBrokenClaimsAreRejected) {
+  auto service = Make(Sliding());
+  EXPECT_EQ(service->Authenticate(HandMade(SlidingPayload())).user.id, user_.id);
+  for (const char* claim : {"exp", "token_type", "jti", "user_id"}) {
+    Json payload = SlidingPayload();
+    payload.erase(claim);
+    ExpectRejected([&] { service->Authenticate(HandMade(payload)); });
+  }
+  Json payload = SlidingPayload();
+  payload["user_id"] = std::to_string(user_.id);
+  ExpectRejected([&] { service->Authenticate(HandMade(payload)); });
+  payload = SlidingPayload();
+  payload["exp"] = "never";
+  ExpectRejected([&] { service->Authenticate(HandMade(payload)); });
+  payload = SlidingPayload();
+  payload["token_type"] = 7;
+  ExpectRejected([&] { service->Authenticate(HandMade(payload)); });
+  payload = SlidingPayload();
+  payload["token_type"] = "session";
+  ExpectRejected([&] { service->Authenticate(HandMade(payload)); }, "Token has wrong type");
+  // Not a JSON object at all, and signed with another secret.
+  Key key{Algorithm::kHS256, "", kSecret, nullptr};
+  ExpectRejected([&] { service->Authenticate(Sign("{\"alg\":\"HS256\"}", "[1,2]", key)); });
+  ExpectRejected([&] { service->Authenticate(HandMade(SlidingPayload(), "other secret")); });
+  ExpectRejected([&] { service->Authenticate("not a token"); });
+  ExpectRejected([&] { service->Authenticate(""); });
+}
+
+TEST_F(TokenServiceTest, AlgNoneTokenIsRejected) {
+  auto service = Make(Sliding());
+  std::string none = crypto::Base64UrlEncode("{\"alg\":\"none\",\"typ\":\"JWT\"}") + "." +
+                     crypto::Base64UrlEncode(SlidingPayload().dump()) + ".";
+  ExpectRejected([&] { service->Authenticate(none); });
+}
+
+TEST_F(TokenServiceTest, PairClaimsAreExact) {
+  auto service = Make(Pair());
+  IssuedTokens issued = service->Issue(user_);
+  ASSERT_TRUE(issued.refresh.has_value());
+  Json access = Payload(issued.token);
+  Json refresh = Payload(*issued.refresh);
+  std::set<std::string> expected{"token_type", "exp", "iat", "jti", "user_id"};
+  EXPECT_EQ(Keys(access), expected);
+  EXPECT_EQ(Keys(refresh), expected);
+  EXPECT_EQ(access["token_type"], "access");
+  EXPECT_EQ(access["exp"], kT0 + 300);
+  EXPECT_EQ(access["iat"], kT0);
+  EXPECT_EQ(refresh["token_type"], "refresh");
+  EXPECT_EQ(refresh["exp"], kT0 + 1209600);
+  EXPECT_EQ(refresh["user_id"], user_.id);
+  EXPECT_NE(access["jti"], refresh["jti"]);
+  EXPECT_EQ(service->Authenticate(issued.token).type, "access");
+}
+
+TEST_F(TokenServiceTest, AccessAndRefreshTokensNeverStandInForEachOther) {
+  auto service = Make(Pair());
+  IssuedTokens issued = service->Issue(user_);
+  ExpectRejected([&] { service->Authenticate(*issued.refresh); }, "Token has wrong type");
+  ExpectRejected([&] { service->Refresh(issued.token); }, "Token has wrong type");
+  // Verify accepts both kinds.
+  service->Verify(issued.token);
+  service->Verify(*issued.refresh);
+  // A sliding token is neither.
+  std::string sliding = Make(Sliding())->Issue(user_).token;
+  ExpectRejected([&] { service->Authenticate(sliding); }, "Token has wrong type");
+  ExpectRejected([&] { service->Refresh(sliding); }, "Token has wrong type");
+}
+
+TEST_F(TokenServiceTest, IssuerAndAudienceAreSetAndChecked) {
+  TokenOptions options = Sliding();
+  options.issuer = "https://auth.example.com";
+  options.audience = "example-app";
+  auto service = Make(options);
+  std::string token = service->Issue(user_).token;
+  Json claims = Payload(token);
+  EXPECT_EQ(claims["iss"], "https://auth.example.com");
+  EXPECT_EQ(claims["aud"], "example-app");
+  EXPECT_EQ(service->Authenticate(token).user.id, user_.id);
+
+  Json payload = SlidingPayload();
+  ExpectRejected([&] { service->Authenticate(HandMade(payload)); });  // neither
+  payload["iss"] = "https://auth.example.com";
+  ExpectRejected([&] { service->Authenticate(HandMade(payload)); });  // no aud
+  payload["aud"] = Json::array({"other", "example-app"});
+  EXPECT_EQ(service->Authenticate(HandMade(payload)).user.id, user_.id);
+  payload["aud"] = "other";
+  ExpectRejected([&] { service->Authenticate(HandMade(payload)); });
+  payload["aud"] = "example-app";
+  payload["iss"] = "https://evil.example.com";
+  ExpectRejected([&] { service->Authenticate(HandMade(payload)); });
+  payload.erase("iss");
+  ExpectRejected([&] { service->Authenticate(HandMade(payload)); });
+
+  // A service with no audience configured refuses tokens meant for an audience.
+  auto plain = Make(Sliding());
+  ExpectRejected([&] { plain->Authenticate(token); });
+}
+
+TEST_F(TokenServiceTest, BlacklistedTokenIsRefusedEverywhere) {
+  auto service = Make(Sliding());
+  std::string token = service->Issue(user_).token;
+  service->Blacklist(token);
+  ExpectRejected([&] { service->Authenticate(token); }, "Token is blacklisted");
+  ExpectRejected([&] { service->Verify(token); }, "Token is blacklisted");
+  ExpectRejected([&] { service->Refresh(token); }, "Token is blacklisted");
+  ExpectRejected([&] { service->Blacklist(token); }, "Token is blacklisted");
+  ExpectRejected([&] { service->Blacklist("garbage"); });
+}
+
+TEST_F(TokenServiceTest, BlacklistingASlidingTokenCoversItsRefreshedCopies) {
+  TokenOptions options = Sliding();
+  options.sliding_lifetime = 100;
+  options.sliding_refresh_lifetime = 1000;
+  auto service = Make(options);
+  std::string first = service->Issue(user_).token;
+  now_ = kT0 + 50;
+  std::string second = service->Refresh(first).token;
+  service->Blacklist(first);
+  // Purging rows that expired with the first token must not free its later copy.
+  store_->PurgeExpiredTokens(kT0 + 101);
+  now_ = kT0 + 120;
+  ExpectRejected([&] { service->Authenticate(second); }, "Token is blacklisted");
+}
+
+TEST_F(TokenServiceTest, RevocationTimeRefusesOlderTokensButNotOnesFromTheSameSecond) {
+  auto service = Make(Sliding());
+  std::string before = service->Issue(user_).token;
+  // What a password change does: tokens_valid_after = now + 1.
+  store_->RevokeUserTokens(user_.id, kT0 + 1);
+  std::string after = service->Issue(FreshUser()).token;  // same second
+  EXPECT_EQ(Payload(after)["iat"], kT0 + 1);
+  EXPECT_EQ(service->Authenticate(after).user.id, user_.id);
+  ExpectRejected([&] { service->Authenticate(before); });
+  ExpectRejected([&] { service->Verify(before); });
+  ExpectRejected([&] { service->Refresh(before); });
+  now_ = kT0 + 5;
+  EXPECT_EQ(service->Authenticate(after).user.id, user_.id);
+}
+
+TEST_F(TokenServiceTest, DeletedAndInactiveUsersFailAuthentication) {
+  auto service = Make(Sliding());
+  std::string token = service->Issue(user_).token;
+  store::User inactive = FreshUser();
+  inactive.is_active = false;
+  store_->UpdateUser(inactive);
+  ExpectRejected([&] { service->Authenticate(token); }, "User is inactive",
+                 "authentication_failed");
+  ExpectRejected([&] { service->Refresh(token); });
+  store_->DeleteUser(user_.id);
+  ExpectRejected([&] { service->Authenticate(token); }, "User not found", "authentication_failed");
+  ExpectRejected([&] { service->Verify(token); });
+  ExpectRejected([&] { service->Refresh(token); });
+}
+
+TEST_F(TokenServiceTest, SlidingRefreshKeepsJtiAndRefreshExp) {
+  TokenOptions options = Sliding();
+  options.sliding_lifetime = 100;
+  options.sliding_refresh_lifetime = 1000;
+  auto service = Make(options);
+  std::string first = service->Issue(user_).token;
+  now_ = kT0 + 60;
+  std::string second = service->Refresh(first).token;
+  Json a = Payload(first);
+  Json b = Payload(second);
+  EXPECT_EQ(Keys(b), Keys(a));
+  EXPECT_EQ(b["jti"], a["jti"]);
+  EXPECT_EQ(b["user_id"], a["user_id"]);
+  EXPECT_EQ(b["refresh_exp"], kT0 + 1000);
+  EXPECT_EQ(b["iat"], kT0 + 60);
+  EXPECT_EQ(b["exp"], kT0 + 160);
+  // The old token stays valid until its own exp (as in the reference).
+  EXPECT_EQ(service->Authenticate(first).user.id, user_.id);
+  EXPECT_EQ(service->Authenticate(second).user.id, user_.id);
+}
+
+TEST_F(TokenServiceTest, ExpiredSlidingTokenCannotBeRefreshedInsideRefreshExp) {
+  TokenOptions options = Sliding();
+  options.sliding_lifetime = 100;
+  options.sliding_refresh_lifetime = 1000;
+  auto service = Make(options);
+  std::string token = service->Issue(user_).token;
+  now_ = kT0 + 150;
+  ExpectRejected([&] { service->Refresh(token); });
+}
+
+TEST_F(TokenServiceTest, SlidingTokenPastRefreshExpCannotBeRefreshed) {
+  TokenOptions options = Sliding();
+  options.sliding_lifetime = 1000;
+  options.sliding_refresh_lifetime = 100;
+  auto service = Make(options);
+  std::string token = service->Issue(user_).token;
+  now_ = kT0 + 99;
+  std::string refreshed = service->Refresh(token).token;
+  now_ = kT0 + 100;
+  ExpectRejected([&] { service->Refresh(token); });
+  ExpectRejected([&] { service->Refresh(refreshed); });
+  EXPECT_EQ(service->Authenticate(refreshed).user.id, user_.id);  // still valid to use
+}
+
+TEST_F(TokenServiceTest, PairRefreshRotates) {
+  auto service = Make(Pair());
+  IssuedTokens first = service->Issue(user_);
+  now_ = kT0 + 10;
+  IssuedTokens second = service->Refresh(*first.refresh);
+  ASSERT_TRUE(second.refresh.has_value());
+  EXPECT_NE(Payload(*second.refresh)["jti"], Payload(*first.refresh)["jti"]);
+  EXPECT_EQ(Payload(second.token)["iat"], kT0 + 10);
+  EXPECT_EQ(service->Authenticate(second.token).user.id, user_.id);
+  IssuedTokens third = service->Refresh(*second.refresh);
+  EXPECT_EQ(service->Authenticate(third.token).user.id, user_.id);
+}
+
+TEST_F(TokenServiceTest, ReusingASpentRefreshTokenRevokesTheFamily) {
+  auto service = Make(Pair());
+  IssuedTokens first = service->Issue(user_);
+  IssuedTokens second = service->Refresh(*first.refresh);
+  // The thief (or the victim) presents the spent token again.
+  ExpectRejected([&] { service->Refresh(*first.refresh); }, "Token is blacklisted");
+  // Everything of that login is now dead, including the pair issued after the spent one.
+  ExpectRejected([&] { service->Refresh(*second.refresh); }, "Token is blacklisted");
+  ExpectRejected([&] { service->Authenticate(second.token); }, "Token is blacklisted");
+  ExpectRejected([&] { service->Authenticate(first.token); }, "Token is blacklisted");
+  // Another login of the same user is untouched.
+  IssuedTokens other = service->Issue(user_);
+  EXPECT_EQ(service->Authenticate(other.token).user.id, user_.id);
+  service->Refresh(*other.refresh);
+}
+
+TEST_F(TokenServiceTest, BlacklistingARefreshTokenRevokesItsFamily) {
+  auto service = Make(Pair());
+  IssuedTokens first = service->Issue(user_);
+  service->Blacklist(*first.refresh);
+  ExpectRejected([&] { service->Refresh(*first.refresh); }, "Token is blacklisted");
+  ExpectRejected([&] { service->Authenticate(first.token); }, "Token is blacklisted");
+  IssuedTokens other = service->Issue(user_);
+  service->Blacklist(other.token);  // an access token alone
+  ExpectRejected([&] { service->Authenticate(other.token); }, "Token is blacklisted");
+  service->Refresh(*other.refresh);
+}
+
+TEST_F(TokenServiceTest, RefreshTokenNeverIssuedHereIsRefused) {
+  auto service = Make(Pair());
+  Json payload = {{"token_type", "refresh"},
+                  {"exp", now_ + 100},
+                  {"iat", now_.load()},
+                  {"jti", "0123456789abcdef0123456789abcdef"},
+                  {"user_id", user_.id}};
+  ExpectRejected([&] { service->Refresh(HandMade(payload)); });
+}
+
+TEST_F(TokenServiceTest, ConcurrentRefreshesOfOneTokenSucceedOnce) {
+  auto service = Make(Pair());
+  std::string refresh = *service->Issue(user_).refresh;
+  std::atomic<int> successes{0};
+  std::atomic<int> rejections{0};
+  std::atomic<int> other_errors{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 50; ++i) {
+    threads.emplace_back([&] {
+      try {
+        service->Refresh(refresh);
+        ++successes;
+      } catch (const ApiError& e) {
+        if (e.Code() == "token_not_valid") {
+          ++rejections;
+        } else {
+          ++other_errors;
+        }
+      } catch (...) {
+        ++other_errors;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(successes.load(), 1);
+  EXPECT_EQ(rejections.load(), 49);
+  EXPECT_EQ(other_errors.load(), 0);
+}
+
+TEST_F(TokenServiceTest, Hs256JwksIsEmpty) {
+  auto service = Make(Sliding());
+  EXPECT_EQ(service->JwksJson(), "{\"keys\":[]}");
+}
+
+class AsymmetricTokenTest : public TokenServiceTest,
+                            public ::testing::WithParamInterface<Algorithm> {};
+
+TEST_P(AsymmetricTokenTest, IssuesAndVerifiesWithAStoredKey) {
+  TokenOptions options = Sliding();
+  options.algorithm = GetParam();
+  auto service = Make(options);
+  auto stored = ListKeys(*store_);
+  ASSERT_EQ(stored.size(), 1u);  // generated on first start
+  EXPECT_EQ(stored[0].alg, AlgorithmName(GetParam()));
+  std::string token = service->Issue(user_).token;
+  EXPECT_EQ(Header(token),
+            (Json{{"alg", AlgorithmName(GetParam())}, {"kid", stored[0].kid}, {"typ", "JWT"}}));
+  EXPECT_EQ(service->Authenticate(token).user.id, user_.id);
+  // Another replica on the same database reuses the key instead of making its own.
+  auto replica = Make(options);
+  EXPECT_EQ(ListKeys(*store_).size(), 1u);
+  EXPECT_EQ(replica->Authenticate(token).user.id, user_.id);
+  // An HS256 service (or one of another algorithm) does not accept it.
+  ExpectRejected([&] { Make(Sliding())->Authenticate(token); });
+}
+
+TEST_P(AsymmetricTokenTest, RotationKeepsOldTokensVerifying) {
+  TokenOptions options = Sliding();
+  options.algorithm = GetParam();
+  auto service = Make(options);
+  std::string old_kid = ListKeys(*store_)[0].kid;
+  std::string old_token = service->Issue(user_).token;
+
+  std::string new_kid = RotateKeys(*store_, GetParam(), kT0);
+  EXPECT_NE(new_kid, old_kid);
+  auto stored = ListKeys(*store_);
+  ASSERT_EQ(stored.size(), 2u);
+  EXPECT_EQ(stored[0].kid, new_kid);
+  EXPECT_FALSE(stored[0].retired_at.has_value());
+  EXPECT_EQ(stored[1].retired_at, kT0);
+
+  auto restarted = Make(options);
+  std::string new_token = restarted->Issue(user_).token;
+  EXPECT_EQ(Header(new_token)["kid"], new_kid);
+  EXPECT_EQ(restarted->Authenticate(old_token).user.id, user_.id);
+  EXPECT_EQ(restarted->Authenticate(new_token).user.id, user_.id);
+
+  Json jwks = Json::parse(restarted->JwksJson());
+  ASSERT_EQ(jwks["keys"].size(), 2u);
+  std::set<std::string> kids;
+  for (const Json& jwk : jwks["keys"]) {
+    kids.insert(jwk["kid"]);
+    EXPECT_EQ(jwk["use"], "sig");
+    EXPECT_EQ(jwk["alg"], AlgorithmName(GetParam()));
+    EXPECT_FALSE(jwk.contains("d"));  // never the private part
+    // Each entry is a usable public key whose thumbprint is its kid.
+    Key key = KeyFromJwk(jwk.dump());
+    EXPECT_EQ(Thumbprint(key), jwk["kid"]);
+  }
+  EXPECT_EQ(kids, (std::set<std::string>{old_kid, new_kid}));
+
+  // The service started before the rotation learns the new key when it meets it.
+  now_ = kT0 + 30;
+  EXPECT_EQ(service->Authenticate(new_token).user.id, user_.id);
+}
+
+INSTANTIATE_TEST_SUITE_P(Algorithms, AsymmetricTokenTest,
+                         ::testing::Values(Algorithm::kRS256, Algorithm::kES256, Algorithm::kEdDSA),
+                         [](const auto& info) { return std::string(AlgorithmName(info.param)); });
+
+TEST_F(TokenServiceTest, PrivateKeyFileSignsWithItsThumbprintKid) {
+  Key key = GenerateKeyPair(Algorithm::kEdDSA);
+  std::string path = dir_.File("ed25519.pem");
+  std::ofstream(path) << PrivateKeyPem(key);
+  TokenOptions options = Sliding();
+  options.algorithm = Algorithm::kEdDSA;
+  options.private_key_file = path;
+  auto service = Make(options);
+  EXPECT_TRUE(ListKeys(*store_).empty());  // nothing generated
+  std::string token = service->Issue(user_).token;
+  EXPECT_EQ(Header(token)["kid"], key.kid);
+  EXPECT_EQ(service->Authenticate(token).user.id, user_.id);
+  Json jwks = Json::parse(service->JwksJson());
+  ASSERT_EQ(jwks["keys"].size(), 1u);
+  EXPECT_EQ(jwks["keys"][0]["kid"], key.kid);
+  EXPECT_EQ(jwks["keys"][0]["crv"], "Ed25519");
+}
+
+TEST_F(TokenServiceTest, UnusableKeyFileNamesTheSetting) {
+  Key rsa = GenerateKeyPair(Algorithm::kRS256);
+  std::string path = dir_.File("rsa.pem");
+  std::ofstream(path) << PrivateKeyPem(rsa);
+  TokenOptions options = Sliding();
+  options.algorithm = Algorithm::kES256;
+  options.private_key_file = path;
+  TokenService service(options, *store_, [this] { return now_.load(); });
+  try {
+    service.LoadKeys();
+    FAIL() << "expected std::runtime_error";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("JWT_PRIVATE_KEY_FILE"), std::string::npos) << e.what();
+  }
+  options.private_key_file = dir_.File("missing.pem");
+  TokenService missing(options, *store_, [this] { return now_.load(); });
+  EXPECT_THROW(missing.LoadKeys(), std::runtime_error);
+}
+
+TEST_F(TokenServiceTest, InvalidOptionsAreRefusedAtConstruction) {
+  TokenOptions options = Sliding();
+  options.profile = "rolling";
+  EXPECT_THROW(TokenService(options, *store_), std::invalid_argument);
+  options = Sliding();
+  options.secret_key.clear();
+  EXPECT_THROW(TokenService(options, *store_), std::invalid_argument);
+  options = Sliding();
+  options.type_claim.clear();
+  EXPECT_THROW(TokenService(options, *store_), std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace dfauth::token
