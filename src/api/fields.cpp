@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "identity/phone.hpp"
+
 namespace dfauth::api {
 
 std::map<std::string, std::string> ReadFields(const nlohmann::json& body,
@@ -38,6 +40,14 @@ void RequireFields(const std::map<std::string, std::string>& values,
     else if (it->second.empty()) errors.push_back({"blank", "This field may not be blank.", name, {}});
   }
   if (!errors.empty()) throw ApiError(400, std::move(errors));
+}
+
+void NormalizePhoneField(std::map<std::string, std::string>& values) {
+  auto it = values.find("phone_number");
+  if (it == values.end() || it->second.empty()) return;
+  auto phone = identity::ParsePhone(it->second);
+  if (!phone) throw errors::Invalid("Enter a valid phone number.", std::string("phone_number"));
+  it->second = phone->e164;
 }
 
 http::Response JsonResponse(const nlohmann::json& body, int status) {

@@ -25,6 +25,10 @@ std::map<std::string, std::string> ReadFields(const nlohmann::json& body,
 void RequireFields(const std::map<std::string, std::string>& values,
                    const std::vector<std::string>& names);
 
+/// Replaces a non-empty `phone_number` with its E.164 form; 400 invalid "Enter a valid phone
+/// number." when it does not parse (reference R1).
+void NormalizePhoneField(std::map<std::string, std::string>& values);
+
 /// A JSON response with status 200 (or `status`).
 http::Response JsonResponse(const nlohmann::json& body, int status = 200);
 http::Response JsonResponse(const nlohmann::ordered_json& body, int status = 200);

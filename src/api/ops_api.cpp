@@ -43,7 +43,7 @@ void RegisterOpsRoutes(http::Router& router, ApiContext& ctx, const std::string&
     r.content_type = "text/plain; version=0.0.4; charset=utf-8";
     r.body = ctx.metrics.Serialize();
     return r;
-  }, anyone);
+  }, http::RouteOptions{.auth_required = false, .authenticate = false});
 
   router.Add("GET", "/.well-known/jwks.json", [&ctx](http::Request&) {
     return http::Response::Json(200, ctx.tokens.JwksJson());

@@ -35,6 +35,7 @@ void RegisterTokenRoutes(http::Router& router, ApiContext& ctx, const std::strin
     for (const auto& f : ctx.settings.required_auth_fields) names.push_back(f);
     auto fields = ReadFields(http::ParseBody(request), names);
     RequireFields(fields, ctx.settings.required_auth_fields);
+    NormalizePhoneField(fields);
     auth::Credentials credentials;
     for (auto& [k, v] : fields)
       if (!v.empty()) credentials[k] = v;

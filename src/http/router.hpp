@@ -29,6 +29,9 @@ struct RouteOptions {
   std::optional<bool> path_public;
   Pool pool = Pool::kDefault;
   std::string name;  ///< metrics label; defaults to the pattern
+  /// Run the authenticator (Bearer JWT). False where the Authorization header means something
+  /// else (/metrics and its METRICS_TOKEN).
+  bool authenticate = true;
 };
 
 struct RouteMatch {

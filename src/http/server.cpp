@@ -424,7 +424,8 @@ class Session : public std::enable_shared_from_this<Session> {
     Server::Impl& server = server_;
     const Route* route = match_.route;
     try {
-      request_.caller = server.authenticator ? server.authenticator(request_) : Caller{};
+      const bool authenticate = server.authenticator && (route == nullptr || route->options.authenticate);
+      request_.caller = authenticate ? server.authenticator(request_) : Caller{};
       const bool authenticated = request_.caller.Authenticated();
       std::optional<int64_t> wait =
           authenticated

@@ -131,12 +131,11 @@ class SlidingProfileTest(unittest.TestCase):
         }
         for name, token in bad_tokens.items():
             r = self.c.request("GET", "users/0/", token=token)
-            self.assertEqual(r.status, 401, name)
-            self.assertIn(r.json()["errors"][0]["code"], ("token_not_valid", "authentication_failed"), name)
-            if name != "unknown user":
-                self.assertEqual(r.json()["errors"][0]["code"], "token_not_valid", name)
+            expected = "authentication_failed" if name == "unknown user" else "token_not_valid"
+            assert_error(self, r, 401, expected)
             r = self.c.request("POST", "token/verify/", {"token": token})
-            self.assertEqual(r.status, 401, name)
+            # verify/ accepts every token type this server signs (simplejwt's UntypedToken)
+            self.assertEqual(r.status, 200 if name in ("access type", "refresh type") else 401, name)
         expired = forge.sign(forge.sliding_claims(uid, exp=now - 1))
         assert_error(self, self.c.request("POST", "token/refresh/", {"token": expired}), 401, "token_not_valid")
         past_refresh = forge.sign(forge.sliding_claims(uid, refresh_exp=now - 1))

@@ -199,8 +199,9 @@ class FieldConfigurationTest(unittest.TestCase):
             self.assertEqual((body["birthday"], body["newsletter"], body["age"]), ("2000-02-29", True, 42))
             r = c.request("POST", "users/", {"email": "z@y.io", "birthday": "2001-02-29", "age": "x"})
             self.assertEqual(r.status, 400)
+            # extra fields are validated and represented in name order
             self.assertEqual([(e["field"], e["code"]) for e in r.json()["errors"]],
-                             [("birthday", "invalid"), ("age", "invalid")])
+                             [("age", "invalid"), ("birthday", "invalid")])
 
     def test_default_email_field_accepts_any_string_as_the_reference(self):
         with Server() as server:
