@@ -39,8 +39,16 @@ void RegisterTokenRoutes(http::Router& router, ApiContext& ctx, const std::strin
     auth::Credentials credentials;
     for (auto& [k, v] : fields)
       if (!v.empty()) credentials[k] = v;
-    store::User user = ctx.login.Login(credentials);
-    return JsonResponse(TokensBody(ctx.tokens.Issue(user)));
+    static constexpr const char* kHelp = "Logins on POST token/ by method and outcome";
+    try {
+      auth::Authenticated done = ctx.login.Login(credentials);
+      auto response = JsonResponse(TokensBody(ctx.tokens.Issue(done.user)));
+      ctx.metrics.Increment("dfauth_logins_total", kHelp, {{"method", done.method}, {"outcome", "success"}});
+      return response;
+    } catch (const ApiError& e) {
+      ctx.metrics.Increment("dfauth_logins_total", kHelp, {{"method", "none"}, {"outcome", e.Code()}});
+      throw;
+    }
   }, hashing);
 
   router.Add("POST", prefix + "token/refresh/", [&ctx](http::Request& request) {

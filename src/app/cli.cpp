@@ -86,7 +86,8 @@ int Main(int argc, char** argv) {
   auto* users_activate = users->add_subcommand("activate", "Activate a user");
   auto* users_deactivate = users->add_subcommand("deactivate", "Deactivate a user and revoke every token issued to it");
   auto* users_delete = users->add_subcommand("delete", "Delete a user and everything that belongs to it");
-  for (auto* sub : {users_show, users_activate, users_deactivate, users_delete})
+  auto* users_revoke = users->add_subcommand("revoke-tokens", "Revoke every token issued to a user so far (log out everywhere)");
+  for (auto* sub : {users_show, users_activate, users_deactivate, users_delete, users_revoke})
     sub->add_option("id", user_id, "user id")->required();
 
   auto* keys = app.add_subcommand("keys", "Signing keys for RS256/ES256/EdDSA (served at /.well-known/jwks.json)");
@@ -159,6 +160,12 @@ int Main(int argc, char** argv) {
       RequireUser(*store, user_id);
       service.SetActive(user_id, static_cast<bool>(*users_activate));
       std::cout << "user " << user_id << (*users_activate ? " activated" : " deactivated") << "\n";
+      return 0;
+    }
+    if (*users_revoke) {
+      RequireUser(*store, user_id);
+      store->RevokeUserTokens(user_id, Now() + 1);  // tokens issued from now on get iat >= this
+      std::cout << "tokens of user " << user_id << " revoked\n";
       return 0;
     }
     if (*users_delete) {

@@ -64,27 +64,28 @@ std::optional<store::User> LoginService::TestEmailBackend(const Credentials& cre
   return store_.FindUserByEmail(identity::NormalizeEmail(*email));
 }
 
-std::optional<store::User> LoginService::Identify(const Credentials& credentials) {
+std::optional<Authenticated> LoginService::Identify(const Credentials& credentials) {
   for (const auto& backend : settings_.authentication_backends) {
     std::optional<store::User> user;
     if (backend == "password") user = PasswordBackend(credentials);
     else if (backend == "test_email") user = TestEmailBackend(credentials);
     // sms_otp / email_otp: no OTP devices exist in this version, so they never match.
-    if (user) return user;
+    if (user) return Authenticated{std::move(*user), backend};
   }
   return std::nullopt;
 }
 
-store::User LoginService::Login(const Credentials& credentials) {
-  auto user = Identify(credentials);
-  if (!user) throw errors::AuthenticationFailed();
+Authenticated LoginService::Login(const Credentials& credentials) {
+  auto found = Identify(credentials);
+  if (!found) throw errors::AuthenticationFailed();
+  const store::User* user = &found->user;
   if (user->two_fa_required) {
     // No OTP device types exist in this version: no device can pass the gate.
     throw ApiError(401, "2fa_required", "2FA is required for this user.")
         .WithExtraData(R"({"devices":[]})");
   }
   if (!user->is_active) throw errors::AuthenticationFailed();
-  return *user;
+  return std::move(*found);
 }
 
 }  // namespace dfauth::auth

@@ -15,17 +15,23 @@ namespace dfauth::auth {
 /// Submitted credential fields, non-empty values only (reference R1 step 1).
 using Credentials = std::map<std::string, std::string>;
 
+/// A proven user and the backend that proved it ("password", "test_email", …).
+struct Authenticated {
+  store::User user;
+  std::string method;
+};
+
 class LoginService {
  public:
   LoginService(const config::Settings& settings, store::Store& store);
 
   /// The user these credentials prove, after the 2FA gate and the active check.
   /// Throws ApiError: 401 authentication_failed, 400 wrong_otp, 401 2fa_required.
-  store::User Login(const Credentials& credentials);
+  Authenticated Login(const Credentials& credentials);
 
   /// The user the credentials prove, or nullopt (no 2FA gate, no active check): what
   /// `otp/` uses to learn who is asking.
-  std::optional<store::User> Identify(const Credentials& credentials);
+  std::optional<Authenticated> Identify(const Credentials& credentials);
 
  private:
   std::optional<store::User> PasswordBackend(const Credentials& credentials);

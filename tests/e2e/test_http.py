@@ -63,6 +63,11 @@ class HttpTest(unittest.TestCase):
         text = self.c.request("GET", "/metrics").body.decode()
         self.assertIn("dfauth_http_requests_total", text)
         self.assertIn("dfauth_http_request_duration_seconds_bucket", text)
+        self.assertRegex(text, r'dfauth_logins_total\{method="password",outcome="success"\} [1-9]')
+        c = Client(self.server)
+        c.request("POST", "token/", {"username": "henry", "password": "wrong"})
+        text = c.request("GET", "/metrics").body.decode()
+        self.assertRegex(text, r'dfauth_logins_total\{method="none",outcome="authentication_failed"\} [1-9]')
 
     def test_access_log_has_one_json_line_per_request_and_no_secrets(self):
         self.c.request("POST", "token/", {"username": "henry", "password": "henry password"})

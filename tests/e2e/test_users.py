@@ -160,6 +160,16 @@ class UsersTest(unittest.TestCase):
         self.assertEqual(self.server.run_cli("users", "activate", r.json()["id"]).returncode, 0)
         self.token_for("sleeper", "sleeper password")
 
+    def test_revoke_tokens_logs_the_user_out_everywhere(self):
+        r = self.signup(username="everywhere", password="everywhere password")
+        tokens = [self.token_for("everywhere", "everywhere password") for _ in range(2)]
+        out = self.server.run_cli("users", "revoke-tokens", r.json()["id"])
+        self.assertEqual(out.returncode, 0, out.stderr)
+        for token in tokens:
+            assert_error(self, self.c.request("GET", "users/0/", token=token), 401, "token_not_valid")
+        fresh = self.token_for("everywhere", "everywhere password")
+        self.assertEqual(self.c.request("GET", "users/0/", token=fresh).status, 200)
+
     def test_django_pbkdf2_hash_verifies_and_is_upgraded_to_argon2id(self):
         r = self.signup(username="legacy")
         db = sqlite3.connect(self.server.database_path)
