@@ -8,12 +8,6 @@
 namespace dfauth::http {
 namespace {
 
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
 std::string Lower(std::string_view s) {
   std::string out(s);
   for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -118,17 +112,7 @@ nlohmann::json ParseJson(const std::string& body) {
 
 nlohmann::json ParseForm(std::string_view body) {
   nlohmann::json out = nlohmann::json::object();
-  while (!body.empty()) {
-    std::size_t amp = body.find('&');
-    std::string_view pair = body.substr(0, amp);
-    body = amp == std::string_view::npos ? std::string_view() : body.substr(amp + 1);
-    if (pair.empty()) continue;
-    std::size_t eq = pair.find('=');
-    // Python's parse_qsl drops a pair without '=' (keep_blank_values keeps "a=").
-    if (eq == std::string_view::npos) continue;
-    std::string key = SanitizeUtf8(UrlDecode(pair.substr(0, eq), true));
-    out[key] = SanitizeUtf8(UrlDecode(pair.substr(eq + 1), true));  // last value wins
-  }
+  for (auto& [key, value] : ParseUrlEncoded(body, false)) out[key] = std::move(value);  // last wins
   return out;
 }
 
@@ -198,6 +182,23 @@ std::string UrlDecode(std::string_view text, bool plus_as_space) {
       }
     }
     out += (plus_as_space && c == '+') ? ' ' : c;
+  }
+  return out;
+}
+
+std::vector<std::pair<std::string, std::string>> ParseUrlEncoded(std::string_view text,
+                                                                 bool keep_bare_keys) {
+  std::vector<std::pair<std::string, std::string>> out;
+  while (!text.empty()) {
+    std::size_t amp = text.find('&');
+    std::string_view pair = text.substr(0, amp);
+    text = amp == std::string_view::npos ? std::string_view() : text.substr(amp + 1);
+    if (pair.empty()) continue;
+    std::size_t eq = pair.find('=');
+    if (eq == std::string_view::npos && !keep_bare_keys) continue;
+    std::string_view value = eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1);
+    out.emplace_back(SanitizeUtf8(UrlDecode(pair.substr(0, eq), true)),
+                     SanitizeUtf8(UrlDecode(value, true)));
   }
   return out;
 }

@@ -8,18 +8,13 @@
 #include <nlohmann/json.hpp>
 
 #include "http/message.hpp"
+#include "http/text.hpp"
 
 namespace dfauth::http {
 
 /// The body as a JSON object: JSON, form-urlencoded or multipart text fields; {} when empty.
 /// Throws ApiError 400 parse_error / 400 invalid (not an object) / 415 unsupported_media_type.
 nlohmann::json ParseBody(const Request& request);
-
-/// Percent-decodes `text` (invalid escapes stay literal), '+' → ' ' when `plus_as_space`.
-std::string UrlDecode(std::string_view text, bool plus_as_space);
-
-/// `text` with each invalid UTF-8 sequence replaced by U+FFFD, as Python decodes form data.
-std::string SanitizeUtf8(std::string_view text);
 
 /// The media type of a Content-Type value, lower-cased, without parameters.
 std::string MediaType(std::string_view content_type);

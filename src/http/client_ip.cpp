@@ -1,4 +1,5 @@
 #include "http/client_ip.hpp"
+#include "http/text.hpp"
 
 #include <arpa/inet.h>
 
@@ -7,12 +8,6 @@
 
 namespace dfauth::http {
 namespace {
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
 
 /// Parses into IPv4-mapped IPv6 form; `is_v4` tells which family the text was.
 bool ParseAddress(std::string_view text, std::array<uint8_t, 16>& out, bool& is_v4) {

@@ -125,16 +125,7 @@ std::string Join(const std::vector<std::string>& items, std::string_view separat
 }
 
 void ParseQuery(std::string_view query, std::multimap<std::string, std::string>& out) {
-  while (!query.empty()) {
-    std::size_t amp = query.find('&');
-    std::string_view pair = query.substr(0, amp);
-    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
-    if (pair.empty()) continue;
-    std::size_t eq = pair.find('=');
-    std::string_view key = pair.substr(0, eq);
-    std::string_view value = eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1);
-    out.emplace(SanitizeUtf8(UrlDecode(key, true)), SanitizeUtf8(UrlDecode(value, true)));
-  }
+  for (auto& [key, value] : ParseUrlEncoded(query, true)) out.emplace(std::move(key), std::move(value));
 }
 
 struct ListenAddress {

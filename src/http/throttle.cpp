@@ -32,33 +32,6 @@ struct Throttle::Shard {
   }
 };
 
-RateLimit ParseRate(std::string_view text) {
-  if (text == "off" || text == "none" || text.empty()) return RateLimit{0, 60, true};
-  std::size_t slash = text.find('/');
-  if (slash == std::string_view::npos || slash == 0) {
-    throw std::invalid_argument("rate must be N/sec|min|hour|day or off");
-  }
-  int64_t count = 0;
-  for (char c : text.substr(0, slash)) {
-    if (c < '0' || c > '9' || count > 1'000'000'000) {
-      throw std::invalid_argument("rate must be N/sec|min|hour|day or off");
-    }
-    count = count * 10 + (c - '0');
-  }
-  std::string_view unit = text.substr(slash + 1);
-  // DRF reads only the first letter of the period.
-  if (unit.empty()) throw std::invalid_argument("rate must be N/sec|min|hour|day or off");
-  int64_t period = 0;
-  switch (unit.front()) {
-    case 's': period = 1; break;
-    case 'm': period = 60; break;
-    case 'h': period = 3600; break;
-    case 'd': period = 86400; break;
-    default: throw std::invalid_argument("rate must be N/sec|min|hour|day or off");
-  }
-  return RateLimit{count, period, false};
-}
-
 ApiError ThrottledError(int64_t seconds) {
   return ApiError(429, "throttled",
                   "Request was throttled. Expected available in " + std::to_string(seconds) +

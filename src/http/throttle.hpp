@@ -20,9 +20,6 @@ struct RateLimit {
   bool off = true;
 };
 
-/// Parses `N/sec|min|hour|day` (also `s`, `m`, `h`, `d`, `second`, `minute`) or `off`.
-/// Throws std::invalid_argument on anything else.
-RateLimit ParseRate(std::string_view text);
 
 /// The 429 `throttled` error with its Retry-After header for a wait of `seconds`.
 ApiError ThrottledError(int64_t seconds);

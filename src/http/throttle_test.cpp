@@ -50,20 +50,6 @@ TEST(ThrottleTest, KeyCapFailsOpenAndStaleKeysExpire) {
   EXPECT_GE(throttle.KeyCount(), 1u);
 }
 
-TEST(ThrottleTest, ParseRate) {
-  RateLimit r = ParseRate("100/min");
-  EXPECT_EQ(r.count, 100);
-  EXPECT_EQ(r.period_seconds, 60);
-  EXPECT_FALSE(r.off);
-  EXPECT_EQ(ParseRate("5/hour").period_seconds, 3600);
-  EXPECT_EQ(ParseRate("1/s").period_seconds, 1);
-  EXPECT_EQ(ParseRate("2/day").period_seconds, 86400);
-  EXPECT_TRUE(ParseRate("off").off);
-  EXPECT_THROW(ParseRate("100"), std::invalid_argument);
-  EXPECT_THROW(ParseRate("x/min"), std::invalid_argument);
-  EXPECT_THROW(ParseRate("10/week"), std::invalid_argument);
-}
-
 TEST(ThrottleTest, ThrottledErrorShape) {
   ApiError e = ThrottledError(42);
   Response r = ErrorResponse(e);
