@@ -79,13 +79,16 @@ Authenticated LoginService::Login(const Credentials& credentials) {
   auto found = Identify(credentials);
   if (!found) throw errors::AuthenticationFailed();
   const store::User* user = &found->user;
-  if (user->two_fa_required) {
-    // No OTP device types exist in this version: no device can pass the gate.
-    throw ApiError(401, "2fa_required", "2FA is required for this user.")
-        .WithExtraData(R"({"devices":[]})");
-  }
+  auto otp = credentials.find("otp");
+  PassTwoFactorGate(*user, otp == credentials.end() ? std::nullopt : std::optional<std::string>(otp->second));
   if (!user->is_active) throw errors::AuthenticationFailed();
   return std::move(*found);
+}
+
+void LoginService::PassTwoFactorGate(const store::User& user, const std::optional<std::string>& otp) {
+  if (!user.two_fa_required) return;
+  // No OTP device types exist in this version: no device can pass the gate.
+  throw ApiError(401, "2fa_required", "2FA is required for this user.").WithExtraData(R"({"devices":[]})");
 }
 
 }  // namespace dfauth::auth

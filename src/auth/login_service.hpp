@@ -29,6 +29,11 @@ class LoginService {
   /// Throws ApiError: 401 authentication_failed, 400 wrong_otp, 401 2fa_required.
   Authenticated Login(const Credentials& credentials);
 
+  /// The 2FA gate (reference-contract §4.6, interface.md §3): when the user requires 2FA,
+  /// `otp` must verify against one of its confirmed devices, else 401 2fa_required with the
+  /// device list. Social login calls it too.
+  void PassTwoFactorGate(const store::User& user, const std::optional<std::string>& otp);
+
   /// The user the credentials prove, or nullopt (no 2FA gate, no active check): what
   /// `otp/` uses to learn who is asking.
   std::optional<Authenticated> Identify(const Credentials& credentials);

@@ -108,33 +108,22 @@ void RevokeFamily(Connection& c, const std::string& family, int64_t now) {
 }  // namespace
 
 // A connection checked out of the pool for the lifetime of this object.
-class SqliteStore::Lease {
- public:
-  explicit Lease(SqliteStore& store) : store_(store) {
-    std::unique_lock lock(store_.mutex_);
-    if (!store_.available_.wait_for(lock, kLeaseTimeout, [&] { return !store_.idle_.empty(); })) {
-      throw StoreUnavailable("no database connection became free");
-    }
-    connection_ = store_.idle_.back();
-    store_.idle_.pop_back();
+SqliteStore::Lease::Lease(SqliteStore& store) : store_(store) {
+  std::unique_lock lock(store_.mutex_);
+  if (!store_.available_.wait_for(lock, kLeaseTimeout, [&] { return !store_.idle_.empty(); })) {
+    throw StoreUnavailable("no database connection became free");
   }
-  Lease(const Lease&) = delete;
-  Lease& operator=(const Lease&) = delete;
-  ~Lease() {
-    {
-      std::lock_guard lock(store_.mutex_);
-      store_.idle_.push_back(connection_);
-    }
-    store_.available_.notify_one();
+  connection_ = store_.idle_.back();
+  store_.idle_.pop_back();
+}
+
+SqliteStore::Lease::~Lease() {
+  {
+    std::lock_guard lock(store_.mutex_);
+    store_.idle_.push_back(connection_);
   }
-
-  Connection& operator*() const { return *connection_; }
-  Connection* operator->() const { return connection_; }
-
- private:
-  SqliteStore& store_;
-  Connection* connection_ = nullptr;
-};
+  store_.available_.notify_one();
+}
 
 SqliteStore::SqliteStore(const std::string& path, int pool_size) {
   // An in-memory database lives and dies with its one connection, so ":memory:" gets exactly

@@ -54,8 +54,24 @@ class SqliteStore final : public Store {
   std::vector<SigningKey> ListSigningKeys() override;
   void RetireSigningKeys(std::string_view alg, std::string_view keep_kid, int64_t at) override;
 
+  /// A connection borrowed from the pool for one unit of work (RAII). The per-feature stores
+  /// of the SQLite backend (devices, outbox, guard counters, social links) use it to share the
+  /// pool: `SqliteStore::Lease c(db); c->Prepare(...)`.
+  class Lease {
+   public:
+    explicit Lease(SqliteStore& store);
+    Lease(const Lease&) = delete;
+    Lease& operator=(const Lease&) = delete;
+    ~Lease();
+    Connection& operator*() const { return *connection_; }
+    Connection* operator->() const { return connection_; }
+
+   private:
+    SqliteStore& store_;
+    Connection* connection_ = nullptr;
+  };
+
  private:
-  class Lease;
 
   std::optional<User> FindUserWhere(const char* sql, std::string_view value);
 
