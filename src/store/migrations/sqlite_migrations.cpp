@@ -68,6 +68,37 @@ CREATE TABLE signing_keys (
   retired_at INTEGER
 );
 )sql"},
+    {3, "outbox", R"sql(
+-- Messages waiting for the background sender (notify::Delivery). Times are Unix milliseconds.
+-- subject/text/html are blanked once sent or given up: the codes inside must not stay at rest.
+CREATE TABLE outbox (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  channel TEXT NOT NULL,                     -- email | sms
+  recipient TEXT NOT NULL,
+  subject TEXT NOT NULL DEFAULT '',
+  text TEXT NOT NULL DEFAULT '',
+  html TEXT NOT NULL DEFAULT '',
+  created_at INTEGER NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at INTEGER,                   -- NULL once sent or given up
+  sent_at INTEGER,
+  last_error TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX outbox_due ON outbox(next_attempt_at) WHERE next_attempt_at IS NOT NULL;
+)sql"},
+    {5, "social_links", R"sql(
+-- Provider accounts linked to users (social login and connect).
+CREATE TABLE social_links (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  provider TEXT NOT NULL,
+  uid TEXT NOT NULL,
+  extra_json TEXT NOT NULL DEFAULT '{}',
+  created_at INTEGER NOT NULL,
+  UNIQUE(provider, uid)
+);
+CREATE INDEX social_links_user_id ON social_links(user_id);
+)sql"},
 };
 
 }  // namespace

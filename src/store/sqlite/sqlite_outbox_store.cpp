@@ -1,0 +1,138 @@
+#include <stdexcept>
+
+#include "store/outbox_store.hpp"
+#include "store/sqlite/connection.hpp"
+#include "store/sqlite/sqlite_store.hpp"
+
+namespace dfauth::store {
+
+namespace {
+
+using sqlite::Connection;
+using sqlite::SqliteStore;
+using sqlite::Statement;
+
+#define DFAUTH_OUTBOX_COLUMNS \
+  "id, channel, recipient, subject, text, html, created_at, attempts, next_attempt_at, sent_at, last_error"
+
+OutboxMessage ReadMessage(const Statement& row) {
+  OutboxMessage m;
+  m.id = row.Int64(0);
+  m.channel = row.Text(1);
+  m.recipient = row.Text(2);
+  m.subject = row.Text(3);
+  m.text = row.Text(4);
+  m.html = row.Text(5);
+  m.created_at_ms = row.Int64(6);
+  m.attempts = row.Int64(7);
+  m.next_attempt_at_ms = row.OptionalInt64(8);
+  m.sent_at_ms = row.OptionalInt64(9);
+  m.last_error = row.Text(10);
+  return m;
+}
+
+class SqliteOutboxStore final : public OutboxStore {
+ public:
+  explicit SqliteOutboxStore(SqliteStore& db) : db_(db) {}
+
+  int64_t Add(const OutboxMessage& m) override {
+    SqliteStore::Lease c(db_);
+    c->Prepare(
+         "INSERT INTO outbox(channel, recipient, subject, text, html, created_at, attempts, "
+         "next_attempt_at, sent_at, last_error) VALUES(?, ?, ?, ?, ?, ?, 0, ?, NULL, '')")
+        .Bind(1, m.channel)
+        .Bind(2, m.recipient)
+        .Bind(3, m.subject)
+        .Bind(4, m.text)
+        .Bind(5, m.html)
+        .Bind(6, m.created_at_ms)
+        .Bind(7, m.next_attempt_at_ms.value_or(m.created_at_ms))
+        .Run();
+    return c->LastInsertRowid();
+  }
+
+  std::vector<OutboxMessage> ListDue(int64_t now_ms, int limit) override {
+    SqliteStore::Lease c(db_);
+    auto st = c->Prepare("SELECT " DFAUTH_OUTBOX_COLUMNS
+                         " FROM outbox WHERE sent_at IS NULL AND next_attempt_at IS NOT NULL "
+                         "AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?");
+    st.Bind(1, now_ms).Bind(2, int64_t{limit});
+    std::vector<OutboxMessage> due;
+    while (st.Step()) due.push_back(ReadMessage(st));
+    return due;
+  }
+
+  bool Claim(int64_t id, int64_t expected_next_attempt_ms, int64_t lease_until_ms) override {
+    SqliteStore::Lease c(db_);
+    // Compare-and-set on next_attempt_at: a second sender that read the same row finds the
+    // value moved by the first one's claim and changes nothing.
+    c->Prepare(
+         "UPDATE outbox SET next_attempt_at = ?1, attempts = attempts + 1 "
+         "WHERE id = ?2 AND next_attempt_at = ?3 AND sent_at IS NULL")
+        .Bind(1, lease_until_ms)
+        .Bind(2, id)
+        .Bind(3, expected_next_attempt_ms)
+        .Run();
+    return c->Changes() == 1;
+  }
+
+  void MarkSent(int64_t id, int64_t sent_at_ms) override {
+    SqliteStore::Lease c(db_);
+    c->Prepare(
+         "UPDATE outbox SET sent_at = ?1, next_attempt_at = NULL, subject = '', text = '', "
+         "html = '', last_error = '' WHERE id = ?2")
+        .Bind(1, sent_at_ms)
+        .Bind(2, id)
+        .Run();
+  }
+
+  void MarkFailed(int64_t id, std::optional<int64_t> retry_at_ms, std::string_view error) override {
+    SqliteStore::Lease c(db_);
+    if (retry_at_ms) {
+      c->Prepare("UPDATE outbox SET next_attempt_at = ?1, last_error = ?2 WHERE id = ?3")
+          .Bind(1, *retry_at_ms)
+          .Bind(2, error)
+          .Bind(3, id)
+          .Run();
+    } else {
+      c->Prepare(
+           "UPDATE outbox SET next_attempt_at = NULL, subject = '', text = '', html = '', "
+           "last_error = ?1 WHERE id = ?2")
+          .Bind(1, error)
+          .Bind(2, id)
+          .Run();
+    }
+  }
+
+  std::optional<OutboxMessage> Find(int64_t id) override {
+    SqliteStore::Lease c(db_);
+    auto st = c->Prepare("SELECT " DFAUTH_OUTBOX_COLUMNS " FROM outbox WHERE id = ?");
+    st.Bind(1, id);
+    if (!st.Step()) return std::nullopt;
+    return ReadMessage(st);
+  }
+
+  int64_t PurgeFinished(int64_t before_ms) override {
+    SqliteStore::Lease c(db_);
+    c->Prepare(
+         "DELETE FROM outbox WHERE next_attempt_at IS NULL AND created_at < ?")
+        .Bind(1, before_ms)
+        .Run();
+    return c->Changes();
+  }
+
+ private:
+  SqliteStore& db_;
+};
+
+#undef DFAUTH_OUTBOX_COLUMNS
+
+}  // namespace
+
+std::unique_ptr<OutboxStore> OpenOutboxStore(Store& store) {
+  auto* db = dynamic_cast<SqliteStore*>(&store);
+  if (db == nullptr) throw std::invalid_argument("this database backend has no outbox");
+  return std::make_unique<SqliteOutboxStore>(*db);
+}
+
+}  // namespace dfauth::store
