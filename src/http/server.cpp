@@ -345,22 +345,51 @@ class Session : public std::enable_shared_from_this<Session> {
     started_ = SteadyClock::now();
     stream_.expires_never();
     BuildRequest();
-    const Server::Impl& server = server_;
+    if (auto origin = request_.Header("Origin"); origin && server_.OriginAllowed(*origin)) {
+      cors_origin_ = std::string(*origin);
+    }
+    if (!server_.options.pre_route) return Dispatch();
+    // The hook may block on the database: it runs on the default pool, then routing resumes
+    // on this I/O thread (the guard keeps run() going meanwhile).
+    auto self = shared_from_this();
+    auto guard = std::make_shared<WorkGuard>(asio::make_work_guard(context_.io));
+    bool queued = server_.default_pool.TrySubmit([self, guard] {
+      std::optional<Response> early = self->RunPreRoute();
+      asio::post(self->context_.io, [self, guard, early = std::move(early)]() mutable {
+        if (early) return self->Write(std::move(*early));
+        self->Dispatch();
+      });
+    });
+    if (!queued) Write(ErrorResponse(errors::ServiceUnavailable()));
+  }
 
-    if (auto origin = request_.Header("Origin")) {
-      if (server.OriginAllowed(*origin)) cors_origin_ = std::string(*origin);
-      if (request_.method == "OPTIONS" && request_.Header("Access-Control-Request-Method")) {
-        // A preflight carries no credentials: answered here, never authenticated
-        // (interface.md §3).
-        Response response = Response::Empty(204);
-        if (!cors_origin_.empty()) {
-          response.headers = {
-              {"Access-Control-Allow-Methods", "DELETE, GET, OPTIONS, PATCH, POST, PUT"},
-              {"Access-Control-Allow-Headers", "Authorization, Content-Type"},
-              {"Access-Control-Max-Age", "86400"}};
-        }
-        return Write(std::move(response));
+  /// Runs on the default pool: the pre-route hook, its failures answered like a handler's.
+  std::optional<Response> RunPreRoute() {
+    try {
+      return server_.options.pre_route(request_);
+    } catch (const ApiError& error) {
+      return ErrorResponse(error);
+    } catch (const std::exception& e) {
+      LogError("unhandled " + Demangle(typeid(e).name()) + " in pre-route hook");
+      return ErrorResponse(ApiError(500, "server_error", "A server error occurred."));
+    }
+  }
+
+  /// Preflight, routing and dispatch of the handler to its pool (on the I/O thread).
+  void Dispatch() {
+    const Server::Impl& server = server_;
+    if (request_.method == "OPTIONS" && request_.Header("Origin") &&
+        request_.Header("Access-Control-Request-Method")) {
+      // A preflight carries no credentials: answered here, never authenticated
+      // (interface.md §3).
+      Response response = Response::Empty(204);
+      if (!cors_origin_.empty()) {
+        response.headers = {
+            {"Access-Control-Allow-Methods", "DELETE, GET, OPTIONS, PATCH, POST, PUT"},
+            {"Access-Control-Allow-Headers", "Authorization, Content-Type"},
+            {"Access-Control-Max-Age", "86400"}};
       }
+      return Write(std::move(response));
     }
 
     match_ = server.router.Match(request_.method, request_.path);

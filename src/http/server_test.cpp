@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <optional>
 #include <thread>
@@ -438,6 +439,51 @@ TEST_F(ServerTest, MetricsCountRequestsByRoute) {
   EXPECT_NE(text.find("dfauth_http_requests_total{method=\"GET\",route=\"unmatched\",status=\"404\"} 1"),
             std::string::npos)
       << text;
+}
+
+
+TEST_F(ServerTest, PreRouteHookAnswersBeforeRoutingAndAuthentication) {
+  std::atomic<int> calls{0};
+  options_.pre_route = [&calls](const Request& r) -> std::optional<Response> {
+    ++calls;
+    // Seen on every request, unknown paths and preflights included, before authentication.
+    EXPECT_FALSE(r.caller.Authenticated());
+    if (r.path == "/blocked/" || r.path == "/api/private/" || r.method == "OPTIONS") {
+      return Response::Json(403, R"({"blocked":")" + r.path + "\"}");
+    }
+    if (r.path == "/throws/") throw ApiError(418, "teapot", "short and stout");
+    return std::nullopt;
+  };
+  Start();
+  Client client(port_);
+  auto blocked = client.Request("GET", "/blocked/");
+  ASSERT_TRUE(blocked);
+  EXPECT_EQ(blocked->status, 403);
+  EXPECT_EQ(blocked->body, R"({"blocked":"/blocked/"})");
+  // A protected route is answered by the hook before its 401 (with a bad token, before 401 too).
+  auto private_route = client.Request("GET", "/api/private/", "Authorization: Bearer bad\r\n");
+  ASSERT_TRUE(private_route);
+  EXPECT_EQ(private_route->status, 403);
+  auto preflight = client.Request("OPTIONS", "/api/public/",
+                                  "Origin: https://app.example\r\nAccess-Control-Request-Method: GET\r\n");
+  ASSERT_TRUE(preflight);
+  EXPECT_EQ(preflight->status, 403);
+  EXPECT_EQ(preflight->headers["Access-Control-Allow-Origin"], "https://app.example");
+  auto thrown = client.Request("GET", "/throws/");
+  ASSERT_TRUE(thrown);
+  EXPECT_EQ(thrown->status, 418);
+  EXPECT_EQ(thrown->body, R"({"errors":[{"message":"short and stout","code":"teapot"}]})");
+  // nullopt: routing goes on as without a hook.
+  auto passed = client.Request("GET", "/api/public/");
+  ASSERT_TRUE(passed);
+  EXPECT_EQ(passed->status, 200);
+  auto unknown = client.Request("GET", "/nope/");
+  ASSERT_TRUE(unknown);
+  EXPECT_EQ(unknown->status, 404);
+  auto authenticated = client.Request("GET", "/api/private/?x", "Authorization: Bearer user-7\r\n");
+  ASSERT_TRUE(authenticated);
+  EXPECT_EQ(authenticated->status, 403);  // the hook sees the path without the query
+  EXPECT_EQ(calls.load(), 7);
 }
 
 }  // namespace

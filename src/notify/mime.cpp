@@ -1,5 +1,6 @@
 #include "notify/mime.hpp"
 
+#include <cstdio>
 #include <ctime>
 
 #include "crypto/primitives.hpp"

@@ -68,6 +68,42 @@ CREATE TABLE signing_keys (
   retired_at INTEGER
 );
 )sql"},
+    {2, "otp_devices", R"sql(
+-- OTP devices of every type in one table (ids are unique across types; routes still take
+-- ?type=). Codes are stored as keyed hashes, never in clear; secret is the TOTP key.
+CREATE TABLE otp_devices (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  type TEXT NOT NULL,                        -- email | sms | totp | static
+  name TEXT NOT NULL DEFAULT '',
+  destination TEXT NOT NULL DEFAULT '',      -- email address or E.164 number
+  confirmed INTEGER NOT NULL DEFAULT 0,
+  secret TEXT NOT NULL DEFAULT '',
+  code_hash TEXT NOT NULL DEFAULT '',
+  valid_until INTEGER NOT NULL DEFAULT 0,
+  attempts INTEGER NOT NULL DEFAULT 0,       -- wrong tries against the issued code
+  throttle_failures INTEGER NOT NULL DEFAULT 0,
+  throttle_until INTEGER NOT NULL DEFAULT 0,
+  last_totp_step INTEGER NOT NULL DEFAULT -1,
+  last_sent_at INTEGER NOT NULL DEFAULT 0,
+  created_at INTEGER NOT NULL
+);
+CREATE INDEX otp_devices_user ON otp_devices(user_id, type);
+
+CREATE TABLE otp_static_codes (
+  device_id INTEGER NOT NULL REFERENCES otp_devices(id) ON DELETE CASCADE,
+  code_hash TEXT NOT NULL,
+  PRIMARY KEY(device_id, code_hash)
+) WITHOUT ROWID;
+
+-- THROTTLE_OTP_SEND: messages per destination in fixed windows.
+CREATE TABLE otp_send_counters (
+  destination TEXT NOT NULL,
+  window_start INTEGER NOT NULL,
+  count INTEGER NOT NULL,
+  PRIMARY KEY(destination, window_start)
+) WITHOUT ROWID;
+)sql"},
     {3, "outbox", R"sql(
 -- Messages waiting for the background sender (notify::Delivery). Times are Unix milliseconds.
 -- subject/text/html are blanked once sent or given up: the codes inside must not stay at rest.

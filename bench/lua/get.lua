@@ -1,0 +1,2 @@
+-- Plain GET with keep-alive (the floor and /health/live).
+wrk.method = "GET"
