@@ -6,8 +6,12 @@
 #include "http/metrics.hpp"
 #include "http/router.hpp"
 #include "identity/user_service.hpp"
+#include "otp/device_service.hpp"
 #include "store/store.hpp"
 #include "token/token_service.hpp"
+
+namespace dfauth::social { class SocialService; }
+namespace dfauth::guard { class Guard; }
 
 namespace dfauth::api {
 
@@ -18,6 +22,9 @@ struct ApiContext {
   auth::LoginService& login;
   identity::UserService& users;
   http::Metrics& metrics;
+  social::SocialService* social = nullptr;  ///< social/ routes (set by the app)
+  otp::DeviceService* devices = nullptr;    ///< otp/, otp-devices/ (set by the app)
+  guard::Guard* guard = nullptr;            ///< blacklists and login-failure limits (set by the app)
 };
 
 /// Mounts every route of interface.md §3 on the router.

@@ -55,6 +55,12 @@ void RegisterRoutes(http::Router& router, ApiContext& ctx) {
   RegisterOpsRoutes(router, ctx, prefix);
   RegisterTokenRoutes(router, ctx, prefix);
   RegisterUserRoutes(router, ctx, prefix);
+  RegisterSocialRoutes(router, ctx, prefix);
+  if (ctx.devices != nullptr) {
+    RegisterOtpRoutes(router, ctx, prefix);
+    RegisterOtpDeviceRoutes(router, ctx, prefix);
+    RegisterMagicRoutes(router, ctx, prefix);
+  }
 }
 
 }  // namespace dfauth::api

@@ -10,5 +10,9 @@ namespace dfauth::api {
 void RegisterTokenRoutes(http::Router& router, ApiContext& ctx, const std::string& prefix);
 void RegisterUserRoutes(http::Router& router, ApiContext& ctx, const std::string& prefix);
 void RegisterOpsRoutes(http::Router& router, ApiContext& ctx, const std::string& prefix);
+void RegisterOtpRoutes(http::Router& router, ApiContext& ctx, const std::string& prefix);
+void RegisterOtpDeviceRoutes(http::Router& router, ApiContext& ctx, const std::string& prefix);
+void RegisterMagicRoutes(http::Router& router, ApiContext& ctx, const std::string& prefix);
+void RegisterSocialRoutes(http::Router& router, ApiContext& ctx, const std::string& prefix);
 
 }  // namespace dfauth::api

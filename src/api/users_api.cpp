@@ -37,6 +37,8 @@ void RegisterUserRoutes(http::Router& router, ApiContext& ctx, const std::string
     auto fields = ReadFields(http::ParseBody(request), ctx.users.WritableFields(),
                              TypedExtraFields(ctx.settings));
     store::User user = ctx.users.Register(fields, inviter);
+    // The invitation message, or AUTO_SEND_IDENTITY_VERIFICATION_OTP's codes (issue 3).
+    if (ctx.devices != nullptr) ctx.devices->AfterRegistration(user, inviter);
     return JsonResponse(UserRepresentation(ctx.settings, user), 201);
   }, signup);
 

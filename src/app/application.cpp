@@ -10,10 +10,20 @@
 #include "auth/login_service.hpp"
 #include "config/loader.hpp"
 #include "crypto/primitives.hpp"
+#include "guard/guard.hpp"
+#include "http/envelope.hpp"
 #include "http/metrics.hpp"
 #include "http/router.hpp"
 #include "http/server.hpp"
 #include "identity/user_service.hpp"
+#include "notify/delivery.hpp"
+#include "otp/device_service.hpp"
+#include "store/device_store.hpp"
+#include "store/guard_store.hpp"
+#include "social/jwks_cache.hpp"
+#include "social/providers.hpp"
+#include "social/social_service.hpp"
+#include "store/social_store.hpp"
 #include "store/store.hpp"
 #include "token/token_service.hpp"
 
@@ -87,11 +97,44 @@ int Serve(config::Settings settings) {
 
   token::TokenService tokens(ToTokenOptions(settings), *store);
   tokens.LoadKeys();
-  auth::LoginService login(settings, *store);
-  identity::UserService users(settings, *store);
   http::Metrics metrics;
+  // The outbox sender (issue 3): requests only queue messages; this thread delivers them.
+  notify::Delivery delivery(settings, *store);
+  delivery.SetOutcomeCallback([&metrics](std::string_view channel, std::string_view outcome) {
+    metrics.Increment("dfauth_messages_sent_total", "Message send attempts by channel and outcome",
+                      {{"channel", std::string(channel)}, {"outcome", std::string(outcome)}});
+  });
+  // OTP devices, codes and 2FA (issue 3): logins, sign-up and the otp routes share them.
+  auto device_store = store::OpenDeviceStore(*store);
+  otp::DeviceService devices(settings, *store, *device_store, delivery);
+  auth::LoginService login(settings, *store, &devices);
+  identity::UserService users(settings, *store, device_store.get());
   http::Router router;
   api::ApiContext context{settings, *store, tokens, login, users, metrics};
+  // The guard (issue 5): blacklists, bans, honeypots and failed-login limits; its refusals are
+  // counted by rule.
+  auto guard_store = store::OpenGuardStore(*store);
+  guard::Guard guard(settings, *guard_store);
+  guard.SetRefusalObserver([&metrics](std::string_view rule) {
+    metrics.Increment("dfauth_guard_refusals_total", "Refusals by the guard, by rule",
+                      {{"rule", std::string(rule)}});
+  });
+  context.guard = &guard;
+  // Social login: provider calls run inside the request, on the worker pool (issue 4).
+  auto social_links = store::OpenSocialStore(*store);
+  social::JwksCache jwks(social::CurlFetcher());
+  social::SocialService social_service(
+      settings, *store, *social_links, tokens,
+      social::MakeProviders(settings, social::CurlFetcher(), jwks, {}),
+      [&login](const store::User& user, const std::optional<std::string>& otp) {
+        login.PassTwoFactorGate(user, otp);
+      },
+      [&metrics](const std::string& provider, const std::string& outcome) {
+        metrics.Increment("dfauth_social_logins_total", "Social logins and connects by provider and outcome",
+                          {{"provider", provider}, {"outcome", outcome}});
+      });
+  context.social = &social_service;
+  context.devices = &devices;
   api::RegisterRoutes(router, context);
 
   const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
@@ -107,12 +150,26 @@ int Serve(config::Settings settings) {
   options.throttle_anon = ToRateLimit(settings.throttle_anon);
   options.throttle_user = ToRateLimit(settings.throttle_user);
   options.metrics_token = settings.metrics_token;
+  // Before routing and authentication, on every path: blocked addresses get 403 everywhere, and a
+  // honeypot path bans its caller behind the same 404 as any unknown path (no hint).
+  options.pre_route = [&guard](const http::Request& request) -> std::optional<http::Response> {
+    if (guard.IsIpBlocked(request.client_ip)) {
+      return http::ErrorResponse(ApiError(403, "ip_blocked", guard::kIpBlockedMessage));
+    }
+    if (guard.IsHoneypotPath(request.path)) {
+      guard.HoneypotHit(request.client_ip, "honeypot_path");
+      return http::ErrorResponse(errors::NotFound());
+    }
+    return std::nullopt;
+  };
 
   http::Server server(options, router,
                       [&tokens](const http::Request& request) { return api::Authenticate(tokens, request); },
                       metrics);
   server.Bind();
+  delivery.Start();
   server.Run();
+  delivery.Stop();
   spdlog::info("stopped");
   return 0;
 }

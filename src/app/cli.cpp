@@ -11,7 +11,12 @@
 #include "config/loader.hpp"
 #include "crypto/password.hpp"
 #include "dfauth/error.hpp"
+#include "guard/guard.hpp"
+#include "guard/ip_set.hpp"
 #include "identity/user_service.hpp"
+#include "notify/transport.hpp"
+#include "store/device_store.hpp"
+#include "store/guard_store.hpp"
 #include "store/store.hpp"
 #include "token/keys.hpp"
 
@@ -89,6 +94,10 @@ int Main(int argc, char** argv) {
   auto* users_revoke = users->add_subcommand("revoke-tokens", "Revoke every token issued to a user so far (log out everywhere)");
   for (auto* sub : {users_show, users_activate, users_deactivate, users_delete, users_revoke})
     sub->add_option("id", user_id, "user id")->required();
+  auto* users_2fa = users->add_subcommand("set-2fa", "Require 2FA for a user (on; needs a confirmed OTP device) or not (off)");
+  std::string two_fa_state;
+  users_2fa->add_option("id", user_id, "user id")->required();
+  users_2fa->add_option("state", two_fa_state, "on or off")->required()->check(CLI::IsMember({"on", "off"}));
 
   auto* keys = app.add_subcommand("keys", "Signing keys for RS256/ES256/EdDSA (served at /.well-known/jwks.json)");
   keys->require_subcommand(1);
@@ -98,6 +107,17 @@ int Main(int argc, char** argv) {
   auto* keys_list = keys->add_subcommand("list", "List signing keys (kid, algorithm, created, retired)");
   for (auto* sub : {keys_generate, keys_rotate})
     sub->add_option("--alg", key_alg, "RS256, ES256 or EdDSA (default: JWT_ALGORITHM)");
+
+  auto* guard_cmd = app.add_subcommand("guard", "IP bans of the guard (honeypots, administration)");
+  guard_cmd->require_subcommand(1);
+  auto* guard_list = guard_cmd->add_subcommand("list", "List the bans in force (ip, until, reason)");
+  std::string guard_ip;
+  std::optional<int64_t> guard_for;
+  auto* guard_block = guard_cmd->add_subcommand("block", "Ban an address or CIDR (default: HONEYPOT_BAN_DURATION seconds)");
+  guard_block->add_option("ip", guard_ip, "IPv4/IPv6 address or CIDR")->required();
+  guard_block->add_option("--for", guard_for, "seconds the ban lasts")->check(CLI::PositiveNumber);
+  auto* guard_unblock = guard_cmd->add_subcommand("unblock", "Lift the ban of an address or CIDR");
+  guard_unblock->add_option("ip", guard_ip, "IPv4/IPv6 address or CIDR, as banned")->required();
 
   try {
     app.parse(argc, argv);
@@ -115,6 +135,7 @@ int Main(int argc, char** argv) {
     if (*serve) return Serve(std::move(settings));
     if (*check) {
       for (const auto& warning : settings.warnings) spdlog::warn("{}", warning);
+      notify::CheckDeliverySettings(settings);  // backends and TEMPLATES_DIR, as serve would
       std::cout << config::FormatEffective(settings);
       return 0;
     }
@@ -162,6 +183,13 @@ int Main(int argc, char** argv) {
       std::cout << "user " << user_id << (*users_activate ? " activated" : " deactivated") << "\n";
       return 0;
     }
+    if (*users_2fa) {
+      auto device_store = store::OpenDeviceStore(*store);
+      identity::UserService service(settings, *store, device_store.get());
+      bool on = service.SetTwoFactorRequired(RequireUser(*store, user_id), two_fa_state == "on");
+      std::cout << "2FA " << (on ? "required" : "not required") << " for user " << user_id << "\n";
+      return 0;
+    }
     if (*users_revoke) {
       RequireUser(*store, user_id);
       store->RevokeUserTokens(user_id, Now() + 1);  // tokens issued from now on get iat >= this
@@ -171,6 +199,35 @@ int Main(int argc, char** argv) {
     if (*users_delete) {
       if (!store->DeleteUser(user_id)) throw std::runtime_error("no user with id " + std::to_string(user_id));
       std::cout << "user " << user_id << " deleted\n";
+      return 0;
+    }
+    if (*guard_cmd) {
+      auto guard_store = store::OpenGuardStore(*store);
+      guard::Guard bans(settings, *guard_store);
+      if (*guard_list) {
+        for (const auto& ban : bans.ActiveBans())
+          std::cout << ban.ip << "\tuntil " << ban.until << "\t" << ban.reason << "\n";
+        return 0;
+      }
+      if (!guard::IpNet::Parse(guard_ip)) {
+        std::cerr << "guard: not an IP address or CIDR: " << guard_ip << "\n";
+        return kConfigError;
+      }
+      std::string canonical = guard::IpNet::Parse(guard_ip)->Text();
+      if (*guard_unblock) {
+        if (!bans.Unban(guard_ip)) {
+          std::cerr << "guard: " << canonical << " is not banned\n";
+          return 1;
+        }
+        std::cout << "unblocked " << canonical << "\n";
+        return 0;
+      }
+      const int64_t seconds = guard_for.value_or(settings.honeypot_ban_duration);
+      if (!bans.Ban(guard_ip, seconds, "cli")) {
+        std::cerr << "guard: " << canonical << " is (or contains) a TRUSTED_PROXIES address; not banned\n";
+        return 1;
+      }
+      std::cout << "blocked " << canonical << " for " << seconds << " s\n";
       return 0;
     }
     if (*keys) {

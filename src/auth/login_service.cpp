@@ -1,5 +1,7 @@
 #include "auth/login_service.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include "crypto/password.hpp"
 #include "dfauth/error.hpp"
 #include "identity/email.hpp"
@@ -17,6 +19,37 @@ const std::string* Find(const Credentials& c, const std::string& key) {
 
 LoginService::LoginService(const config::Settings& settings, store::Store& store)
     : settings_(settings), store_(store) {}
+
+LoginService::LoginService(const config::Settings& settings, store::Store& store,
+                           otp::DeviceService* devices)
+    : settings_(settings), store_(store), devices_(devices) {}
+
+std::optional<Authenticated> LoginService::OtpBackend(const std::string& backend,
+                                                      const Credentials& credentials) {
+  if (devices_ == nullptr) return std::nullopt;
+  const bool email = backend == "email_otp";
+  const std::string* value = Find(credentials, email ? "email" : "phone_number");
+  const std::string* code = Find(credentials, "otp");
+  if (!value || !code) return std::nullopt;
+  std::string destination;
+  std::optional<store::User> user;
+  if (email) {
+    destination = identity::NormalizeEmail(*value);
+    user = store_.FindUserByEmail(destination);
+  } else {
+    auto phone = identity::ParsePhone(*value);
+    if (!phone) return std::nullopt;
+    destination = phone->e164;
+    user = store_.FindUserByPhone(destination);
+  }
+  if (!user || !user->is_active) return std::nullopt;
+  // Confirmation is not required to log in (reference §4.3); it decides the 2FA gate below.
+  auto device = devices_->FindByDestination(user->id, email ? "email" : "sms", destination);
+  if (!device) return std::nullopt;
+  if (devices_->Verify(*device, *code) != otp::Verification::kOk)
+    throw ApiError(400, "wrong_otp", "Wrong or expired one-time password");
+  return Authenticated{std::move(*user), backend, device->confirmed};
+}
 
 std::optional<store::User> LoginService::FindByIdentity(const std::string& field,
                                                         const std::string& value) {
@@ -69,7 +102,9 @@ std::optional<Authenticated> LoginService::Identify(const Credentials& credentia
     std::optional<store::User> user;
     if (backend == "password") user = PasswordBackend(credentials);
     else if (backend == "test_email") user = TestEmailBackend(credentials);
-    // sms_otp / email_otp: no OTP devices exist in this version, so they never match.
+    else if (backend == "sms_otp" || backend == "email_otp") {
+      if (auto found = OtpBackend(backend, credentials)) return found;
+    }
     if (user) return Authenticated{std::move(*user), backend};
   }
   return std::nullopt;
@@ -80,15 +115,38 @@ Authenticated LoginService::Login(const Credentials& credentials) {
   if (!found) throw errors::AuthenticationFailed();
   const store::User* user = &found->user;
   auto otp = credentials.find("otp");
-  PassTwoFactorGate(*user, otp == credentials.end() ? std::nullopt : std::optional<std::string>(otp->second));
+  if (found->method == "sms_otp" || found->method == "email_otp") {
+    // The code was spent on the first factor: it passes the gate only from a confirmed device,
+    // and is never tried again on the others (that would count failures on them).
+    if (!found->second_factor) PassTwoFactorGate(*user, std::nullopt);
+  } else {
+    PassTwoFactorGate(*user, otp == credentials.end() ? std::nullopt : std::optional<std::string>(otp->second));
+  }
   if (!user->is_active) throw errors::AuthenticationFailed();
   return std::move(*found);
 }
 
 void LoginService::PassTwoFactorGate(const store::User& user, const std::optional<std::string>& otp) {
   if (!user.two_fa_required) return;
-  // No OTP device types exist in this version: no device can pass the gate.
-  throw ApiError(401, "2fa_required", "2FA is required for this user.").WithExtraData(R"({"devices":[]})");
+  std::vector<store::Device> devices;
+  if (devices_ != nullptr) devices = devices_->ConfirmedDevices(user.id);
+  // Without an otp nothing is tried, so nothing is counted on any device (interface.md §3).
+  if (devices_ != nullptr && otp && !otp->empty()) {
+    const int64_t now = devices_->Now();
+    for (const auto& device : devices) {
+      // Only devices the code could belong to are checked (and charged a failure when wrong).
+      if (!otp::CouldMatch(device, *otp)) continue;
+      if ((device.type == "email" || device.type == "sms") && !otp::HasLiveCode(device, now)) continue;
+      if (devices_->Verify(device, *otp) == otp::Verification::kOk) return;
+    }
+  }
+  nlohmann::ordered_json list = nlohmann::ordered_json::array();
+  for (const auto& d : devices)
+    list.push_back(nlohmann::ordered_json{{"id", d.id}, {"name", d.name}, {"type", d.type},
+                                          {"confirmed", true}, {"extra_data", nlohmann::ordered_json::object()}});
+  nlohmann::ordered_json extra = {{"devices", list}};
+  throw ApiError(401, "2fa_required", "2FA is required for this user.")
+      .WithExtraData(extra.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
 }  // namespace dfauth::auth

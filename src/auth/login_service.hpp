@@ -8,6 +8,7 @@
 #include <string>
 
 #include "config/settings.hpp"
+#include "otp/device_service.hpp"
 #include "store/store.hpp"
 
 namespace dfauth::auth {
@@ -19,11 +20,15 @@ using Credentials = std::map<std::string, std::string>;
 struct Authenticated {
   store::User user;
   std::string method;
+  /// The login was an OTP from a confirmed device: it is the second factor too (interface.md §3).
+  bool second_factor = false;
 };
 
 class LoginService {
  public:
   LoginService(const config::Settings& settings, store::Store& store);
+  /// With OTP devices: the sms_otp/email_otp backends and a 2FA gate that checks devices.
+  LoginService(const config::Settings& settings, store::Store& store, otp::DeviceService* devices);
 
   /// The user these credentials prove, after the 2FA gate and the active check.
   /// Throws ApiError: 401 authentication_failed, 400 wrong_otp, 401 2fa_required.
@@ -41,10 +46,14 @@ class LoginService {
  private:
   std::optional<store::User> PasswordBackend(const Credentials& credentials);
   std::optional<store::User> TestEmailBackend(const Credentials& credentials);
+  /// sms_otp (phone_number) / email_otp (email) + otp: reference §4.3 "Authenticate"; a wrong,
+  /// expired or throttled code throws 400 wrong_otp.
+  std::optional<Authenticated> OtpBackend(const std::string& backend, const Credentials& credentials);
   std::optional<store::User> FindByIdentity(const std::string& field, const std::string& value);
 
   const config::Settings& settings_;
   store::Store& store_;
+  otp::DeviceService* devices_ = nullptr;
 };
 
 }  // namespace dfauth::auth

@@ -386,7 +386,7 @@ const KeyDescriptor kKeys[] = {
     {.name = "BLACKLIST_DISPOSABLE_EMAIL_DOMAINS", .member = &S::blacklist_disposable_email_domains,
      .doc = "refuse addresses at the shipped list of disposable-mail domains"},
     {.name = "BLACKLIST_EMAIL_DOMAINS_FILE", .member = &S::blacklist_email_domains_file,
-     .doc = "text file of more refused domains, one a line (# comments)"},
+     .doc = "text file of more refused domains, one a line (# comments)", .check = CheckReadableFile},
     {.name = "BLACKLIST_PHONE_REGEX", .member = &S::blacklist_phone_regex,
      .doc = "regexes of refused phone numbers (E.164 form)", .check = CheckRegexes},
     {.name = "BLACKLIST_PHONE_TYPES", .member = &S::blacklist_phone_types,

@@ -378,7 +378,7 @@ TEST(Warnings, NotYetImplementedKeysWarnOnlyWhenSet) {
   EXPECT_EQ(s.sms_backend, "twilio");
   EXPECT_EQ(s.warnings,
             (std::vector<std::string>{
-                "SMS_BACKEND is set but its feature is not in this version; ignored",
+                // SMS_BACKEND is implemented (notify), so it is no longer reported.
                 "PREVENT_ENUMERATION is set but its feature is not in this version; ignored",
                 kConsoleWarning}));
 }
@@ -406,7 +406,8 @@ TEST(Keys, TableIsConsistent) {
   EXPECT_EQ(Keys().size(), 100u);
   for (auto name : kNotYetImplementedKeys) EXPECT_NE(FindKey(name), nullptr) << name;
   EXPECT_EQ(FindKey("listen"), nullptr);
-  EXPECT_TRUE(IsNotYetImplemented("BLACKLIST_IPS"));
+  EXPECT_TRUE(IsNotYetImplemented("HONEYPOT_FIELD"));
+  EXPECT_FALSE(IsNotYetImplemented("BLACKLIST_IPS"));
   EXPECT_FALSE(IsNotYetImplemented("METRICS_TOKEN"));
 }
 

@@ -60,7 +60,11 @@ std::string DuplicateMessage(const std::string& field) {
 }  // namespace
 
 UserService::UserService(const config::Settings& settings, store::Store& store, Clock clock)
-    : settings_(settings), store_(store), clock_(std::move(clock)) {
+    : UserService(settings, store, nullptr, std::move(clock)) {}
+
+UserService::UserService(const config::Settings& settings, store::Store& store,
+                         store::DeviceStore* devices, Clock clock)
+    : settings_(settings), store_(store), devices_(devices), clock_(std::move(clock)) {
   for (const auto& f : settings_.user_optional_fields)
     if (!Contains(writable_fields_, f)) writable_fields_.push_back(f);
   for (const auto& f : settings_.user_identity_fields)
@@ -75,13 +79,41 @@ int64_t UserService::Now() const {
       .count();
 }
 
+bool UserService::HasConfirmedDevice(int64_t user_id, const std::string& type,
+                                     const std::string& destination) const {
+  if (devices_ == nullptr) return false;
+  auto lower = [](std::string text) {
+    for (auto& c : text) c = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+    return text;
+  };
+  for (const auto& d : devices_->ListDevices(user_id))
+    if (d.confirmed && d.type == type && lower(d.destination) == lower(destination)) return true;
+  return false;
+}
+
+void UserService::CreateSignupDevice(int64_t user_id, const std::string& type,
+                                     const std::string& destination) {
+  if (devices_ == nullptr || !Contains(settings_.otp_device_types, type)) return;
+  store::Device device;
+  device.user_id = user_id;
+  device.type = type;
+  device.name = destination;
+  device.destination = destination;
+  device.confirmed = false;
+  device.created_at = Now();
+  devices_->CreateDevice(device);
+}
+
 namespace {
+
+/// Whether the caller holds a confirmed device of (type, destination): the PATCH rule.
+using ConfirmedCheck = std::function<bool(const std::string& type, const std::string& destination)>;
 
 /// Validates one built-in or extra field into `user`; records errors. `creating` selects the
 /// sign-up rules (duplicates pre-checked) from the PATCH rules (identities need a confirmed device).
 void ApplyField(const config::Settings& settings, store::Store& store, const std::string& name,
                 const std::string& value, bool creating, store::User& user, nlohmann::json& extra,
-                Errors& errors) {
+                Errors& errors, const ConfirmedCheck& confirmed = {}) {
   if (name == "username") {
     if (value.empty()) {
       if (!creating) errors.Add("blank", "This field may not be blank.", name);
@@ -102,8 +134,13 @@ void ApplyField(const config::Settings& settings, store::Store& store, const std
     auto type = settings.user_field_types.find("email");
     if (type != settings.user_field_types.end() && type->second == "EmailField" && !IsValidEmail(value))
       return errors.Invalid("Enter a valid email address.", name);
-    if (!creating) return errors.Invalid("You need to confirm your email first.", name);
     std::string normalized = NormalizeEmail(value);
+    if (!creating) {
+      if (!confirmed || !confirmed("email", normalized))
+        return errors.Invalid("You need to confirm your email first.", name);
+      user.email = normalized;
+      return;
+    }
     if (store.FindUserByEmail(normalized)) return errors.Invalid(DuplicateMessage(name), name);
     user.email = normalized;
   } else if (name == "phone_number") {
@@ -113,7 +150,12 @@ void ApplyField(const config::Settings& settings, store::Store& store, const std
     }
     auto phone = ParsePhone(value);
     if (!phone) return errors.Invalid("Enter a valid phone number.", name);
-    if (!creating) return errors.Invalid("You need to confirm your phone number first.", name);
+    if (!creating) {
+      if (!confirmed || !confirmed("sms", phone->e164))
+        return errors.Invalid("You need to confirm your phone number first.", name);
+      user.phone_number = phone->e164;
+      return;
+    }
     if (store.FindUserByPhone(phone->e164)) return errors.Invalid(DuplicateMessage(name), name);
     user.phone_number = phone->e164;
   } else if (name == "first_name" || name == "last_name") {
@@ -139,10 +181,34 @@ nlohmann::json ParseExtra(const std::string& text) {
 
 }  // namespace
 
-store::User UserService::Register(const FieldValues& input, std::optional<int64_t> inviter) {
+store::User UserService::Register(const FieldValues& submitted, std::optional<int64_t> inviter) {
   store::User user;
   nlohmann::json extra = nlohmann::json::object();
   Errors errors;
+  // DEFER_IDENTITY_UPDATE: email and phone go to unconfirmed devices only, so they are checked
+  // for form here and never for uniqueness (several users may register one unconfirmed address).
+  FieldValues input = submitted;
+  std::optional<std::string> pending_email, pending_phone;
+  if (settings_.defer_identity_update && devices_ != nullptr) {
+    if (auto it = input.find("email"); it != input.end() && Contains(writable_fields_, "email")) {
+      const std::string& value = it->second;
+      auto type = settings_.user_field_types.find("email");
+      if (value.size() > kMaxEmailLength) errors.Add("max_length", MaxLengthMessage(kMaxEmailLength), "email");
+      else if (!value.empty() && type != settings_.user_field_types.end() && type->second == "EmailField" &&
+               !IsValidEmail(value))
+        errors.Invalid("Enter a valid email address.", "email");
+      else if (!value.empty()) pending_email = NormalizeEmail(value);
+      input.erase(it);
+    }
+    if (auto it = input.find("phone_number"); it != input.end() && Contains(writable_fields_, "phone_number")) {
+      if (!it->second.empty()) {
+        auto phone = ParsePhone(it->second);
+        if (!phone) errors.Invalid("Enter a valid phone number.", "phone_number");
+        else pending_phone = phone->e164;
+      }
+      input.erase(it);
+    }
+  }
   for (const auto& name : writable_fields_) {
     auto it = input.find(name);
     if (it != input.end()) ApplyField(settings_, store_, name, it->second, true, user, extra, errors);
@@ -153,6 +219,8 @@ store::User UserService::Register(const FieldValues& input, std::optional<int64_
   if (!user.username.empty()) identities["username"] = user.username;
   if (user.email) identities["email"] = *user.email;
   if (user.phone_number) identities["phone_number"] = *user.phone_number;
+  if (pending_email) identities["email"] = *pending_email;
+  if (pending_phone) identities["phone_number"] = *pending_phone;
   bool has_identity = false;
   for (const auto& f : settings_.user_identity_fields) has_identity |= identities.count(f) > 0;
   if (!has_identity) {
@@ -180,6 +248,44 @@ store::User UserService::Register(const FieldValues& input, std::optional<int64_
   } catch (const store::DuplicateError& e) {
     throw errors::Invalid(DuplicateMessage(e.Field()), e.Field());
   }
+  // Reference R6 step 4: an unconfirmed device per address; nothing is sent here.
+  if (auto email = user.email ? user.email : pending_email) CreateSignupDevice(user.id, "email", *email);
+  if (auto phone = user.phone_number ? user.phone_number : pending_phone) CreateSignupDevice(user.id, "sms", *phone);
+  return user;
+}
+
+store::User UserService::CreateFromOtp(const FieldValues& input, const std::string& field,
+                                       const std::string& value) {
+  store::User user;
+  nlohmann::json extra = nlohmann::json::object();
+  Errors errors;
+  for (const auto& name : writable_fields_) {
+    auto it = input.find(name);
+    if (it != input.end() && name != field)
+      ApplyField(settings_, store_, name, it->second, true, user, extra, errors);
+  }
+  errors.ThrowIfAny();
+  if (field == "email") user.email = value;
+  else if (field == "phone_number") user.phone_number = value;
+  std::map<std::string, std::string> identities;
+  if (!user.username.empty()) identities["username"] = user.username;
+  if (user.email) identities["email"] = *user.email;
+  if (user.phone_number) identities["phone_number"] = *user.phone_number;
+  if (user.username.empty()) {
+    std::vector<std::string> order = settings_.user_identity_fields;
+    if (!Contains(order, field)) order.push_back(field);  // the identity the request used
+    user.username = DeriveUsername(order, identities);
+  }
+  auto password = input.find("password");
+  if (password != input.end() && !password->second.empty() && Contains(writable_fields_, "password"))
+    user.password_hash = crypto::HashPassword(password->second, HashParams(settings_));
+  user.extra_json = extra.dump();
+  user.date_joined = Now();
+  try {
+    user.id = store_.CreateUser(user);
+  } catch (const store::DuplicateError& e) {
+    throw errors::Invalid(DuplicateMessage(e.Field()), e.Field());
+  }
   return user;
 }
 
@@ -187,9 +293,13 @@ store::User UserService::Update(const store::User& current, const FieldValues& i
   store::User user = current;
   nlohmann::json extra = ParseExtra(current.extra_json);
   Errors errors;
+  ConfirmedCheck confirmed = [this, &current](const std::string& type, const std::string& destination) {
+    return HasConfirmedDevice(current.id, type, destination);
+  };
   for (const auto& name : writable_fields_) {
     auto it = input.find(name);
-    if (it != input.end()) ApplyField(settings_, store_, name, it->second, false, user, extra, errors);
+    if (it != input.end())
+      ApplyField(settings_, store_, name, it->second, false, user, extra, errors, confirmed);
   }
   errors.ThrowIfAny();
   user.extra_json = extra.dump();
@@ -217,9 +327,14 @@ void UserService::SetPassword(const store::User& user, const std::string& old_pa
 
 bool UserService::SetTwoFactorRequired(const store::User& user, bool required) {
   if (required && !user.two_fa_required) {
-    // No OTP device type exists in this version, so no user has a confirmed device.
-    throw errors::Invalid("Confirm a device first: 2FA needs a confirmed OTP device.",
-                          std::string("is_required"));
+    // No lock-out: 2FA needs a confirmed device of a configured type to pass the gate with.
+    bool has_device = false;
+    if (devices_ != nullptr)
+      for (const auto& d : devices_->ListDevices(user.id))
+        has_device |= d.confirmed && Contains(settings_.otp_device_types, d.type);
+    if (!has_device)
+      throw errors::Invalid("Confirm a device first: 2FA needs a confirmed OTP device.",
+                            std::string("is_required"));
   }
   if (user.two_fa_required != required) {
     store::User updated = user;

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "config/settings.hpp"
+#include "store/device_store.hpp"
 #include "store/store.hpp"
 
 namespace dfauth::identity {
@@ -20,6 +21,11 @@ class UserService {
  public:
   using Clock = std::function<int64_t()>;
   UserService(const config::Settings& settings, store::Store& store, Clock clock = {});
+  /// With the OTP device store: sign-up creates the unconfirmed email/SMS devices (reference R6
+  /// step 4, DEFER_IDENTITY_UPDATE keeps the address on the device only), PATCH accepts an
+  /// email/phone of a confirmed device, and 2FA can be enabled once a device is confirmed.
+  UserService(const config::Settings& settings, store::Store& store, store::DeviceStore* devices,
+              Clock clock = {});
 
   /// The writable fields of the user representation, in the reference's order
   /// (optional fields, then identity fields, then USER_EXTRA_FIELDS).
@@ -28,6 +34,12 @@ class UserService {
   /// Creates a user (sign-up when `inviter` is empty, invitation otherwise). Hashes the
   /// password (call it from the hashing pool). Throws ApiError 400 with one entry per bad field.
   store::User Register(const FieldValues& input, std::optional<int64_t> inviter);
+
+  /// Creates the account an OTP request for an unknown identity asks for (reference §4.3 with
+  /// the §10 fixes: username derived, email normalised, password hashed; no devices). The
+  /// identity (`field` = email or phone_number, `value` normalised) is always stored. Call it
+  /// from the hashing pool. Throws ApiError 400 (field errors, a concurrent duplicate).
+  store::User CreateFromOtp(const FieldValues& input, const std::string& field, const std::string& value);
 
   /// Applies a partial update of the caller's profile; throws ApiError 400.
   store::User Update(const store::User& current, const FieldValues& input);
@@ -45,9 +57,14 @@ class UserService {
 
  private:
   int64_t Now() const;
+  /// True when the user has a confirmed device of `type` for `destination` (case-insensitive).
+  bool HasConfirmedDevice(int64_t user_id, const std::string& type, const std::string& destination) const;
+  /// Creates the unconfirmed sign-up device of `type` for `destination` (configured types only).
+  void CreateSignupDevice(int64_t user_id, const std::string& type, const std::string& destination);
 
   const config::Settings& settings_;
   store::Store& store_;
+  store::DeviceStore* devices_ = nullptr;
   Clock clock_;
   std::vector<std::string> writable_fields_;
 };

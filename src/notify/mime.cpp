@@ -68,7 +68,6 @@ std::string Part(const std::string& subtype, const std::string& body) {
   } else {
     out += "Content-Transfer-Encoding: quoted-printable\r\n\r\n" + QuotedPrintable(crlf);
   }
-  if (!out.ends_with("\r\n")) out += "\r\n";
   return out;
 }
 
@@ -131,8 +130,10 @@ std::string FormatEmail(const EmailContent& email) {
     return out;
   }
   out += "Content-Type: multipart/alternative; boundary=\"" + email.boundary + "\"\r\n\r\n";
-  out += "--" + email.boundary + "\r\n" + Part("plain", email.text);
-  out += "--" + email.boundary + "\r\n" + Part("html", email.html);
+  // The CRLF before each delimiter belongs to the delimiter (RFC 2046 §5.1.1), so a part's own
+  // final line break survives only with one more CRLF.
+  out += "--" + email.boundary + "\r\n" + Part("plain", email.text) + "\r\n";
+  out += "--" + email.boundary + "\r\n" + Part("html", email.html) + "\r\n";
   out += "--" + email.boundary + "--\r\n";
   return out;
 }

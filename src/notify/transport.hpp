@@ -30,7 +30,11 @@ class Transport {
   virtual void Send(const store::OutboxMessage& message) = 0;
 };
 
-/// The EMAIL_BACKEND transport; throws config::ConfigError naming the key that is wrong.
+/// Validates the delivery settings (backends, their keys, TEMPLATES_DIR and its templates)
+/// without side effects; throws config::ConfigError naming the key. For check-config.
+void CheckDeliverySettings(const config::Settings& settings);
+
+/// The EMAIL_BACKEND transport (creates EMAIL_FILE_PATH for the file backend); throws config::ConfigError naming the key that is wrong.
 std::unique_ptr<Transport> MakeEmailTransport(const config::Settings& settings);
 /// The SMS_BACKEND transport; throws config::ConfigError naming the key that is wrong.
 std::unique_ptr<Transport> MakeSmsTransport(const config::Settings& settings);

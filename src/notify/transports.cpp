@@ -10,6 +10,7 @@
 #include "config/loader.hpp"
 #include "crypto/primitives.hpp"
 #include "notify/mime.hpp"
+#include "notify/templates.hpp"
 #include "notify/transport.hpp"
 #include "notify/transport_internal.hpp"
 
@@ -95,7 +96,6 @@ class FileSms final : public Transport {
 
 // Django's file backend creates its folder too; failing here stops the server at start.
 fs::path PrepareFolder(const std::string& key, const std::string& path) {
-  if (path.empty()) throw config::ConfigError(key, "must name a folder for the file backend");
   std::error_code ec;
   fs::create_directories(path, ec);
   if (ec || !fs::is_directory(path, ec)) throw config::ConfigError(key, "cannot create folder " + path);
@@ -127,19 +127,50 @@ EmailContent BuildEmailContent(const std::string& from, const store::OutboxMessa
   return e;
 }
 
+void CheckEmailSettings(const config::Settings& s) {
+  if (s.email_backend == "console") return;
+  if (s.email_backend == "file") {
+    if (s.email_file_path.empty()) throw config::ConfigError("EMAIL_FILE_PATH", "must name a folder for the file backend");
+    return;
+  }
+  if (s.email_backend != "smtp") throw config::ConfigError("EMAIL_BACKEND", "must be console, file or smtp");
+  if (s.email_use_tls && s.email_use_ssl)
+    throw config::ConfigError("EMAIL_USE_SSL", "EMAIL_USE_TLS and EMAIL_USE_SSL are mutually exclusive");
+  if (s.email_host.empty()) throw config::ConfigError("EMAIL_HOST", "must be set for the smtp backend");
+}
+
+void CheckSmsSettings(const config::Settings& s) {
+  if (s.sms_backend == "console") return;
+  if (s.sms_backend == "file") {
+    if (s.sms_file_path.empty()) throw config::ConfigError("SMS_FILE_PATH", "must name a folder for the file backend");
+    return;
+  }
+  if (s.sms_backend != "twilio") throw config::ConfigError("SMS_BACKEND", "must be console, file or twilio");
+  if (s.otp_twilio_account.empty()) throw config::ConfigError("OTP_TWILIO_ACCOUNT", "must be set for the twilio backend");
+  if (s.otp_twilio_auth.empty()) throw config::ConfigError("OTP_TWILIO_AUTH", "must be set for the twilio backend");
+  if (s.otp_twilio_from.empty() && s.otp_twilio_messaging_service_sid.empty())
+    throw config::ConfigError("OTP_TWILIO_FROM", "OTP_TWILIO_FROM or OTP_TWILIO_MESSAGING_SERVICE_SID must be set");
+}
+
+void CheckDeliverySettings(const config::Settings& settings) {
+  CheckEmailSettings(settings);
+  CheckSmsSettings(settings);
+  Templates templates(settings);  // reads TEMPLATES_DIR and parses every template
+}
+
 std::unique_ptr<Transport> MakeEmailTransport(const config::Settings& s) {
+  CheckEmailSettings(s);
   if (s.email_backend == "console") return std::make_unique<ConsoleEmail>(s.default_from_email);
   if (s.email_backend == "file")
     return std::make_unique<FileEmail>(s.default_from_email, PrepareFolder("EMAIL_FILE_PATH", s.email_file_path));
-  if (s.email_backend == "smtp") return MakeSmtpTransport(s);
-  throw config::ConfigError("EMAIL_BACKEND", "must be console, file or smtp");
+  return MakeSmtpTransport(s);
 }
 
 std::unique_ptr<Transport> MakeSmsTransport(const config::Settings& s) {
+  CheckSmsSettings(s);
   if (s.sms_backend == "console") return std::make_unique<ConsoleSms>();
   if (s.sms_backend == "file") return std::make_unique<FileSms>(PrepareFolder("SMS_FILE_PATH", s.sms_file_path));
-  if (s.sms_backend == "twilio") return MakeTwilioTransport(s);
-  throw config::ConfigError("SMS_BACKEND", "must be console, file or twilio");
+  return MakeTwilioTransport(s);
 }
 
 }  // namespace dfauth::notify

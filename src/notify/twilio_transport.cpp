@@ -84,12 +84,6 @@ class TwilioTransport final : public Transport {
 
 }  // namespace
 
-std::unique_ptr<Transport> MakeTwilioTransport(const config::Settings& s) {
-  if (s.otp_twilio_account.empty()) throw config::ConfigError("OTP_TWILIO_ACCOUNT", "must be set for the twilio backend");
-  if (s.otp_twilio_auth.empty()) throw config::ConfigError("OTP_TWILIO_AUTH", "must be set for the twilio backend");
-  if (s.otp_twilio_from.empty() && s.otp_twilio_messaging_service_sid.empty())
-    throw config::ConfigError("OTP_TWILIO_FROM", "OTP_TWILIO_FROM or OTP_TWILIO_MESSAGING_SERVICE_SID must be set");
-  return std::make_unique<TwilioTransport>(s);
-}
+std::unique_ptr<Transport> MakeTwilioTransport(const config::Settings& s) { return std::make_unique<TwilioTransport>(s); }
 
 }  // namespace dfauth::notify

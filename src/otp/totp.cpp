@@ -2,6 +2,7 @@
 
 #include <liboath/oath.h>
 
+#include <cctype>
 #include <cstdlib>
 #include <mutex>
 #include <stdexcept>

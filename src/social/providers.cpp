@@ -33,6 +33,14 @@ bool Truthy(const nlohmann::json& body, const char* name) {
   return it != body.end() && ((it->is_boolean() && it->get<bool>()) || (it->is_string() && *it == "true"));
 }
 
+/// A token goes into a header or a query string: refuse control characters (header injection)
+/// and sizes no provider issues before any network call.
+void CheckTokenText(const std::string& token) {
+  if (token.empty() || token.size() > 4096) throw ProviderRejected();
+  for (unsigned char ch : token)
+    if (ch < 0x21 || ch == 0x7f) throw ProviderRejected();
+}
+
 class GoogleProvider final : public Provider {
  public:
   GoogleProvider(const config::Settings& s, Fetcher fetcher, JwksCache& jwks, Clock clock)
@@ -49,6 +57,7 @@ class GoogleProvider final : public Provider {
                               const std::optional<std::string>& id_token) override {
     if (id_token && !id_token->empty()) return VerifyIdToken(*id_token, check_, jwks_, clock_());
     if (LooksLikeJwt(access_token)) return VerifyIdToken(access_token, check_, jwks_, clock_());
+    CheckTokenText(access_token);
     auto body = ProviderJson(fetcher_(userinfo_url_, {"Authorization: Bearer " + access_token,
                                                       "Accept: application/json"}));
     SocialIdentity identity;
@@ -84,6 +93,7 @@ class FacebookProvider final : public Provider {
 
   SocialIdentity Authenticate(const std::string& access_token,
                               const std::optional<std::string>&) override {
+    CheckTokenText(access_token);
     std::string url = userinfo_url_;
     url += url.find('?') == std::string::npos ? '?' : '&';
     url += "fields=id,name,email,first_name,last_name&access_token=" + UrlEncode(access_token);

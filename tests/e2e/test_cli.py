@@ -39,9 +39,9 @@ class CliTest(unittest.TestCase):
                 self.assertIn(key.removeprefix("DF_AUTH_"), out.stderr, key)
 
     def test_future_feature_keys_are_accepted_with_a_warning(self):
-        out = self.server.run_cli("check-config", env_extra={"DF_AUTH_SMS_BACKEND": "twilio"})
+        out = self.server.run_cli("check-config", env_extra={"DF_AUTH_PREVENT_ENUMERATION": "true"})
         self.assertEqual(out.returncode, 0, out.stderr)
-        self.assertIn("SMS_BACKEND", out.stderr)
+        self.assertIn("PREVENT_ENUMERATION", out.stderr)
 
     def test_migrate_is_idempotent(self):
         first = self.server.run_cli("migrate")

@@ -55,10 +55,13 @@ class SlidingProfileTest(unittest.TestCase):
 
     def test_wrong_credentials_are_401_authentication_failed_with_www_authenticate(self):
         for fields in ({"username": "alice", "password": "wrong"}, {"username": "nobody", "password": "x"},
-                       {}, {"username": "alice"}, {"email": "alice@example.com", "otp": "123456"}):
+                       {}, {"username": "alice"}, {"email": "nobody@example.com", "otp": "123456"}):
             r = self.login(**fields)
             assert_error(self, r, 401, "authentication_failed", message="Incorrect authentication credentials.")
             self.assertEqual(r.headers.get("www-authenticate"), 'Bearer realm="api"')
+        # Alice's sign-up made an email device: a code she never received is a wrong OTP (R1).
+        assert_error(self, self.login(email="alice@example.com", otp="123456"), 400, "wrong_otp",
+                     message="Wrong or expired one-time password")
 
     def test_bad_field_types_are_400(self):
         assert_error(self, self.login(username=None, password="x"), 400, "null", field="username",

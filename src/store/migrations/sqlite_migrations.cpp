@@ -135,6 +135,27 @@ CREATE TABLE social_links (
 );
 CREATE INDEX social_links_user_id ON social_links(user_id);
 )sql"},
+    {4, "guard", R"sql(
+-- IP bans (HONEYPOT_*, df-auth guard block): an address or a CIDR in canonical text.
+CREATE TABLE ip_bans (
+  ip TEXT PRIMARY KEY,
+  until INTEGER NOT NULL,
+  reason TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX ip_bans_until ON ip_bans(until);
+
+-- Security counters shared by replicas: failed logins per account and per IP, OTP sends per
+-- destination; one row per fixed window.
+CREATE TABLE security_counters (
+  kind TEXT NOT NULL,
+  key TEXT NOT NULL,
+  window_start INTEGER NOT NULL,
+  count INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  PRIMARY KEY (kind, key, window_start)
+) WITHOUT ROWID;
+CREATE INDEX security_counters_expires_at ON security_counters(expires_at);
+)sql"},
 };
 
 }  // namespace

@@ -180,8 +180,10 @@ int SqliteStore::SchemaVersion() {
 }
 
 int SqliteStore::LatestSchemaVersion() const {
-  auto all = migrations::SqliteMigrations();
-  return all.empty() ? 0 : all.back().version;
+  // The highest number, not the last entry: features append their migrations in any order.
+  int latest = 0;
+  for (const auto& migration : migrations::SqliteMigrations()) latest = std::max(latest, migration.version);
+  return latest;
 }
 
 bool SqliteStore::Ping() {

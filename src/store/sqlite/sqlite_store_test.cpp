@@ -8,12 +8,21 @@
 #include <filesystem>
 #include <thread>
 
+#include "store/migrations/sqlite_migrations.hpp"
 #include "store/store.hpp"
 
 namespace dfauth::store {
 namespace {
 
 namespace fs = std::filesystem;
+
+// Each feature appends its own numbered migration, in whatever order they land.
+const int kMigrationCount = static_cast<int>(migrations::SqliteMigrations().size());
+int LatestVersion() {
+  int latest = 0;
+  for (const auto& m : migrations::SqliteMigrations()) latest = std::max(latest, m.version);
+  return latest;
+}
 
 // A fresh directory per test so each store starts from an empty database file.
 class TempDir {
@@ -51,7 +60,7 @@ class SqliteStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
     store_ = OpenStore("sqlite://" + dir_.File("db.sqlite3"), 4);
-    ASSERT_EQ(store_->Migrate(), 1);
+    ASSERT_EQ(store_->Migrate(), kMigrationCount);
   }
 
   TempDir dir_;
@@ -62,15 +71,15 @@ TEST(SqliteStoreSchema, MigrateIsIdempotentAndVersioned) {
   TempDir dir;
   auto store = OpenStore("sqlite://" + dir.File("a.db"), 2);
   EXPECT_EQ(store->SchemaVersion(), 0);
-  EXPECT_EQ(store->LatestSchemaVersion(), 1);
-  EXPECT_EQ(store->Migrate(), 1);
+  EXPECT_EQ(store->LatestSchemaVersion(), LatestVersion());
+  EXPECT_EQ(store->Migrate(), kMigrationCount);
   EXPECT_EQ(store->Migrate(), 0);
-  EXPECT_EQ(store->SchemaVersion(), 1);
+  EXPECT_EQ(store->SchemaVersion(), LatestVersion());
   EXPECT_TRUE(store->Ping());
   // A second store on the same file sees the applied schema.
   auto again = OpenStore("sqlite://" + dir.File("a.db"), 1);
   EXPECT_EQ(again->Migrate(), 0);
-  EXPECT_EQ(again->SchemaVersion(), 1);
+  EXPECT_EQ(again->SchemaVersion(), LatestVersion());
 }
 
 TEST(SqliteStoreSchema, ConcurrentMigrateAppliesOnce) {
@@ -83,14 +92,14 @@ TEST(SqliteStoreSchema, ConcurrentMigrateAppliesOnce) {
   std::thread tb([&] { applied_b = b->Migrate(); });
   ta.join();
   tb.join();
-  EXPECT_EQ(applied_a + applied_b, 1);
-  EXPECT_EQ(a->SchemaVersion(), 1);
+  EXPECT_EQ(applied_a + applied_b, kMigrationCount);
+  EXPECT_EQ(a->SchemaVersion(), LatestVersion());
 }
 
 TEST(SqliteStoreSchema, MemoryStoreWorks) {
   auto store = OpenStore("sqlite://:memory:", 8);
-  EXPECT_EQ(store->Migrate(), 1);
-  EXPECT_EQ(store->SchemaVersion(), 1);
+  EXPECT_EQ(store->Migrate(), kMigrationCount);
+  EXPECT_EQ(store->SchemaVersion(), LatestVersion());
   int64_t id = store->CreateUser(MakeUser("mem", "mem@example.com"));
   ASSERT_TRUE(store->FindUserByEmail("MEM@example.com"));
   EXPECT_EQ(store->FindUserById(id)->username, "mem");

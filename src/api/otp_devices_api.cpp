@@ -1,0 +1,119 @@
+// otp-devices/ (reference-contract R12–R16 with interface.md §3: 404 for missing devices, 400
+// for unknown types, static backup codes, the last-device rule).
+#include <charconv>
+#include <nlohmann/json.hpp>
+
+#include "api/context.hpp"
+#include "api/fields.hpp"
+#include "api/routes_internal.hpp"
+#include "http/body.hpp"
+
+namespace dfauth::api {
+namespace {
+
+constexpr int64_t kPageSize = 100;
+
+nlohmann::ordered_json DeviceJson(const store::Device& d) {
+  return nlohmann::ordered_json{{"id", d.id},
+                                {"name", d.name},
+                                {"type", d.type},
+                                {"confirmed", d.confirmed},
+                                {"extra_data", nlohmann::ordered_json::object()}};
+}
+
+/// A non-negative integer query parameter, or `fallback` when absent or malformed (DRF's
+/// LimitOffsetPagination ignores bad values).
+int64_t QueryInt(const http::Request& request, std::string_view name, int64_t fallback, bool positive) {
+  auto text = request.QueryParam(name);
+  if (!text) return fallback;
+  int64_t value = 0;
+  auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), value);
+  if (ec != std::errc() || end != text->data() + text->size() || value < 0 || (positive && value == 0))
+    return fallback;
+  return value;
+}
+
+/// The `type` query parameter of the detail routes, which must name a configured type.
+std::string RequiredType(const ApiContext& ctx, const http::Request& request) {
+  auto type = request.QueryParam("type");
+  std::optional<std::string> value;
+  if (type) value = std::string(*type);
+  ctx.devices->RequireConfiguredType(value);
+  return *value;
+}
+
+}  // namespace
+
+void RegisterOtpDeviceRoutes(http::Router& router, ApiContext& ctx, const std::string& prefix) {
+  const std::string base = prefix + "otp-devices/";
+
+  router.Add("GET", base, [&ctx](http::Request& request) {
+    const store::User& user = CallerUser(request);
+    std::optional<std::string> filter;
+    if (auto type = request.QueryParam("type")) {
+      filter = std::string(*type);
+      ctx.devices->RequireConfiguredType(filter);
+    }
+    std::vector<store::Device> all = ctx.devices->List(user.id);
+    if (filter)
+      all.erase(std::remove_if(all.begin(), all.end(), [&](const store::Device& d) { return d.type != *filter; }),
+                all.end());
+    const int64_t count = static_cast<int64_t>(all.size());
+    const int64_t limit = QueryInt(request, "limit", kPageSize, true);
+    const int64_t offset = QueryInt(request, "offset", 0, false);
+    nlohmann::ordered_json results = nlohmann::ordered_json::array();
+    for (int64_t i = offset; i < count && i < offset + limit; ++i) results.push_back(DeviceJson(all[i]));
+    // Absolute links as DRF builds them: the same URL with limit/offset replaced.
+    std::string url = request.scheme_host + request.path + "?";
+    if (filter) url += "type=" + *filter + "&";
+    url += "limit=" + std::to_string(limit);
+    nlohmann::ordered_json next = nullptr, previous = nullptr;
+    if (offset + limit < count) next = url + "&offset=" + std::to_string(offset + limit);
+    if (offset > 0) previous = offset - limit <= 0 ? url : url + "&offset=" + std::to_string(offset - limit);
+    return JsonResponse(nlohmann::ordered_json{
+        {"count", count}, {"next", next}, {"previous", previous}, {"results", results}});
+  });
+
+  router.Add("POST", base, [&ctx](http::Request& request) {
+    auto fields = ReadFields(http::ParseBody(request), {"type", "name"});
+    auto type = fields.find("type");
+    if (type == fields.end()) throw errors::Required("type");
+    if (!ctx.devices->IsConfiguredType(type->second)) {
+      std::string names;
+      for (const auto& t : ctx.settings.otp_device_types) names += (names.empty() ? "" : ", ") + t;
+      throw errors::Invalid("Invalid device type. Must be one of " + names, std::string("type"));
+    }
+    std::optional<std::string> name;
+    if (auto it = fields.find("name"); it != fields.end()) name = it->second;
+    otp::CreatedDevice created = ctx.devices->Create(CallerUser(request), type->second, name);
+    nlohmann::ordered_json out = DeviceJson(created.device);
+    if (!created.url.empty()) out["extra_data"] = {{"url", created.url}, {"qr_svg", created.qr_svg}};
+    if (!created.codes.empty()) out["extra_data"] = {{"codes", created.codes}};
+    return JsonResponse(out, 201);
+  });
+
+  router.Add("GET", base + "{id}/", [&ctx](http::Request& request) {
+    std::string type = RequiredType(ctx, request);
+    return JsonResponse(DeviceJson(ctx.devices->Get(CallerUser(request).id, type, request.path_params["id"])));
+  });
+
+  router.Add("DELETE", base + "{id}/", [&ctx](http::Request& request) {
+    std::string type = RequiredType(ctx, request);
+    ctx.devices->Delete(CallerUser(request), type, request.path_params["id"]);
+    return http::Response::Empty(204);
+  });
+
+  router.Add("POST", base + "{id}/confirm/", [&ctx](http::Request& request) {
+    std::string type = RequiredType(ctx, request);
+    const store::User& user = CallerUser(request);
+    ctx.devices->Get(user.id, type, request.path_params["id"]);  // 404 before reading the body
+    auto fields = ReadFields(http::ParseBody(request), {"otp"});
+    auto otp = fields.find("otp");
+    if (otp == fields.end()) throw errors::Required("otp");
+    if (otp->second.empty()) throw ApiError(400, "blank", "This field may not be blank.", "otp");
+    ctx.devices->Confirm(user, type, request.path_params["id"], otp->second);
+    return JsonResponse(nlohmann::json::object());
+  });
+}
+
+}  // namespace dfauth::api

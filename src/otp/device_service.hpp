@@ -1,0 +1,103 @@
+#pragma once
+// OTP devices of a user (reference-contract R12–R16, §3.3, §7.2–§7.3 with interface.md §3):
+// creation per type, confirmation with identity copy, deletion with the last-device rule,
+// verification through the store's atomic update, and issuing codes (cooldown,
+// THROTTLE_OTP_SEND, delivery through the Notifier). Blocking (database): call from a pool.
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "config/settings.hpp"
+#include "notify/notifier.hpp"
+#include "otp/verifier.hpp"
+#include "store/device_store.hpp"
+#include "store/store.hpp"
+
+namespace dfauth::otp {
+
+/// A device just created, with what is disclosed once (TOTP URL and QR, backup codes).
+struct CreatedDevice {
+  store::Device device;
+  std::string url;                 ///< TOTP only
+  std::string qr_svg;              ///< TOTP only
+  std::vector<std::string> codes;  ///< static only
+};
+
+enum class SendResult {
+  kSent,      ///< a new code was issued and queued for delivery
+  kCooldown,  ///< the cooldown holds: nothing sent, the previous code stays valid
+};
+
+class DeviceService {
+ public:
+  using Clock = std::function<int64_t()>;
+  DeviceService(const config::Settings& settings, store::Store& store, store::DeviceStore& devices,
+                notify::Notifier& notifier, Clock clock = {});
+
+  /// Whether `type` is one of OTP_DEVICE_TYPES.
+  bool IsConfiguredType(std::string_view type) const;
+  /// 400 invalid "Invalid device type. Must be one of email, totp, sms, static" unless configured.
+  void RequireConfiguredType(const std::optional<std::string>& type) const;
+
+  /// The user's devices of configured types, in OTP_DEVICE_TYPES order, then by id.
+  std::vector<store::Device> List(int64_t user_id) const;
+  /// The confirmed ones among List().
+  std::vector<store::Device> ConfirmedDevices(int64_t user_id) const;
+
+  /// Creates a device (R13): email/sms need `name` (the address/number; an existing device for
+  /// it is returned unchanged), totp is always new and unconfirmed, static is created confirmed
+  /// with 10 codes. Throws ApiError 400 (required/invalid).
+  CreatedDevice Create(const store::User& user, const std::string& type,
+                       const std::optional<std::string>& name);
+  /// The caller's device `id_text` of `type`; 404 not_found for missing/foreign/non-numeric ids.
+  store::Device Get(int64_t user_id, const std::string& type, std::string_view id_text) const;
+  /// Deletes it; 400 invalid "Cannot remove the last device" for the last confirmed device of
+  /// a 2FA user.
+  void Delete(const store::User& user, const std::string& type, std::string_view id_text);
+  /// Verifies `otp` on the device and marks it confirmed; copies its email/phone to the user
+  /// when OTP_IDENTITY_UPDATE_FIELD (uniqueness: 400 invalid). 400 invalid "Invalid OTP code".
+  void Confirm(const store::User& user, const std::string& type, std::string_view id_text,
+               const std::string& otp);
+
+  /// One atomic verification attempt of `candidate` on the device.
+  Verification Verify(const store::Device& device, std::string_view candidate);
+
+  /// The user's first device of a configured `type` for `destination` (case-insensitive).
+  std::optional<store::Device> FindByDestination(int64_t user_id, const std::string& type,
+                                                 const std::string& destination) const;
+  /// The user's device of `type` ("email"/"sms") for `destination`, created when missing
+  /// (confirmed or not as `confirmed_if_new` says).
+  store::Device DeviceFor(const store::User& user, const std::string& type,
+                          const std::string& destination, bool confirmed_if_new);
+  /// Issues a new code for an email/sms device and queues the OTP message (cooldown honoured;
+  /// 429 throttled when THROTTLE_OTP_SEND is exceeded for the destination).
+  SendResult SendCode(const store::User& user, const store::Device& device,
+                      const std::string& redirect_path);
+  /// After sign-up/invitation: an invitee gets the invitation (magic link valid
+  /// INVITE_TOKEN_VALIDITY); otherwise AUTO_SEND_IDENTITY_VERIFICATION_OTP sends a code to each
+  /// unconfirmed email/sms device.
+  void AfterRegistration(const store::User& user, std::optional<int64_t> inviter);
+
+  int64_t Now() const;
+
+ private:
+  std::optional<store::Device> Find(int64_t user_id, const std::string& type, std::string_view id_text) const;
+  VerifyPolicy Policy() const;
+  /// Counts one message to `destination`; throws 429 throttled past THROTTLE_OTP_SEND.
+  void CountSend(const std::string& destination);
+  /// Issues a code valid `validity` seconds; nullopt when the cooldown holds.
+  std::optional<std::string> Issue(const store::Device& device, int64_t validity, int64_t cooldown);
+  void CopyIdentity(const store::User& user, const store::Device& device);
+
+  const config::Settings& settings_;
+  store::Store& store_;
+  store::DeviceStore& devices_;
+  notify::Notifier& notifier_;
+  Clock clock_;
+};
+
+}  // namespace dfauth::otp

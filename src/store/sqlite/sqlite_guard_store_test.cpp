@@ -1,0 +1,115 @@
+#include "store/guard_store.hpp"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <filesystem>
+#include <set>
+#include <thread>
+
+#include "store/store.hpp"
+
+namespace dfauth::store {
+namespace {
+
+namespace fs = std::filesystem;
+
+class GuardStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string pattern = (fs::temp_directory_path() / "dfauth_guard_XXXXXX").string();
+    dir_ = mkdtemp(pattern.data());
+    store_ = OpenStore("sqlite://" + dir_ + "/db.sqlite3", 8);
+    store_->Migrate();
+    guard_ = OpenGuardStore(*store_);
+  }
+  void TearDown() override {
+    guard_.reset();
+    store_.reset();
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
+  }
+
+  std::string dir_;
+  std::unique_ptr<Store> store_;
+  std::unique_ptr<GuardStore> guard_;
+};
+
+TEST_F(GuardStoreTest, BansAreListedUntilTheyExpireAndCanBeLifted) {
+  guard_->Ban("203.0.113.9", 1100, "honeypot_path");
+  guard_->Ban("2001:db8::/32", 1050, "cli");
+  auto bans = guard_->ActiveBans(1000);
+  ASSERT_EQ(bans.size(), 2u);
+  EXPECT_EQ(bans[0].ip, "2001:db8::/32");
+  EXPECT_EQ(bans[0].until, 1050);
+  EXPECT_EQ(bans[0].reason, "cli");
+  EXPECT_EQ(bans[1].ip, "203.0.113.9");
+  EXPECT_EQ(bans[1].until, 1100);
+  EXPECT_EQ(guard_->ActiveBans(1050).size(), 1u);  // until is exclusive
+  EXPECT_TRUE(guard_->ActiveBans(1100).empty());
+
+  // A second ban keeps the later end and takes the new reason.
+  guard_->Ban("203.0.113.9", 1080, "honeypot_field");
+  bans = guard_->ActiveBans(1000);
+  EXPECT_EQ(bans[1].until, 1100);
+  EXPECT_EQ(bans[1].reason, "honeypot_field");
+  guard_->Ban("203.0.113.9", 1200, "cli");
+  EXPECT_EQ(guard_->ActiveBans(1000)[1].until, 1200);
+
+  EXPECT_TRUE(guard_->Unban("203.0.113.9"));
+  EXPECT_FALSE(guard_->Unban("203.0.113.9"));
+  EXPECT_EQ(guard_->ActiveBans(1000).size(), 1u);
+}
+
+TEST_F(GuardStoreTest, CountersAreKeyedByKindKeyAndWindow) {
+  EXPECT_EQ(guard_->Count("login_account", "7", 3600), 0);
+  EXPECT_EQ(guard_->Increment("login_account", "7", 3600, 7200), 1);
+  EXPECT_EQ(guard_->Increment("login_account", "7", 3600, 7200), 2);
+  EXPECT_EQ(guard_->Increment("login_account", "7", 3600, 7200, 5), 7);
+  EXPECT_EQ(guard_->Increment("login_account", "7", 7200, 10800), 1);  // the next window
+  EXPECT_EQ(guard_->Increment("login_ip", "7", 3600, 7200), 1);        // another kind
+  EXPECT_EQ(guard_->Increment("login_account", "8", 3600, 7200), 1);   // another key
+  EXPECT_EQ(guard_->Count("login_account", "7", 3600), 7);
+
+  guard_->Reset("login_account", "7");
+  EXPECT_EQ(guard_->Count("login_account", "7", 3600), 0);
+  EXPECT_EQ(guard_->Count("login_account", "7", 7200), 0);
+  EXPECT_EQ(guard_->Count("login_ip", "7", 3600), 1);
+  EXPECT_EQ(guard_->Count("login_account", "8", 3600), 1);
+}
+
+TEST_F(GuardStoreTest, PurgeDropsExpiredRowsOnly) {
+  guard_->Ban("198.51.100.1", 500, "cli");
+  guard_->Ban("198.51.100.2", 1500, "cli");
+  guard_->Increment("otp_send", "a@example.com", 0, 900);
+  guard_->Increment("otp_send", "b@example.com", 0, 1100);
+  guard_->PurgeExpired(1000);
+  EXPECT_FALSE(guard_->Unban("198.51.100.1"));
+  EXPECT_TRUE(guard_->Unban("198.51.100.2"));
+  EXPECT_EQ(guard_->Count("otp_send", "a@example.com", 0), 0);
+  EXPECT_EQ(guard_->Count("otp_send", "b@example.com", 0), 1);
+}
+
+TEST_F(GuardStoreTest, FiftyThreadsNeverLoseOrRepeatAnIncrement) {
+  constexpr int kThreads = 50;
+  constexpr int kEach = 10;
+  std::vector<std::thread> threads;
+  std::vector<std::vector<int64_t>> seen(kThreads);
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([this, t, &seen] {
+      for (int i = 0; i < kEach; ++i) seen[t].push_back(guard_->Increment("login_ip", "::1", 0, 99));
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(guard_->Count("login_ip", "::1", 0), kThreads * kEach);
+  // Every increment read back its own result: the values are exactly 1..500, each once.
+  std::set<int64_t> values;
+  for (const auto& list : seen) values.insert(list.begin(), list.end());
+  EXPECT_EQ(values.size(), static_cast<std::size_t>(kThreads * kEach));
+  EXPECT_EQ(*values.begin(), 1);
+  EXPECT_EQ(*values.rbegin(), kThreads * kEach);
+}
+
+}  // namespace
+}  // namespace dfauth::store

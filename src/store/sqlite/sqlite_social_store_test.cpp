@@ -1,0 +1,105 @@
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "store/social_store.hpp"
+
+namespace dfauth::store {
+namespace {
+
+namespace fs = std::filesystem;
+
+class SocialStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string pattern = (fs::temp_directory_path() / "dfauth_social_store_XXXXXX").string();
+    dir_ = mkdtemp(pattern.data());
+    store_ = OpenStore("sqlite://" + dir_ + "/db.sqlite3", 2);
+    store_->Migrate();
+    links_ = OpenSocialStore(*store_);
+  }
+  void TearDown() override {
+    links_.reset();
+    store_.reset();
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
+  }
+
+  int64_t NewUser(const std::string& username) {
+    User u;
+    u.username = username;
+    u.date_joined = 1;
+    return store_->CreateUser(u);
+  }
+
+  std::string dir_;
+  std::unique_ptr<Store> store_;
+  std::unique_ptr<SocialStore> links_;
+};
+
+TEST_F(SocialStoreTest, LinkIsFoundByProviderAndUid) {
+  int64_t ada = NewUser("ada");
+  SocialLink link = links_->Link(ada, "google-oauth2", "g-1", R"({"a":1})", 1000);
+  EXPECT_GT(link.id, 0);
+  auto found = links_->FindLink("google-oauth2", "g-1");
+  ASSERT_TRUE(found);
+  EXPECT_EQ(found->id, link.id);
+  EXPECT_EQ(found->user_id, ada);
+  EXPECT_EQ(found->provider, "google-oauth2");
+  EXPECT_EQ(found->uid, "g-1");
+  EXPECT_EQ(found->extra_json, R"({"a":1})");
+  EXPECT_EQ(found->created_at, 1000);
+  EXPECT_FALSE(links_->FindLink("facebook", "g-1"));
+  EXPECT_FALSE(links_->FindLink("google-oauth2", "G-1"));
+}
+
+TEST_F(SocialStoreTest, LinkingATakenAccountReturnsTheExistingOwner) {
+  int64_t ada = NewUser("ada");
+  int64_t eve = NewUser("eve");
+  links_->Link(ada, "google-oauth2", "g-1", "{}", 1000);
+  SocialLink again = links_->Link(eve, "google-oauth2", "g-1", R"({"x":1})", 2000);
+  EXPECT_EQ(again.user_id, ada);
+  EXPECT_EQ(again.extra_json, "{}");
+  EXPECT_EQ(links_->CountLinks(eve), 0);
+}
+
+TEST_F(SocialStoreTest, ListCountAndUpdateExtra) {
+  int64_t ada = NewUser("ada");
+  auto first = links_->Link(ada, "google-oauth2", "g-1", "{}", 1);
+  links_->Link(ada, "facebook", "f-1", "{}", 2);
+  links_->Link(NewUser("bob"), "facebook", "f-2", "{}", 3);
+  EXPECT_EQ(links_->CountLinks(ada), 2);
+  auto all = links_->ListLinks(ada, 0, 100);
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all[0].provider, "google-oauth2");
+  EXPECT_EQ(all[1].provider, "facebook");
+  auto page = links_->ListLinks(ada, 1, 1);
+  ASSERT_EQ(page.size(), 1u);
+  EXPECT_EQ(page[0].uid, "f-1");
+  links_->UpdateExtra(first.id, R"({"new":true})");
+  EXPECT_EQ(links_->FindLink("google-oauth2", "g-1")->extra_json, R"({"new":true})");
+}
+
+TEST_F(SocialStoreTest, UnlinkKeepsTheLastWayToLogIn) {
+  int64_t ada = NewUser("ada");
+  links_->Link(ada, "google-oauth2", "g-1", "{}", 1);
+  EXPECT_EQ(links_->Unlink(ada, "facebook", false), UnlinkResult::kNotLinked);
+  EXPECT_EQ(links_->Unlink(ada, "google-oauth2", false), UnlinkResult::kLastLogin);
+  EXPECT_TRUE(links_->FindLink("google-oauth2", "g-1"));
+  links_->Link(ada, "facebook", "f-1", "{}", 2);
+  EXPECT_EQ(links_->Unlink(ada, "google-oauth2", false), UnlinkResult::kRemoved);
+  EXPECT_FALSE(links_->FindLink("google-oauth2", "g-1"));
+  EXPECT_EQ(links_->Unlink(ada, "facebook", true), UnlinkResult::kRemoved);
+  EXPECT_EQ(links_->CountLinks(ada), 0);
+}
+
+TEST_F(SocialStoreTest, DeletingTheUserDeletesItsLinks) {
+  int64_t ada = NewUser("ada");
+  links_->Link(ada, "google-oauth2", "g-1", "{}", 1);
+  ASSERT_TRUE(store_->DeleteUser(ada));
+  EXPECT_FALSE(links_->FindLink("google-oauth2", "g-1"));
+}
+
+}  // namespace
+}  // namespace dfauth::store
