@@ -4,6 +4,8 @@
 #include <nlohmann/json.hpp>
 
 #include "api/context.hpp"
+#include "api/guard_checks.hpp"
+#include "guard/guard.hpp"
 #include "api/fields.hpp"
 #include "api/routes_internal.hpp"
 #include "http/body.hpp"
@@ -47,8 +49,16 @@ void RegisterOtpRoutes(http::Router& router, ApiContext& ctx, const std::string&
     for (const auto& n : ctx.settings.user_optional_fields) AddName(names, n);
     for (const auto& n : ctx.settings.required_auth_fields) AddName(names, n);
     for (const char* n : {"otp", "password", "redirect_path"}) AddName(names, n);
-    auto fields = ReadFields(http::ParseBody(request), names);
+    nlohmann::json body = http::ParseBody(request);
+    auto fields = ReadFields(body, names);
     NormalizePhoneField(fields);
+    auto echo = [&fields] {
+      nlohmann::ordered_json out = nlohmann::ordered_json::object();
+      for (const char* n : kIdentityNames)
+        if (const std::string* v = NonEmpty(fields, n)) out[n] = *v;
+      return JsonResponse(out);
+    };
+    if (HoneypotTriggered(ctx, body, request)) return echo();  // as if sent; nothing is
 
     // Who is asking (R5 step 2): the caller, else whoever the credentials prove.
     std::optional<store::User> target;
@@ -81,6 +91,10 @@ void RegisterOtpRoutes(http::Router& router, ApiContext& ctx, const std::string&
           .WithHeader("WWW-Authenticate", errors::kWwwAuthenticate);
     const std::string destination =
         field == "email" ? identity::NormalizeEmail(fields[field]) : fields[field];
+    if (ctx.guard != nullptr) {
+      if (field == "email") ctx.guard->CheckEmail(destination);
+      else ctx.guard->CheckPhone(destination, field);
+    }
 
     bool owned = true;  // an anonymous request is for the account that holds the address
     if (target) {
@@ -88,6 +102,9 @@ void RegisterOtpRoutes(http::Router& router, ApiContext& ctx, const std::string&
     } else {
       target = field == "email" ? ctx.store.FindUserByEmail(destination) : ctx.store.FindUserByPhone(destination);
       if (!target) {
+        if ((!ctx.settings.otp_auto_create_account || !ctx.settings.signup_allowed) &&
+            ctx.settings.prevent_enumeration)
+          return echo();  // PREVENT_ENUMERATION: the same answer as for an existing account
         if (!ctx.settings.otp_auto_create_account || !ctx.settings.signup_allowed)
           throw ApiError(401, "user_does_not_exist",
                          "User with this identity does not exist, try signup instead")
@@ -104,16 +121,16 @@ void RegisterOtpRoutes(http::Router& router, ApiContext& ctx, const std::string&
     if (!target->is_active)
       throw ApiError(400, "user_inactive", "Your account was deactivated. Please contact support");
 
+    // BLACKLIST_OTP_DESTINATION_REGEX: never send there; the answer stays the usual one, like
+    // a cooldown, so that it tells nothing.
+    if (ctx.guard != nullptr && !ctx.guard->OtpDestinationAllowed(destination)) return echo();
     store::Device device = devices.DeviceFor(*target, type, destination, owned);
     auto it = fields.find("redirect_path");
     auto sent = devices.SendCode(*target, device, it == fields.end() ? std::string() : it->second);
     ctx.metrics.Increment("dfauth_otp_requests_total", "POST otp/ requests by channel and outcome",
                           {{"channel", type}, {"outcome", sent == otp::SendResult::kSent ? "sent" : "cooldown"}});
 
-    nlohmann::ordered_json out = nlohmann::ordered_json::object();
-    for (const char* n : kIdentityNames)
-      if (const std::string* v = NonEmpty(fields, n)) out[n] = *v;
-    return JsonResponse(out);
+    return echo();
   }, options);
 }
 

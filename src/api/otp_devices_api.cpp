@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "api/context.hpp"
+#include "api/guard_checks.hpp"
 #include "api/fields.hpp"
 #include "api/routes_internal.hpp"
 #include "http/body.hpp"
@@ -85,6 +86,8 @@ void RegisterOtpDeviceRoutes(http::Router& router, ApiContext& ctx, const std::s
     }
     std::optional<std::string> name;
     if (auto it = fields.find("name"); it != fields.end()) name = it->second;
+    if (name && type->second == "email") CheckIdentityFields(ctx, {{"email", *name}});
+    if (name && type->second == "sms") CheckIdentityFields(ctx, {{"phone_number", *name}});
     otp::CreatedDevice created = ctx.devices->Create(CallerUser(request), type->second, name);
     nlohmann::ordered_json out = DeviceJson(created.device);
     if (!created.url.empty()) out["extra_data"] = {{"url", created.url}, {"qr_svg", created.qr_svg}};

@@ -6,7 +6,12 @@
 #include "api/fields.hpp"
 #include "api/representation.hpp"
 #include "api/routes_internal.hpp"
+#include "api/guard_checks.hpp"
+#include "crypto/primitives.hpp"
 #include "http/body.hpp"
+#include "identity/email.hpp"
+#include "identity/phone.hpp"
+#include "identity/username.hpp"
 #include "identity/field_types.hpp"
 
 namespace dfauth::api {
@@ -17,6 +22,34 @@ std::set<std::string> TypedExtraFields(const config::Settings& settings) {
   for (const auto& [name, type] : settings.user_extra_fields)
     if (type == "bool" || type == "int") typed.insert(name);
   return typed;
+}
+
+/// A 201 body indistinguishable from a real sign-up's, for answers that must not reveal that
+/// nothing was created (honeypot, PREVENT_ENUMERATION).
+http::Response PlausibleSignup(ApiContext& ctx, const std::map<std::string, std::string>& fields) {
+  store::User fake;
+  auto get = [&](const char* name) {
+    auto it = fields.find(name);
+    return it == fields.end() ? std::string() : it->second;
+  };
+  fake.first_name = get("first_name");
+  fake.last_name = get("last_name");
+  if (!get("email").empty()) fake.email = identity::NormalizeEmail(get("email"));
+  if (auto phone = identity::ParsePhone(get("phone_number"))) fake.phone_number = phone->e164;
+  std::map<std::string, std::string> identities;
+  if (!get("username").empty()) identities["username"] = get("username");
+  if (fake.email) identities["email"] = *fake.email;
+  if (fake.phone_number) identities["phone_number"] = *fake.phone_number;
+  fake.username = identity::DeriveUsername(ctx.settings.user_identity_fields, identities);
+  fake.id = ctx.store.CountUsers() + 1 + crypto::RandomUniform(16);
+  return JsonResponse(UserRepresentation(ctx.settings, fake), 201);
+}
+
+/// True when every error entry says that a username, email or phone is already taken.
+bool OnlyDuplicates(const ApiError& e) {
+  for (const auto& entry : e.Entries())
+    if (entry.message.find("already exists") == std::string::npos) return false;
+  return true;
 }
 
 }  // namespace
@@ -34,9 +67,19 @@ void RegisterUserRoutes(http::Router& router, ApiContext& ctx, const std::string
     } else if (!ctx.settings.signup_allowed) {
       throw errors::NotAuthenticated();
     }
-    auto fields = ReadFields(http::ParseBody(request), ctx.users.WritableFields(),
-                             TypedExtraFields(ctx.settings));
-    store::User user = ctx.users.Register(fields, inviter);
+    nlohmann::json body = http::ParseBody(request);
+    auto fields = ReadFields(body, ctx.users.WritableFields(), TypedExtraFields(ctx.settings));
+    // A bot filled the hidden field, or (PREVENT_ENUMERATION) the account exists: answer as a
+    // sign-up that worked, create and send nothing.
+    if (!inviter && HoneypotTriggered(ctx, body, request)) return PlausibleSignup(ctx, fields);
+    CheckIdentityFields(ctx, fields);
+    store::User user;
+    try {
+      user = ctx.users.Register(fields, inviter);
+    } catch (const ApiError& e) {
+      if (!inviter && ctx.settings.prevent_enumeration && OnlyDuplicates(e)) return PlausibleSignup(ctx, fields);
+      throw;
+    }
     // The invitation message, or AUTO_SEND_IDENTITY_VERIFICATION_OTP's codes (issue 3).
     if (ctx.devices != nullptr) ctx.devices->AfterRegistration(user, inviter);
     return JsonResponse(UserRepresentation(ctx.settings, user), 201);
@@ -49,6 +92,7 @@ void RegisterUserRoutes(http::Router& router, ApiContext& ctx, const std::string
   router.Add("PATCH", prefix + "users/{id}/", [&ctx](http::Request& request) {
     auto fields = ReadFields(http::ParseBody(request), ctx.users.WritableFields(),
                              TypedExtraFields(ctx.settings));
+    CheckIdentityFields(ctx, fields);
     store::User user = ctx.users.Update(CallerUser(request), fields);
     return JsonResponse(UserRepresentation(ctx.settings, user));
   }, authed);

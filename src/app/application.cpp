@@ -133,6 +133,10 @@ int Serve(config::Settings settings) {
         metrics.Increment("dfauth_social_logins_total", "Social logins and connects by provider and outcome",
                           {{"provider", provider}, {"outcome", outcome}});
       });
+  social_service.SetIdentityCheck([&guard](const std::optional<std::string>& email, const std::string& username) {
+    if (email) guard.CheckEmail(*email);
+    guard.CheckUsername(username);
+  });
   context.social = &social_service;
   context.devices = &devices;
   api::RegisterRoutes(router, context);

@@ -371,16 +371,14 @@ TEST(FormatEffective, OneLinePerKeyInDocumentedOrderAndReadableBack) {
   EXPECT_EQ(back.explicitly_set.size(), Keys().size());
 }
 
-TEST(Warnings, NotYetImplementedKeysWarnOnlyWhenSet) {
+TEST(Warnings, ImplementedFeatureKeysDoNotWarn) {
   Settings s = LoadSettings(std::nullopt, {{"DF_AUTH_SMS_BACKEND", "twilio"},
-                                           {"DF_AUTH_PREVENT_ENUMERATION", "false"},
+                                           {"DF_AUTH_PREVENT_ENUMERATION", "true"},
+                                           {"DF_AUTH_HONEYPOT_FIELD", "website"},
                                            {"DF_AUTH_SIGNUP_ALLOWED", "false"}});
   EXPECT_EQ(s.sms_backend, "twilio");
-  EXPECT_EQ(s.warnings,
-            (std::vector<std::string>{
-                // SMS_BACKEND is implemented (notify), so it is no longer reported.
-                "PREVENT_ENUMERATION is set but its feature is not in this version; ignored",
-                kConsoleWarning}));
+  EXPECT_TRUE(s.prevent_enumeration);
+  EXPECT_EQ(s.warnings, (std::vector<std::string>{kConsoleWarning}));
 }
 
 TEST(Warnings, WeakArgon2AndTestUserAreReported) {
@@ -406,7 +404,8 @@ TEST(Keys, TableIsConsistent) {
   EXPECT_EQ(Keys().size(), 100u);
   for (auto name : kNotYetImplementedKeys) EXPECT_NE(FindKey(name), nullptr) << name;
   EXPECT_EQ(FindKey("listen"), nullptr);
-  EXPECT_TRUE(IsNotYetImplemented("HONEYPOT_FIELD"));
+  EXPECT_FALSE(IsNotYetImplemented("HONEYPOT_FIELD"));
+  EXPECT_FALSE(IsNotYetImplemented("PREVENT_ENUMERATION"));
   EXPECT_FALSE(IsNotYetImplemented("BLACKLIST_IPS"));
   EXPECT_FALSE(IsNotYetImplemented("METRICS_TOKEN"));
 }

@@ -152,6 +152,7 @@ store::User SocialService::CreateUser(const std::string& provider, const SocialI
   naming.email = email;
   std::string base = ProposedUsername(provider, naming);
   std::string candidate = base.empty() ? crypto::RandomHex(16) : base;
+  if (identity_check_) identity_check_(email, candidate);
   for (int attempt = 0;; ++attempt) {
     user.username = candidate;
     try {

@@ -47,6 +47,12 @@ class SocialService {
                 token::TokenService& tokens, std::map<std::string, std::unique_ptr<Provider>> providers,
                 TwoFactorGate gate, LoginCounter counter = {}, Clock clock = {});
 
+  /// The blacklist check run before a social sign-up creates a user (the guard's
+  /// CheckEmail/CheckUsername, passed in so social does not depend on guard); it throws
+  /// ApiError 400 blacklisted to refuse.
+  using IdentityCheck = std::function<void(const std::optional<std::string>& email, const std::string& username)>;
+  void SetIdentityCheck(IdentityCheck check) { identity_check_ = std::move(check); }
+
   /// Whether `name` is an offered provider.
   bool Offers(const std::string& name) const;
 
@@ -85,6 +91,7 @@ class SocialService {
   std::map<std::string, std::unique_ptr<Provider>> providers_;
   TwoFactorGate gate_;
   LoginCounter counter_;
+  IdentityCheck identity_check_;
   Clock clock_;
 };
 

@@ -38,10 +38,12 @@ class CliTest(unittest.TestCase):
                 self.assertEqual(out.returncode, 2, (key, command, out.stderr))
                 self.assertIn(key.removeprefix("DF_AUTH_"), out.stderr, key)
 
-    def test_future_feature_keys_are_accepted_with_a_warning(self):
-        out = self.server.run_cli("check-config", env_extra={"DF_AUTH_PREVENT_ENUMERATION": "true"})
+    def test_feature_keys_are_implemented_and_do_not_warn(self):
+        out = self.server.run_cli("check-config", env_extra={"DF_AUTH_PREVENT_ENUMERATION": "true",
+                                                             "DF_AUTH_SMS_BACKEND": "console"})
         self.assertEqual(out.returncode, 0, out.stderr)
-        self.assertIn("PREVENT_ENUMERATION", out.stderr)
+        self.assertIn("PREVENT_ENUMERATION = true", out.stdout)
+        self.assertNotIn("not in this version", out.stderr)
 
     def test_migrate_is_idempotent(self):
         first = self.server.run_cli("migrate")
