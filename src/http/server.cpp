@@ -348,19 +348,49 @@ class Session : public std::enable_shared_from_this<Session> {
     if (auto origin = request_.Header("Origin"); origin && server_.OriginAllowed(*origin)) {
       cors_origin_ = std::string(*origin);
     }
-    if (!server_.options.pre_route) return Dispatch();
-    // The hook may block on the database: it runs on the default pool, then routing resumes
-    // on this I/O thread (the guard keeps run() going meanwhile).
+    const bool preflight = request_.method == "OPTIONS" && request_.Header("Origin") &&
+                           request_.Header("Access-Control-Request-Method");
+    match_ = preflight ? RouteMatch{} : server_.router.Match(request_.method, request_.path);
+    const bool has_pre_route = static_cast<bool>(server_.options.pre_route);
+    if (!has_pre_route && preflight) return Write(PreflightResponse());
+    if (!has_pre_route && !match_.path_found) return Write(ErrorResponse(errors::NotFound()));
+
+    // One trip to a pool per request: the pre-route hook (it may read the database), then
+    // authentication, throttling and the handler, all in one job.
+    WorkPool& pool = match_.route && match_.route->options.pool == Pool::kHashing
+                         ? server_.hash_pool
+                         : server_.default_pool;
     auto self = shared_from_this();
+    // The guard keeps this I/O thread's run() going while the job is away on the pool.
     auto guard = std::make_shared<WorkGuard>(asio::make_work_guard(context_.io));
-    bool queued = server_.default_pool.TrySubmit([self, guard] {
-      std::optional<Response> early = self->RunPreRoute();
-      asio::post(self->context_.io, [self, guard, early = std::move(early)]() mutable {
-        if (early) return self->Write(std::move(*early));
-        self->Dispatch();
+    bool queued = pool.TrySubmit([self, guard, preflight] {
+      Response response = self->Answer(preflight);
+      asio::post(self->context_.io, [self, guard, response = std::move(response)]() mutable {
+        self->Write(std::move(response));
       });
     });
     if (!queued) Write(ErrorResponse(errors::ServiceUnavailable()));
+  }
+
+  /// Runs on a pool: the pre-route hook, then the preflight, 404 or the route's pipeline.
+  Response Answer(bool preflight) {
+    if (server_.options.pre_route) {
+      if (std::optional<Response> early = RunPreRoute()) return std::move(*early);
+    }
+    if (preflight) return PreflightResponse();
+    if (!match_.path_found) return ErrorResponse(errors::NotFound());
+    return Handle();
+  }
+
+  /// A preflight carries no credentials: answered without authentication (interface.md §3).
+  Response PreflightResponse() const {
+    Response response = Response::Empty(204);
+    if (!cors_origin_.empty()) {
+      response.headers = {{"Access-Control-Allow-Methods", "DELETE, GET, OPTIONS, PATCH, POST, PUT"},
+                          {"Access-Control-Allow-Headers", "Authorization, Content-Type"},
+                          {"Access-Control-Max-Age", "86400"}};
+    }
+    return response;
   }
 
   /// Runs on the default pool: the pre-route hook, its failures answered like a handler's.
@@ -373,41 +403,6 @@ class Session : public std::enable_shared_from_this<Session> {
       LogError("unhandled " + Demangle(typeid(e).name()) + " in pre-route hook");
       return ErrorResponse(ApiError(500, "server_error", "A server error occurred."));
     }
-  }
-
-  /// Preflight, routing and dispatch of the handler to its pool (on the I/O thread).
-  void Dispatch() {
-    const Server::Impl& server = server_;
-    if (request_.method == "OPTIONS" && request_.Header("Origin") &&
-        request_.Header("Access-Control-Request-Method")) {
-      // A preflight carries no credentials: answered here, never authenticated
-      // (interface.md §3).
-      Response response = Response::Empty(204);
-      if (!cors_origin_.empty()) {
-        response.headers = {
-            {"Access-Control-Allow-Methods", "DELETE, GET, OPTIONS, PATCH, POST, PUT"},
-            {"Access-Control-Allow-Headers", "Authorization, Content-Type"},
-            {"Access-Control-Max-Age", "86400"}};
-      }
-      return Write(std::move(response));
-    }
-
-    match_ = server.router.Match(request_.method, request_.path);
-    if (!match_.path_found) return Write(ErrorResponse(errors::NotFound()));
-
-    WorkPool& pool = match_.route && match_.route->options.pool == Pool::kHashing
-                         ? server_.hash_pool
-                         : server_.default_pool;
-    auto self = shared_from_this();
-    // The guard keeps this I/O thread's run() going while the job is away on the pool.
-    auto guard = std::make_shared<WorkGuard>(asio::make_work_guard(context_.io));
-    bool queued = pool.TrySubmit([self, guard] {
-      Response response = self->Handle();
-      asio::post(self->context_.io, [self, guard, response = std::move(response)]() mutable {
-        self->Write(std::move(response));
-      });
-    });
-    if (!queued) Write(ErrorResponse(errors::ServiceUnavailable()));
   }
 
   void BuildRequest() {

@@ -120,6 +120,13 @@ class Store {
   virtual void RevokeUserTokens(int64_t user_id, int64_t valid_after) = 0;
 
   // --- tokens --------------------------------------------------------------------------
+  /// The user a token names and whether the token's jti is revoked, in one round trip (the
+  /// check every authenticated request makes). nullopt when the user does not exist.
+  struct TokenSubject {
+    User user;
+    bool jti_revoked = false;
+  };
+  virtual std::optional<TokenSubject> FindTokenSubject(int64_t user_id, std::string_view jti) = 0;
   /// Records a revoked jti until `expires_at` (after which the token is expired anyway).
   virtual void RevokeJti(std::string_view jti, int64_t expires_at) = 0;
   virtual bool IsJtiRevoked(std::string_view jti) = 0;

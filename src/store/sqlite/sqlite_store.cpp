@@ -21,6 +21,10 @@ constexpr auto kLeaseTimeout = std::chrono::seconds(10);
   "invited_by, is_registering"
 
 constexpr const char* kSelectUserById = "SELECT " DFAUTH_USER_COLUMNS " FROM users WHERE id = ?";
+// The user and whether the jti is revoked, in one statement (column 17 is the flag).
+constexpr const char* kSelectTokenSubject =
+    "SELECT " DFAUTH_USER_COLUMNS ", EXISTS(SELECT 1 FROM revoked_tokens WHERE jti = ?2) "
+    "FROM users WHERE id = ?1";
 constexpr const char* kSelectUserByUsername =
     "SELECT " DFAUTH_USER_COLUMNS " FROM users WHERE username = ?";
 constexpr const char* kSelectUserByEmail =
@@ -234,6 +238,14 @@ std::optional<User> SqliteStore::FindUserById(int64_t id) {
   auto st = c->Prepare(kSelectUserById);
   if (!st.Bind(1, id).Step()) return std::nullopt;
   return ReadUser(st);
+}
+
+std::optional<Store::TokenSubject> SqliteStore::FindTokenSubject(int64_t user_id, std::string_view jti) {
+  Lease c(*this);
+  auto st = c->Prepare(kSelectTokenSubject);
+  if (!st.Bind(1, user_id).Bind(2, jti).Step()) return std::nullopt;
+  TokenSubject subject{ReadUser(st), st.Int64(17) != 0};
+  return subject;
 }
 
 std::optional<User> SqliteStore::FindUserByUsername(std::string_view username) {

@@ -314,6 +314,19 @@ TEST_F(SqliteStoreTest, RevokeJti) {
   EXPECT_FALSE(store_->IsJtiRevoked("j1"));
 }
 
+TEST_F(SqliteStoreTest, FindTokenSubjectJoinsUserAndRevocation) {
+  int64_t id = store_->CreateUser(MakeUser("alice"));
+  store_->RevokeJti("gone", 500);
+  auto live = store_->FindTokenSubject(id, "fresh");
+  ASSERT_TRUE(live.has_value());
+  EXPECT_EQ(live->user.username, "alice");
+  EXPECT_FALSE(live->jti_revoked);
+  auto revoked = store_->FindTokenSubject(id, "gone");
+  ASSERT_TRUE(revoked.has_value());
+  EXPECT_TRUE(revoked->jti_revoked);
+  EXPECT_FALSE(store_->FindTokenSubject(id + 1000, "fresh").has_value());
+}
+
 TEST_F(SqliteStoreTest, RefreshSpendAndReuseRevokesFamily) {
   int64_t id = store_->CreateUser(MakeUser("alice"));
   store_->SaveRefreshToken(Refresh("r1", "r1", id, "a1"));
