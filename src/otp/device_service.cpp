@@ -142,7 +142,22 @@ CreatedDevice DeviceService::Create(const store::User& user, const std::string& 
     row.static_code_hashes = hashes;
     return true;
   });
+  NotifyNewDevice(user, d);
   return out;
+}
+
+void DeviceService::NotifyNewDevice(const store::User& user, const store::Device& device) {
+  // ASVS 2.5.5: tell the account's address when a sign-in factor is added. Confirming the
+  // account's own address is no news, and an account without an email cannot be told.
+  if (!user.email || (device.type == "email" && device.destination == *user.email)) return;
+  notify::Message message;
+  message.channel = notify::Channel::kEmail;
+  message.to = *user.email;
+  message.template_name = "new_device_email";
+  message.variables = {{"username", user.username}, {"site_url", settings_.site_url}};
+  if (device.type == "email") message.variables["email"] = device.destination;
+  if (device.type == "sms") message.variables["phone_number"] = device.destination;
+  notifier_.Enqueue(message);
 }
 
 void DeviceService::Delete(const store::User& user, const std::string& type, std::string_view id_text) {
@@ -215,6 +230,7 @@ void DeviceService::Confirm(const store::User& user, const std::string& type, st
     return result != Verification::kThrottled;
   });
   if (result != Verification::kOk) throw errors::Invalid("Invalid OTP code", std::string("otp"));
+  if (!was_confirmed) NotifyNewDevice(user, *device);
   if (!copy) return;
   try {
     CopyIdentity(user, *device);

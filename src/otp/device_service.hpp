@@ -85,6 +85,8 @@ class DeviceService {
   int64_t Now() const;
 
  private:
+  /// Emails the account that a sign-in factor was added (new_device_email).
+  void NotifyNewDevice(const store::User& user, const store::Device& device);
   std::optional<store::Device> Find(int64_t user_id, const std::string& type, std::string_view id_text) const;
   VerifyPolicy Policy() const;
   /// Counts one message to `destination`; throws 429 throttled past THROTTLE_OTP_SEND.

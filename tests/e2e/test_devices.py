@@ -92,6 +92,27 @@ class DevicesTest(unittest.TestCase):
         assert_error(self, self.c.post(path, {"otp": code}, token=token), 400, "invalid", field="otp",
                      message="Invalid OTP code")
 
+    def test_a_new_sign_in_factor_is_announced_to_the_account_email(self):
+        DevicesTest.counter += 1
+        address = f"notice{DevicesTest.counter}@example.com"
+        self.assertEqual(self.c.signup(email=address, password=PASSWORD).status, 201)
+        token = self.c.login(username=address, password=PASSWORD)
+        device = self.create(token, type="totp", name="phone")
+        path = f"otp-devices/{device['id']}/confirm/?type=totp"
+        self.assertEqual(self.c.post(path, {"otp": totp(secret_of(device["extra_data"]["url"]))}, token=token).status, 200)
+        text = self.outbox.wait_email(address)
+        self.assertIn("a new sign-in device was added to your account", text)
+        self.create(token, type="static", name="backup")
+        self.outbox.wait_email(address, count=2)
+        # confirming the account's own address is no news
+        self.c.post("otp/", {"email": address}, token=token)
+        code = self.outbox.email_code(address, count=3)
+        email_device = [d for d in self.c.get("otp-devices/", token=token).json()["results"] if d["type"] == "email"][0]
+        r = self.c.post(f"otp-devices/{email_device['id']}/confirm/?type=email", {"otp": code}, token=token)
+        self.assertEqual(r.status, 200)
+        time.sleep(0.5)
+        self.assertEqual(len(self.outbox.emails(address)), 3)
+
     def test_static_device_returns_ten_codes_once_and_is_confirmed(self):
         token = self.new_user()
         device = self.create(token, type="static", name="backup")
