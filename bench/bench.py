@@ -216,10 +216,10 @@ def main():
         sliding.start()
         started.append(sliding)
         idle_rss = rss_mb(sliding.proc.pid)
-        pair = DfAuth(binary, work, "pair", {"DF_AUTH_JWT_PROFILE": "pair"})
+        pair = DfAuth(binary, work, "pair", {"DF_AUTH_JWT_PROFILE": "pair", "DF_AUTH_TOKEN_TYPE_CLAIM": "token_type"})
         pair.cli("createsuperuser", "--username", USER, "--password-stdin", stdin=PASSWORD + "\n")
         refresh_file = os.path.join(work, "refresh_tokens.txt")
-        bulk_refresh_tokens(pair.db, 1, 400000, refresh_file)
+        pair_user = sqlite3.connect(pair.db).execute("SELECT id FROM users WHERE username=?", (USER,)).fetchone()[0]
         pair.start()
         started.append(pair)
         hello_port = free_port()
@@ -266,6 +266,8 @@ def main():
                     if server not in servers:
                         continue
                     url, script, env, conns = job(endpoint, server)
+                    if endpoint == "pair refresh":  # fresh single-use tokens for this run
+                        bulk_refresh_tokens(pair.db, pair_user, int(os.environ.get("PAIR_TOKENS", 600000)), refresh_file)
                     busy = wait_idle()
                     if busy > 25:
                         busy_notes.append(f"round {rnd + 1} {endpoint} {server}: machine {busy:.0f}% busy before the run")
