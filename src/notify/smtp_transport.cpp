@@ -4,6 +4,7 @@
 #include <curl/curl.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <mutex>
 
@@ -47,6 +48,9 @@ class SmtpTransport final : public Transport {
         starttls_(s.email_use_tls),
         user_(s.email_host_user),
         password_(s.email_host_password) {
+    // The standard variable lets a deployment trust a private CA; without it libcurl keeps its
+    // built-in bundle. Verification itself always stays on.
+    if (const char* ca = std::getenv("SSL_CERT_FILE"); ca != nullptr && *ca != '\0') ca_file_ = ca;
     EnsureCurlInitialised();
     curl_ = curl_easy_init();
     if (curl_ == nullptr) throw config::ConfigError("EMAIL_BACKEND", "libcurl could not start");
@@ -72,6 +76,7 @@ class SmtpTransport final : public Transport {
     curl_easy_setopt(h, CURLOPT_READDATA, &upload);
     curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(content.size()));
     if (starttls_) curl_easy_setopt(h, CURLOPT_USE_SSL, static_cast<long>(CURLUSESSL_ALL));
+    if (!ca_file_.empty()) curl_easy_setopt(h, CURLOPT_CAINFO, ca_file_.c_str());
     if (!user_.empty()) {
       curl_easy_setopt(h, CURLOPT_USERNAME, user_.c_str());
       curl_easy_setopt(h, CURLOPT_PASSWORD, password_.c_str());
@@ -95,6 +100,7 @@ class SmtpTransport final : public Transport {
   bool starttls_;
   std::string user_;
   std::string password_;
+  std::string ca_file_;  // SSL_CERT_FILE, empty for libcurl's default bundle
   CURL* curl_ = nullptr;
 };
 

@@ -3,7 +3,9 @@
 FakeSmtp: a small asyncio SMTP server on 127.0.0.1 (EHLO/HELO, optional AUTH PLAIN/LOGIN,
 MAIL, RCPT, DATA, RSET, NOOP, QUIT) that records every message. It can delay each message
 (like a slow relay), hold the next one, and be stopped and started again on the same port to
-simulate an outage.
+simulate an outage. With `tls="starttls"` it advertises STARTTLS, upgrades the session on it and
+refuses MAIL (and hides AUTH) until then; with `tls="implicit"` it speaks TLS from the first byte
+(smtps). `make_test_certificate` writes the self-signed certificate both use.
 
 FakeTwilio: Twilio's Messages resource (`POST /2010-04-01/Accounts/{sid}/Messages.json`) on
 http.server in a thread: checks HTTP basic auth, records the form posts, and answers with a
@@ -16,17 +18,21 @@ import email
 import email.policy
 import http.server
 import json
+import os
+import ssl
+import subprocess
 import threading
 import time
 import urllib.parse
 
 
 class SmtpMessage:
-    def __init__(self, mail_from, rcpt, data, auth):
+    def __init__(self, mail_from, rcpt, data, auth, tls):
         self.mail_from = mail_from  # the address inside MAIL FROM:<...>
         self.rcpt = rcpt            # list of RCPT TO addresses
         self.data = data            # bytes as received after dot-unstuffing (CRLF line ends)
         self.auth = auth            # (user, password) when the client authenticated
+        self.tls = tls              # whether the session was TLS when MAIL FROM came
         self.received_at = time.monotonic()
 
     def message(self):
@@ -37,12 +43,30 @@ class SmtpMessage:
         return self.message().get_body(("plain",)).get_content().replace("\r\n", "\n")
 
 
+def make_test_certificate(folder):
+    """Writes a self-signed certificate for 127.0.0.1/localhost and its key into `folder`;
+    returns (cert_path, key_path). The certificate is also the CA a client must trust."""
+    cert, key = os.path.join(folder, "cert.pem"), os.path.join(folder, "key.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                    "-subj", "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost",
+                    "-keyout", key, "-out", cert], check=True, capture_output=True)
+    return cert, key
+
+
 class FakeSmtp:
-    def __init__(self, delay=0.0, credentials=None):
+    def __init__(self, delay=0.0, credentials=None, tls=None, certificate=None):
         """`delay`: seconds each message waits before the final 250; `credentials`:
-        (user, password) to advertise and require AUTH."""
+        (user, password) to advertise and require AUTH; `tls`: None (plain), "starttls" or
+        "implicit", with `certificate` = (cert_path, key_path) from make_test_certificate."""
+        if tls not in (None, "starttls", "implicit"):
+            raise ValueError(f"tls must be None, 'starttls' or 'implicit', not {tls!r}")
         self.delay = delay
         self.credentials = credentials
+        self.tls = tls
+        self._ssl = None
+        if tls:
+            self._ssl = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            self._ssl.load_cert_chain(*certificate)
         self.port = None
         self.messages = []
         self.connections = 0
@@ -109,8 +133,9 @@ class FakeSmtp:
     # -- the server (on the loop thread) ----------------------------------------------------
 
     async def _start(self):
-        self._server = await asyncio.start_server(self._session, "127.0.0.1", self.port or 0,
-                                                  reuse_address=True)
+        self._server = await asyncio.start_server(
+            self._session, "127.0.0.1", self.port or 0, reuse_address=True,
+            ssl=self._ssl if self.tls == "implicit" else None)
         self.port = self._server.sockets[0].getsockname()[1]
 
     async def _stop(self):
@@ -133,6 +158,7 @@ class FakeSmtp:
             await writer.drain()
 
         mail_from, rcpt, auth = None, [], None
+        secure = self.tls == "implicit"
         try:
             await reply("220 fake-smtp ESMTP")
             while True:
@@ -144,13 +170,20 @@ class FakeSmtp:
                 arg = line[len(verb):].strip()
                 if verb == "EHLO":
                     lines = ["250-fake-smtp", "250-8BITMIME", "250-SIZE 10485760"]
-                    if self.credentials:
+                    if self.tls == "starttls" and not secure:
+                        lines.append("250-STARTTLS")
+                    if self.credentials and (secure or self.tls is None):
                         lines.append("250-AUTH PLAIN LOGIN")
                     lines.append("250 SMTPUTF8")
                     writer.write(("\r\n".join(lines) + "\r\n").encode())
                     await writer.drain()
                 elif verb == "HELO":
                     await reply("250 fake-smtp")
+                elif verb == "STARTTLS" and self.tls == "starttls" and not secure:
+                    await reply("220 2.0.0 ready to start TLS")
+                    await writer.start_tls(self._ssl)
+                    secure = True
+                    mail_from, rcpt, auth = None, [], None  # RFC 3207: forget the plain session
                 elif verb == "AUTH":
                     auth = await self._auth(arg, reader, reply)
                     if auth is None:
@@ -158,6 +191,9 @@ class FakeSmtp:
                     else:
                         await reply("235 2.7.0 authenticated")
                 elif verb == "MAIL":
+                    if self.tls and not secure:
+                        await reply("530 5.7.0 must issue a STARTTLS command first")
+                        continue
                     if self.credentials and auth is None:
                         await reply("530 5.7.0 authentication required")
                         continue
@@ -175,7 +211,7 @@ class FakeSmtp:
                     if delay:
                         await asyncio.sleep(delay)
                     with self._lock:
-                        self.messages.append(SmtpMessage(mail_from, rcpt, data, auth))
+                        self.messages.append(SmtpMessage(mail_from, rcpt, data, auth, secure))
                         self._arrived.notify_all()
                     mail_from, rcpt = None, []
                     await reply("250 2.0.0 queued")
@@ -189,8 +225,8 @@ class FakeSmtp:
                     return
                 else:
                     await reply("502 5.5.2 command not recognised")
-        except (ConnectionError, asyncio.IncompleteReadError):
-            return
+        except (ConnectionError, asyncio.IncompleteReadError, ssl.SSLError):
+            return  # includes a client that rejects our certificate during STARTTLS
         finally:
             self._writers.discard(writer)
             writer.close()

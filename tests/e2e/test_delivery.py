@@ -1,5 +1,5 @@
 """Message delivery end to end (issue 3, item 1): the outbox and its background sender with the
-smtp, twilio and file backends, retries when the SMTP server is down, templates from
+smtp (plain, STARTTLS and implicit TLS), twilio and file backends, retries when the SMTP server is down, templates from
 TEMPLATES_DIR, invitations, and the figures for the closing note (p99 of POST otp/ with a slow
 SMTP server; messages per second to a fast one). Real binary, real SMTP and HTTP on loopback."""
 import base64
@@ -13,7 +13,7 @@ import tempfile
 import time
 import unittest
 
-from fakes_delivery import FakeSmtp, FakeTwilio
+from fakes_delivery import FakeSmtp, FakeTwilio, make_test_certificate
 from harness import Client, Server
 
 CODE_LINE = re.compile(r"^(\d{6})$", re.MULTILINE)
@@ -185,6 +185,71 @@ class SmtpDeliveryTest(unittest.TestCase):
         checked = server.run_cli("check-config")
         self.assertEqual(checked.returncode, 2, checked.stderr)
         self.assertIn("TEMPLATES_DIR", checked.stderr)
+
+
+class SmtpTlsDeliveryTest(unittest.TestCase):
+    """EMAIL_USE_TLS (STARTTLS) and EMAIL_USE_SSL (smtps) against a certificate that is trusted
+    only through SSL_CERT_FILE; verification is never turned off."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.folder = tempfile.mkdtemp(prefix="dfauth-tls-")
+        cls.certificate = make_test_certificate(cls.folder)
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.folder, True)
+
+    def fake(self, tls, credentials=None):
+        smtp = FakeSmtp(tls=tls, certificate=self.certificate, credentials=credentials).start()
+        self.addCleanup(smtp.close)
+        return smtp
+
+    def serve(self, smtp, trust=True, **extra):
+        env = smtp_env(smtp, **extra)
+        env["SSL_CERT_FILE"] = self.certificate[0] if trust else None  # None: unset
+        server = Server(env=env).start()
+        self.addCleanup(lambda: (server.stop(), server.cleanup()))
+        return server
+
+    def test_starttls_upgrades_before_mail_from_and_authenticates_inside_tls(self):
+        smtp = self.fake("starttls", credentials=("mailer", "s3cret"))
+        server = self.serve(smtp, EMAIL_USE_TLS="true", EMAIL_HOST_USER="mailer",
+                            EMAIL_HOST_PASSWORD="s3cret")
+        c = Client(server)
+        self.assertEqual(c.post("otp/", {"email": "tls@x.io"}).status, 200)
+        m = smtp.wait_to("tls@x.io")
+        self.assertTrue(m.tls)  # the fake refuses MAIL and hides AUTH before STARTTLS
+        self.assertEqual(m.auth, ("mailer", "s3cret"))
+        self.assertEqual(m.mail_from, "auth@example.com")
+        self.assertEqual(m.message()["Subject"], "Your sign-in code")
+        c.login(email="tls@x.io", otp=code_in(m.text()))
+        self.assertNotIn("s3cret", server.stderr())
+
+    def test_implicit_tls_delivers(self):
+        smtp = self.fake("implicit")
+        server = self.serve(smtp, EMAIL_USE_SSL="true")
+        c = Client(server)
+        self.assertEqual(c.post("otp/", {"email": "ssl@x.io"}).status, 200)
+        m = smtp.wait_to("ssl@x.io")
+        self.assertTrue(m.tls)
+        self.assertEqual(m.rcpt, ["ssl@x.io"])
+        c.login(email="ssl@x.io", otp=code_in(m.text()))
+        self.assertEqual(metric(server, "dfauth_messages_sent_total", channel="email", outcome="sent"), 1)
+
+    def test_untrusted_certificate_is_not_sent_to(self):
+        smtp = self.fake("starttls", credentials=("mailer", "s3cret"))
+        server = self.serve(smtp, trust=False, EMAIL_USE_TLS="true", EMAIL_HOST_USER="mailer",
+                            EMAIL_HOST_PASSWORD="s3cret")
+        self.assertEqual(Client(server).post("otp/", {"email": "mitm@x.io"}).status, 200)
+        with self.assertRaises(AssertionError):
+            smtp.wait_count(1, timeout=3)
+        self.assertEqual(smtp.messages, [])
+        self.assertGreaterEqual(smtp.connections, 1)  # it did try, and stopped at the handshake
+        self.assertGreaterEqual(metric(server, "dfauth_messages_sent_total", channel="email", outcome="retry"), 1)
+        log = server.stderr()
+        self.assertRegex(log, r"attempt 1 failed, retrying in \d+ ms: smtp: SSL peer certificate .* was not OK")
+        self.assertNotIn("s3cret", log)
 
 
 class TwilioDeliveryTest(unittest.TestCase):
