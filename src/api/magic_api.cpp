@@ -81,7 +81,8 @@ std::string Replace(std::string text, std::string_view from, const std::string& 
 }  // namespace
 
 void RegisterMagicRoutes(http::Router& router, ApiContext& ctx, const std::string& prefix) {
-  const http::RouteOptions options{.auth_required = false, .authenticate = false};
+  // The segment is the code: the access log writes the pattern, never the path.
+  const http::RouteOptions options{.auth_required = false, .authenticate = false, .log_pattern = true};
   // The token URL is configuration, JSON-escaped into the script (and '<' escaped so it can
   // never close the script element).
   std::string token_url = nlohmann::json(prefix + "token/").dump();

@@ -32,6 +32,9 @@ struct RouteOptions {
   /// Run the authenticator (Bearer JWT). False where the Authorization header means something
   /// else (/metrics and its METRICS_TOKEN).
   bool authenticate = true;
+  /// The path carries a secret (the magic link's code): the access log writes the route
+  /// pattern instead of the path.
+  bool log_pattern = false;
 };
 
 struct RouteMatch {

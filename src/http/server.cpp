@@ -523,7 +523,7 @@ class Session : public std::enable_shared_from_this<Session> {
     std::string line = "{\"ts\":\"" + UtcTimestamp() + "\",\"method\":";
     AppendJsonString(line, request_.method);
     line += ",\"path\":";
-    AppendJsonString(line, request_.path);
+    AppendJsonString(line, route && route->options.log_pattern ? route->pattern : request_.path);
     char numbers[96];
     std::snprintf(numbers, sizeof numbers, ",\"status\":%d,\"duration_ms\":%.3f,\"user_id\":", status,
                   seconds * 1000.0);

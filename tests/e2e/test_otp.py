@@ -180,6 +180,9 @@ class OtpTest(unittest.TestCase):
         self.assertIn('"/api/v1/auth/token/"', html)
         self.assertNotIn(segment, html)  # never reflected
         self.assertNotIn(code, html)
+        # nor logged: the access log writes the route pattern for this path
+        self.assertIn('"path":"/api/v1/auth/magic/{segment}"', self.server.stderr())
+        self.assertNotIn(segment, self.server.stderr())
         # Opening the page twice spent nothing: the front-end's post still works, once.
         self.c.get(f"magic/{segment}")
         self.c.login(email=address, otp=code)

@@ -7,6 +7,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "store/store.hpp"
@@ -80,6 +81,14 @@ class SqliteStore final : public Store {
   std::condition_variable available_;
   std::vector<Connection*> idle_;                 ///< guarded by mutex_
   std::vector<std::unique_ptr<Connection>> all_;   ///< owns every connection
+
+  /// Copies the WAL back into the database every 500 ms on its own connection.
+  void CheckpointLoop();
+  std::unique_ptr<Connection> checkpointer_;
+  std::thread checkpoint_thread_;
+  std::mutex checkpoint_mutex_;
+  std::condition_variable checkpoint_wake_;
+  bool stopping_ = false;  ///< guarded by checkpoint_mutex_
 };
 
 }  // namespace dfauth::store::sqlite
