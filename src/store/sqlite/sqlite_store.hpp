@@ -82,7 +82,7 @@ class SqliteStore final : public Store {
   std::vector<Connection*> idle_;                 ///< guarded by mutex_
   std::vector<std::unique_ptr<Connection>> all_;   ///< owns every connection
 
-  /// Copies the WAL back into the database every 500 ms on its own connection.
+  /// Copies the WAL back into the database every 250 ms on its own connection.
   void CheckpointLoop();
   std::unique_ptr<Connection> checkpointer_;
   std::thread checkpoint_thread_;
