@@ -1,6 +1,8 @@
 #include "social/social_service.hpp"
 
 #include <gtest/gtest.h>
+
+#include "store/testing.hpp"
 #include <unistd.h>
 
 #include <filesystem>
@@ -13,21 +15,7 @@ namespace {
 namespace fs = std::filesystem;
 constexpr int64_t kNow = 1'700'000'000;
 
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "dfauth_social_XXXXXX").string();
-    path_ = mkdtemp(pattern.data());
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  std::string File(const std::string& name) const { return (fs::path(path_) / name).string(); }
-
- private:
-  std::string path_;
-};
+using store::testing::TempDir;
 
 /// A provider that answers what the test set (the real ones are tested through HTTP e2e).
 class ScriptedProvider final : public Provider {

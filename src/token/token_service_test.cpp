@@ -1,6 +1,8 @@
 #include "token/token_service.hpp"
 
 #include <gtest/gtest.h>
+
+#include "store/testing.hpp"
 #include <unistd.h>
 
 #include <atomic>
@@ -23,21 +25,7 @@ using Json = nlohmann::json;
 constexpr int64_t kT0 = 1700000000;
 constexpr char kSecret[] = "django-insecure-secret-key-used-as-is";
 
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "dfauth_token_XXXXXX").string();
-    path_ = mkdtemp(pattern.data());
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  std::string File(const std::string& name) const { return (fs::path(path_) / name).string(); }
-
- private:
-  std::string path_;
-};
+using store::testing::TempDir;
 
 Json Part(const std::string& token, int index) {
   std::size_t start = 0;

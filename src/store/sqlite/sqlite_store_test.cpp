@@ -1,6 +1,8 @@
 #include "store/sqlite/sqlite_store.hpp"
 
 #include <gtest/gtest.h>
+
+#include "store/testing.hpp"
 #include <unistd.h>
 
 #include <algorithm>
@@ -24,22 +26,7 @@ int LatestVersion() {
   return latest;
 }
 
-// A fresh directory per test so each store starts from an empty database file.
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "dfauth_store_XXXXXX").string();
-    path_ = mkdtemp(pattern.data());
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  std::string File(const std::string& name) const { return (fs::path(path_) / name).string(); }
-
- private:
-  std::string path_;
-};
+using testing::TempDir;
 
 User MakeUser(std::string username, std::optional<std::string> email = std::nullopt,
               std::optional<std::string> phone = std::nullopt) {
