@@ -41,6 +41,19 @@ void CheckTokenText(const std::string& token) {
     if (ch < 0x21 || ch == 0x7f) throw ProviderRejected();
 }
 
+/// The names and raw data of a userinfo answer: the provider's own first/last fields, else its
+/// `name` split as python-social-auth does.
+void SetNames(SocialIdentity& identity, const nlohmann::json& body, const char* first_key, const char* last_key) {
+  identity.first_name = Text(body, first_key);
+  identity.last_name = Text(body, last_key);
+  if (identity.first_name.empty() && identity.last_name.empty()) {
+    auto [first, last] = SplitName(Text(body, "name"));
+    identity.first_name = first;
+    identity.last_name = last;
+  }
+  identity.extra_json = body.dump();
+}
+
 class GoogleProvider final : public Provider {
  public:
   GoogleProvider(const config::Settings& s, Fetcher fetcher, JwksCache& jwks, Clock clock)
@@ -65,14 +78,7 @@ class GoogleProvider final : public Provider {
     if (identity.uid.empty()) throw ProviderUnavailable();
     if (std::string email = Text(body, "email"); !email.empty()) identity.email = email;
     identity.email_verified = Truthy(body, "email_verified");
-    identity.first_name = Text(body, "given_name");
-    identity.last_name = Text(body, "family_name");
-    if (identity.first_name.empty() && identity.last_name.empty()) {
-      auto [first, last] = SplitName(Text(body, "name"));
-      identity.first_name = first;
-      identity.last_name = last;
-    }
-    identity.extra_json = body.dump();
+    SetNames(identity, body, "given_name", "family_name");
     return identity;
   }
 
@@ -106,14 +112,7 @@ class FacebookProvider final : public Provider {
       identity.email = email;
       identity.email_verified = true;
     }
-    identity.first_name = Text(body, "first_name");
-    identity.last_name = Text(body, "last_name");
-    if (identity.first_name.empty() && identity.last_name.empty()) {
-      auto [first, last] = SplitName(Text(body, "name"));
-      identity.first_name = first;
-      identity.last_name = last;
-    }
-    identity.extra_json = body.dump();
+    SetNames(identity, body, "first_name", "last_name");
     return identity;
   }
 
