@@ -76,11 +76,19 @@ std::string Encode(std::string_view bytes, const char* alphabet, bool padding) {
   return out;
 }
 
-std::optional<std::string> Decode(std::string_view text, const char* alphabet) {
-  std::array<int8_t, 256> table;
-  table.fill(-1);
-  for (int i = 0; i < 64; ++i) table[uint8_t(alphabet[i])] = int8_t(i);
+using DecodeTable = std::array<int8_t, 256>;
 
+constexpr DecodeTable MakeDecodeTable(const char* alphabet) {
+  DecodeTable table{};
+  for (auto& v : table) v = -1;
+  for (int i = 0; i < 64; ++i) table[uint8_t(alphabet[i])] = int8_t(i);
+  return table;
+}
+
+constexpr DecodeTable kB64StdTable = MakeDecodeTable(kB64Std);
+constexpr DecodeTable kB64UrlTable = MakeDecodeTable(kB64Url);
+
+std::optional<std::string> Decode(std::string_view text, const DecodeTable& table) {
   // Padding is optional, but when present it must complete the last quantum exactly.
   std::size_t end = text.size();
   while (end > 0 && text[end - 1] == '=') --end;
@@ -89,8 +97,9 @@ std::optional<std::string> Decode(std::string_view text, const char* alphabet) {
   if (pad > 0 && text.size() % 4 != 0) return std::nullopt;
   if (end % 4 == 1) return std::nullopt;
 
-  std::string out;
-  out.reserve(end * 3 / 4);
+  // Every token check decodes three segments: write into a buffer sized once.
+  std::string out(end * 6 / 8, '\0');
+  std::size_t n = 0;
   uint32_t acc = 0;
   int bits = 0;
   for (std::size_t i = 0; i < end; ++i) {
@@ -100,7 +109,7 @@ std::optional<std::string> Decode(std::string_view text, const char* alphabet) {
     bits += 6;
     if (bits >= 8) {
       bits -= 8;
-      out += char((acc >> bits) & 0xFF);
+      out[n++] = char((acc >> bits) & 0xFF);
     }
   }
   // Leftover bits must be zero, so that each byte string has exactly one encoding.
@@ -135,11 +144,11 @@ std::string Base64UrlEncode(std::string_view bytes, bool padding) {
   return Encode(bytes, kB64Url, padding);
 }
 
-std::optional<std::string> Base64UrlDecode(std::string_view text) { return Decode(text, kB64Url); }
+std::optional<std::string> Base64UrlDecode(std::string_view text) { return Decode(text, kB64UrlTable); }
 
 std::string Base64Encode(std::string_view bytes) { return Encode(bytes, kB64Std, true); }
 
-std::optional<std::string> Base64Decode(std::string_view text) { return Decode(text, kB64Std); }
+std::optional<std::string> Base64Decode(std::string_view text) { return Decode(text, kB64StdTable); }
 
 std::string HexEncode(std::string_view bytes) {
   static constexpr char kHex[] = "0123456789abcdef";
@@ -150,6 +159,18 @@ std::string HexEncode(std::string_view bytes) {
     out += kHex[c & 15];
   }
   return out;
+}
+
+uint64_t KeyedHash64(std::string_view key, std::string_view data) {
+  static_assert(crypto_shorthash_BYTES == sizeof(uint64_t));
+  if (key.size() != crypto_shorthash_KEYBYTES) throw std::invalid_argument("KeyedHash64 key size");
+  EnsureSodium();
+  unsigned char out[crypto_shorthash_BYTES];
+  crypto_shorthash(out, reinterpret_cast<const unsigned char*>(data.data()), data.size(),
+                   reinterpret_cast<const unsigned char*>(key.data()));
+  uint64_t value = 0;
+  for (int i = crypto_shorthash_BYTES - 1; i >= 0; --i) value = (value << 8) | out[i];
+  return value;
 }
 
 std::string Sha256(std::string_view data) {
@@ -164,21 +185,41 @@ std::string Sha256(std::string_view data) {
 }
 
 std::string HmacSha256(std::string_view key, std::string_view data) {
-  std::unique_ptr<EVP_MAC_CTX, decltype(&EVP_MAC_CTX_free)> ctx(EVP_MAC_CTX_dup(HmacTemplate()),
-                                                                &EVP_MAC_CTX_free);
-  if (!ctx) throw std::runtime_error("HMAC context allocation failed");
-  // An empty key is legal for HMAC, but OpenSSL wants a non-null pointer.
-  static const unsigned char kEmpty = 0;
-  const unsigned char* key_ptr =
-      key.empty() ? &kEmpty : reinterpret_cast<const unsigned char*>(key.data());
+  // Each thread keeps a context keyed with the last key it used: re-initialising it with a null
+  // key restarts from the stored inner and outer pads, so the key schedule (two more SHA-256
+  // blocks, and OpenSSL's parameter handling) is paid once per key and thread, not per token.
+  struct Keyed {
+    std::string key;
+    std::unique_ptr<EVP_MAC_CTX, decltype(&EVP_MAC_CTX_free)> ctx{nullptr, &EVP_MAC_CTX_free};
+    ~Keyed() { OPENSSL_cleanse(key.data(), key.size()); }
+  };
+  thread_local Keyed keyed;
+  if (!keyed.ctx || !ConstantTimeEquals(keyed.key, key)) {
+    keyed.ctx.reset(EVP_MAC_CTX_dup(HmacTemplate()));
+    if (!keyed.ctx) throw std::runtime_error("HMAC context allocation failed");
+    // An empty key is legal for HMAC, but OpenSSL wants a non-null pointer.
+    static const unsigned char kEmpty = 0;
+    const unsigned char* key_ptr =
+        key.empty() ? &kEmpty : reinterpret_cast<const unsigned char*>(key.data());
+    OPENSSL_cleanse(keyed.key.data(), keyed.key.size());
+    keyed.key.clear();
+    if (EVP_MAC_init(keyed.ctx.get(), key_ptr, key.size(), nullptr) != 1) {
+      keyed.ctx.reset();
+      throw std::runtime_error("HMAC-SHA256 failed");
+    }
+    keyed.key.assign(key);
+  } else if (EVP_MAC_init(keyed.ctx.get(), nullptr, 0, nullptr) != 1) {
+    keyed.ctx.reset();
+    throw std::runtime_error("HMAC-SHA256 failed");
+  }
   std::string out(32, '\0');
   std::size_t len = 0;
-  if (EVP_MAC_init(ctx.get(), key_ptr, key.size(), nullptr) != 1 ||
-      EVP_MAC_update(ctx.get(), reinterpret_cast<const unsigned char*>(data.data()), data.size()) !=
-          1 ||
-      EVP_MAC_final(ctx.get(), reinterpret_cast<unsigned char*>(out.data()), &len, out.size()) !=
-          1 ||
+  if (EVP_MAC_update(keyed.ctx.get(), reinterpret_cast<const unsigned char*>(data.data()),
+                     data.size()) != 1 ||
+      EVP_MAC_final(keyed.ctx.get(), reinterpret_cast<unsigned char*>(out.data()), &len,
+                    out.size()) != 1 ||
       len != 32) {
+    keyed.ctx.reset();
     throw std::runtime_error("HMAC-SHA256 failed");
   }
   return out;

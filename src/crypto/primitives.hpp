@@ -26,6 +26,10 @@ std::string Base64Encode(std::string_view bytes);
 std::optional<std::string> Base64Decode(std::string_view text);
 std::string HexEncode(std::string_view bytes);
 
+/// SipHash-2-4 of `data` under a 16-byte `key` (RandomBytes(16)): a table index that someone
+/// who picks `data` cannot steer without knowing the key. Throws for a key of another size.
+uint64_t KeyedHash64(std::string_view key, std::string_view data);
+
 std::string Sha256(std::string_view data);
 std::string HmacSha256(std::string_view key, std::string_view data);
 

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <set>
+#include <thread>
 
 namespace dfauth::crypto {
 namespace {
@@ -21,6 +22,40 @@ TEST(Primitives, HmacSha256MatchesRfc4231) {
   // Test case 1: key = 20 × 0x0b.
   EXPECT_EQ(HexEncode(HmacSha256(std::string(20, '\x0b'), "Hi There")),
             "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7");
+}
+
+TEST(Primitives, HmacSha256KeepsEachKeyApartWhenKeysAlternate) {
+  // Each thread reuses its last keyed context: the same key twice, a different key, an empty
+  // key and back must all give the RFC 4231 answers, on this thread and on another.
+  auto check = [] {
+    for (int round = 0; round < 3; ++round) {
+      EXPECT_EQ(HexEncode(HmacSha256("Jefe", "what do ya want for nothing?")),
+                "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+      EXPECT_EQ(HexEncode(HmacSha256("Jefe", "what do ya want for nothing?")),
+                "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+      EXPECT_EQ(HexEncode(HmacSha256(std::string(20, '\x0b'), "Hi There")),
+                "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7");
+      EXPECT_EQ(HexEncode(HmacSha256("", "")),
+                "b613679a0814d9ec772f95d778c35fc5ff1697c493715653c6c712144292c5ad");
+      // A key that is a prefix of the cached one is another key.
+      EXPECT_EQ(HexEncode(HmacSha256("Jef", "what do ya want for nothing?")),
+                "89630a7f7bb95aced9efa60255f18a10e7d378665751be11dd40bb9594158c29");
+    }
+  };
+  check();
+  std::thread other(check);
+  other.join();
+}
+
+TEST(Primitives, KeyedHash64IsSipHash24) {
+  // SipHash-2-4 reference vectors (key 00..0f): the empty message gives 31 0e 0e dd 47 db 6f 72
+  // and the message 00..0e (15 bytes) gives e5 45 be 49 61 ca 29 a1, read little-endian.
+  std::string key, message;
+  for (int i = 0; i < 16; ++i) key += static_cast<char>(i);
+  for (int i = 0; i < 15; ++i) message += static_cast<char>(i);
+  EXPECT_EQ(KeyedHash64(key, ""), 0x726fdb47dd0e0e31ULL);
+  EXPECT_EQ(KeyedHash64(key, message), 0xa129ca6149be45e5ULL);
+  EXPECT_THROW(KeyedHash64("short", message), std::invalid_argument);
 }
 
 TEST(Primitives, HmacSha256AcceptsEmptyKey) {

@@ -57,6 +57,7 @@ bool AudienceMatches(const Json& aud, const std::string& expected) {
 }  // namespace
 
 struct TokenService::KeySet {
+  uint64_t generation = 0;  ///< distinct for every set built; tags VerifiedTokenCache entries
   std::vector<Key> keys;  ///< keys[0] signs
   const Key* Find(std::string_view kid, Algorithm alg) const {
     // HS256 has one key and no kid; a kid in the header changes nothing.
@@ -68,13 +69,7 @@ struct TokenService::KeySet {
   }
 };
 
-struct TokenService::Claims {
-  std::string type;
-  std::string jti;
-  int64_t user_id = 0;
-  int64_t exp = 0;
-  int64_t iat = 0;
-  std::optional<int64_t> refresh_exp;
+struct TokenService::Claims : VerifiedClaims {
   std::optional<store::User> user;  ///< nullopt: the user was deleted
 };
 
@@ -118,6 +113,7 @@ std::shared_ptr<const TokenService::KeySet> TokenService::Keys() const {
 
 std::shared_ptr<const TokenService::KeySet> TokenService::BuildKeySet() {
   auto set = std::make_shared<KeySet>();
+  set->generation = ++key_generations_;
   const Algorithm alg = options_.algorithm;
   if (alg == Algorithm::kHS256) {
     set->keys.push_back(Key{Algorithm::kHS256, "", options_.secret_key, nullptr});
@@ -226,6 +222,33 @@ IssuedTokens TokenService::Issue(const store::User& user) {
 TokenService::Claims TokenService::Decode(std::string_view token,
                                           std::initializer_list<std::string_view> types) {
   const int64_t now = Now();
+  Claims claims;
+  auto keys = Keys();
+  if (std::optional<VerifiedClaims> seen = verified_.Find(token, keys->generation)) {
+    // Checked before under these keys: only what time and the route change is judged again,
+    // in the order the full path below judges it.
+    static_cast<VerifiedClaims&>(claims) = std::move(*seen);
+    if (claims.exp <= now || (claims.nbf && *claims.nbf > now)) throw errors::TokenNotValid();
+    if (std::find(types.begin(), types.end(), claims.type) == types.end()) {
+      throw errors::TokenNotValid(kWrongType);
+    }
+  } else {
+    keys = CheckToken(token, types, now, claims);
+    verified_.Put(token, keys->generation, claims);
+  }
+
+  auto subject = store_.FindTokenSubject(claims.user_id, claims.jti);
+  if (subject && subject->jti_revoked) throw errors::TokenNotValid(kBlacklisted);
+  // A revoked jti of a deleted user: its rows went with the user; the token is refused anyway.
+  if (subject) claims.user = std::move(subject->user);
+  // A token from before the user's last password change or deactivation.
+  if (claims.user && claims.iat < claims.user->tokens_valid_after) throw errors::TokenNotValid();
+  return claims;
+}
+
+std::shared_ptr<const TokenService::KeySet> TokenService::CheckToken(
+    std::string_view token, std::initializer_list<std::string_view> types, int64_t now,
+    VerifiedClaims& claims) {
   const Algorithm alg = options_.algorithm;
   auto keys = Keys();
   auto verified =
@@ -246,8 +269,9 @@ TokenService::Claims TokenService::Decode(std::string_view token,
         std::lock_guard lock(keys_mutex_);
         keys_ = fresh;
       }
+      keys = fresh;
       verified =
-          token::Verify(token, alg, [&](std::string_view kid) { return fresh->Find(kid, alg); });
+          token::Verify(token, alg, [&](std::string_view kid) { return keys->Find(kid, alg); });
     }
   }
   if (!verified) throw errors::TokenNotValid();
@@ -255,14 +279,13 @@ TokenService::Claims TokenService::Decode(std::string_view token,
   Json payload = Json::parse(verified->payload_json, nullptr, false);
   if (payload.is_discarded() || !payload.is_object()) throw errors::TokenNotValid();
 
-  Claims claims;
   // No leeway: a token is dead at its exp second, as simplejwt has it.
   auto exp = NumericClaim(payload, "exp");
   if (!exp || *exp <= now) throw errors::TokenNotValid();
   claims.exp = *exp;
   if (payload.contains("nbf")) {
-    auto nbf = NumericClaim(payload, "nbf");
-    if (!nbf || *nbf > now) throw errors::TokenNotValid();
+    claims.nbf = NumericClaim(payload, "nbf");
+    if (!claims.nbf || *claims.nbf > now) throw errors::TokenNotValid();
   }
   if (!options_.issuer.empty()) {
     auto iss = payload.find("iss");
@@ -310,14 +333,7 @@ TokenService::Claims TokenService::Decode(std::string_view token,
     claims.refresh_exp = NumericClaim(payload, "refresh_exp");
     if (!claims.refresh_exp) throw errors::TokenNotValid();
   }
-
-  auto subject = store_.FindTokenSubject(claims.user_id, claims.jti);
-  if (subject && subject->jti_revoked) throw errors::TokenNotValid(kBlacklisted);
-  // A revoked jti of a deleted user: its rows went with the user; the token is refused anyway.
-  if (subject) claims.user = std::move(subject->user);
-  // A token from before the user's last password change or deactivation.
-  if (claims.user && claims.iat < claims.user->tokens_valid_after) throw errors::TokenNotValid();
-  return claims;
+  return keys;
 }
 
 IssuedTokens TokenService::Refresh(std::string_view presented) {

@@ -3,6 +3,7 @@
 // the pair profile (access + rotating refresh with reuse detection). Revocation lives in the
 // store, so every replica honours it at the next request.
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -13,6 +14,7 @@
 
 #include "store/store.hpp"
 #include "token/jws.hpp"
+#include "token/verified_cache.hpp"
 
 namespace dfauth::token {
 
@@ -79,7 +81,12 @@ class TokenService {
 
   std::shared_ptr<const KeySet> Keys() const;
   std::shared_ptr<const KeySet> BuildKeySet();
+  /// The claims of a valid, unrevoked token of one of `types`, with its user.
   Claims Decode(std::string_view token, std::initializer_list<std::string_view> types);
+  /// Signature and claims, without the store; fills `claims`, returns the keys that verified.
+  std::shared_ptr<const KeySet> CheckToken(std::string_view token,
+                                           std::initializer_list<std::string_view> types,
+                                           int64_t now, VerifiedClaims& claims);
   std::string SignClaims(const std::string& payload_json);
   IssuedTokens IssueSliding(const store::User& user, const std::string& jti,
                             std::optional<int64_t> refresh_exp);
@@ -92,6 +99,8 @@ class TokenService {
   mutable std::mutex keys_mutex_;
   std::shared_ptr<const KeySet> keys_;
   int64_t last_reload_ = 0;  ///< guarded by keys_mutex_
+  std::atomic<uint64_t> key_generations_{0};
+  VerifiedTokenCache verified_;
 };
 
 }  // namespace dfauth::token

@@ -177,6 +177,33 @@ TEST_F(TokenServiceTest, ExpiredTokenIsRejectedWithoutLeeway) {
   ExpectRejected([&] { service->Verify(token); });
 }
 
+TEST_F(TokenServiceTest, ATokenCheckedBeforeIsJudgedAgainOnEveryUse) {
+  // The second use of the same bytes comes from the verified-token cache: time, type,
+  // revocation and the user are still judged each time.
+  TokenOptions options = Pair();
+  options.access_lifetime = 100;
+  auto service = Make(options);
+  IssuedTokens issued = service->Issue(user_);
+  service->Verify(issued.token);
+  EXPECT_EQ(service->Authenticate(issued.token).user.id, user_.id);
+  ExpectRejected([&] { service->Refresh(issued.token); }, "Token has wrong type");
+  now_ = kT0 + 100;
+  ExpectRejected([&] { service->Authenticate(issued.token); });
+  now_ = kT0 + 50;
+  EXPECT_EQ(service->Authenticate(issued.token).user.id, user_.id);
+  store_->RevokeUserTokens(user_.id, kT0 + 51);
+  ExpectRejected([&] { service->Authenticate(issued.token); });
+
+  now_ = kT0 + 60;  // after the revocation time
+  Json payload = SlidingPayload();
+  payload["nbf"] = now_.load();
+  std::string not_before = HandMade(payload);
+  auto sliding = Make(Sliding());
+  EXPECT_EQ(sliding->Authenticate(not_before).user.id, user_.id);
+  now_ = now_ - 1;  // the clock stepped back: nbf is in the future again
+  ExpectRejected([&] { sliding->Authenticate(not_before); });
+}
+
 TEST_F(TokenServiceTest, NotBeforeInTheFutureIsRejected) {
   auto service = Make(Sliding());
   Json payload = SlidingPayload();
