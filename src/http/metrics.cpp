@@ -1,6 +1,7 @@
 #include "http/metrics.hpp"
 
 #include <mutex>
+#include <unordered_map>
 
 #include <prometheus/counter.h>
 #include <prometheus/family.h>
@@ -33,6 +34,8 @@ struct Metrics::Impl {
   std::map<std::string, prometheus::Family<prometheus::Counter>*, std::less<>> counters;
   std::map<std::string, std::pair<std::function<std::size_t()>, prometheus::Gauge*>> depths;
   std::map<std::string, prometheus::Histogram*, std::less<>> latency_by_route;
+  /// "route method status" → its counter: the family's own lookup builds a label map per call.
+  std::unordered_map<std::string, prometheus::Counter*> request_counters;
 };
 
 Metrics::Metrics() : impl_(std::make_unique<Impl>()) {}
@@ -42,14 +45,22 @@ prometheus::Registry& Metrics::Registry() { return impl_->registry; }
 
 void Metrics::ObserveRequest(std::string_view route, std::string_view method, int status,
                              double seconds) {
-  impl_->requests
-      .Add({{"route", std::string(route)},
-            {"method", std::string(method)},
-            {"status", std::to_string(status)}})
-      .Increment();
+  std::string key;
+  key.reserve(route.size() + method.size() + 5);
+  key.append(route).append(1, ' ').append(method).append(1, ' ').append(std::to_string(status));
+  prometheus::Counter* counter = nullptr;
   prometheus::Histogram* histogram = nullptr;
   {
     std::lock_guard lock(impl_->mutex);
+    auto found = impl_->request_counters.find(key);
+    if (found == impl_->request_counters.end()) {
+      counter = &impl_->requests.Add({{"route", std::string(route)},
+                                      {"method", std::string(method)},
+                                      {"status", std::to_string(status)}});
+      impl_->request_counters.emplace(std::move(key), counter);
+    } else {
+      counter = found->second;
+    }
     auto it = impl_->latency_by_route.find(route);
     if (it == impl_->latency_by_route.end()) {
       static const prometheus::Histogram::BucketBoundaries kBuckets = {
@@ -60,6 +71,7 @@ void Metrics::ObserveRequest(std::string_view route, std::string_view method, in
       histogram = it->second;
     }
   }
+  counter->Increment();
   histogram->Observe(seconds);
 }
 
