@@ -12,8 +12,8 @@
 #include "crypto/password.hpp"
 #include "dfauth/error.hpp"
 #include "guard/guard.hpp"
-#include "guard/ip_set.hpp"
 #include "identity/user_service.hpp"
+#include "net/ip_net.hpp"
 #include "notify/transport.hpp"
 #include "store/device_store.hpp"
 #include "store/guard_store.hpp"
@@ -209,11 +209,11 @@ int Main(int argc, char** argv) {
           std::cout << ban.ip << "\tuntil " << ban.until << "\t" << ban.reason << "\n";
         return 0;
       }
-      if (!guard::IpNet::Parse(guard_ip)) {
+      if (!net::IpNet::Parse(guard_ip)) {
         std::cerr << "guard: not an IP address or CIDR: " << guard_ip << "\n";
         return kConfigError;
       }
-      std::string canonical = guard::IpNet::Parse(guard_ip)->Text();
+      std::string canonical = net::IpNet::Parse(guard_ip)->Text();
       if (*guard_unblock) {
         if (!bans.Unban(guard_ip)) {
           std::cerr << "guard: " << canonical << " is not banned\n";

@@ -8,6 +8,9 @@
 #include <filesystem>
 #include <fstream>
 #include <regex>
+#include <stdexcept>
+
+#include "net/ip_net.hpp"
 
 namespace dfauth::config {
 namespace {
@@ -123,8 +126,11 @@ std::string CheckNotEmpty(const KeyDescriptor& d, const Settings& s) {
 }
 
 std::string CheckCidrs(const KeyDescriptor& d, const Settings& s) {
-  for (const auto& item : ListOf(d, s)) {
-    if (!IsCidr(item)) return "\"" + item + "\" is not an IP address or CIDR";
+  // The parser the guard and the HTTP layer use later, so what passes here works there.
+  try {
+    net::IpSet checked(ListOf(d, s));
+  } catch (const std::invalid_argument& e) {
+    return e.what();
   }
   return "";
 }
@@ -452,19 +458,6 @@ std::string FormatRate(const Rate& rate) {
     return std::to_string(rate.count) + "/" + std::to_string(rate.period_seconds) + "s";
   }
   return std::to_string(rate.count) + "/" + unit;
-}
-
-bool IsCidr(std::string_view text) {
-  auto slash = text.find('/');
-  std::string_view addr = text.substr(0, slash);
-  int max_len = IsIpv4(addr) ? 32 : IsIpv6(addr) ? 128 : -1;
-  if (max_len < 0) return false;
-  if (slash == std::string_view::npos) return true;
-  std::string_view len_text = text.substr(slash + 1);
-  int len = -1;
-  auto [p, ec] = std::from_chars(len_text.data(), len_text.data() + len_text.size(), len);
-  return !len_text.empty() && ec == std::errc() && p == len_text.data() + len_text.size() &&
-         len >= 0 && len <= max_len;
 }
 
 }  // namespace dfauth::config

@@ -58,7 +58,4 @@ std::optional<Rate> ParseRate(std::string_view text);
 /// The canonical text of a rate (`100/min`, `off`).
 std::string FormatRate(const Rate& rate);
 
-/// Whether `text` is an IPv4 or IPv6 address with an optional /prefix-length.
-bool IsCidr(std::string_view text);
-
 }  // namespace dfauth::config

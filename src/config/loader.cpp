@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
-#include <cstdio>
 #include <filesystem>
 #include <set>
 #include <type_traits>
@@ -14,6 +13,7 @@
 #include <toml++/toml.h>
 
 #include "config/keys.hpp"
+#include "text/json_string.hpp"
 
 namespace dfauth::config {
 
@@ -223,28 +223,6 @@ std::string Validate(const KeyDescriptor& d, const Settings& s) {
   return error;
 }
 
-std::string Quote(std::string_view s) {
-  std::string out = "\"";
-  for (char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      case '\r': out += "\\r"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned char>(c));
-          out += buf;
-        } else {
-          out += c;
-        }
-    }
-  }
-  return out + "\"";
-}
-
 bool IsBareKey(std::string_view k) {
   return !k.empty() && std::all_of(k.begin(), k.end(), [](char c) {
     return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
@@ -278,7 +256,8 @@ std::string MaskDatabaseUrl(const std::string& url) {
   return out;
 }
 
-// The value of one key as TOML text, secrets masked.
+// The value of one key as TOML text, secrets masked. Strings are written as JSON string literals:
+// a TOML basic string has the same escapes.
 std::string Render(const KeyDescriptor& d, const Settings& s) {
   return std::visit(
       [&](auto member) -> std::string {
@@ -286,24 +265,25 @@ std::string Render(const KeyDescriptor& d, const Settings& s) {
         const T& v = s.*member;
         if constexpr (std::is_same_v<T, std::string>) {
           if (d.secret && !v.empty()) return std::string(kMask);
-          if (member == &Settings::database_url) return Quote(MaskDatabaseUrl(v));
-          return Quote(v);
+          if (member == &Settings::database_url) return text::JsonString(MaskDatabaseUrl(v));
+          return text::JsonString(v);
         } else if constexpr (std::is_same_v<T, bool>) {
           return v ? "true" : "false";
         } else if constexpr (std::is_same_v<T, int64_t>) {
           return std::to_string(v);
         } else if constexpr (std::is_same_v<T, List>) {
           std::string out = "[";
-          for (size_t i = 0; i < v.size(); ++i) out += (i ? ", " : "") + Quote(v[i]);
+          for (size_t i = 0; i < v.size(); ++i) out += (i ? ", " : "") + text::JsonString(v[i]);
           return out + "]";
         } else if constexpr (std::is_same_v<T, Rate>) {
-          return Quote(FormatRate(v));
+          return text::JsonString(FormatRate(v));
         } else {
           if (v.empty()) return "{}";
           std::string out = "{ ";
           bool first = true;
           for (const auto& [k, item] : v) {
-            out += (first ? "" : ", ") + (IsBareKey(k) ? k : Quote(k)) + " = " + Quote(item);
+            out += (first ? "" : ", ") + (IsBareKey(k) ? k : text::JsonString(k)) + " = " +
+                   text::JsonString(item);
             first = false;
           }
           return out + " }";

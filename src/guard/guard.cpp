@@ -1,24 +1,26 @@
 #include "guard/guard.hpp"
 
-#include <sys/time.h>
-
 #include <chrono>
 #include <cstdio>
-#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <limits>
 #include <map>
-#include <nlohmann/json.hpp>
 
 #include "config/loader.hpp"
 #include "crypto/primitives.hpp"
 #include "dfauth/error.hpp"
 #include "guard/words.hpp"
 #include "identity/phone.hpp"
+#include "text/json_string.hpp"
+#include "text/timestamp.hpp"
 
 namespace dfauth::guard {
+
+using net::IpNet;
+using net::IpSet;
+
 namespace {
 
 // Bans made by another process (or the CLI) are picked up within this many seconds; bans made
@@ -71,18 +73,6 @@ IpSet ParseNets(const std::vector<std::string>& cidrs, const char* key) {
   }
 }
 
-std::string UtcTimestamp() {
-  timeval tv{};
-  gettimeofday(&tv, nullptr);
-  std::tm tm{};
-  gmtime_r(&tv.tv_sec, &tm);
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                static_cast<int>(tv.tv_usec / 1000));
-  return buf;
-}
-
 int64_t WindowStart(int64_t now, const config::Rate& rate) {
   return now - now % rate.period_seconds;
 }
@@ -118,14 +108,16 @@ int64_t Guard::Now() const { return clock_(); }
 void Guard::Record(std::string_view rule, std::string_view value, std::string_view field) {
   // The value itself never reaches the log (it is personal data): a hash prefix lets an operator
   // correlate refusals of one value without learning it.
-  nlohmann::json line = {{"ts", UtcTimestamp()},
-                         {"level", "warn"},
-                         {"msg", "guard refusal"},
-                         {"rule", rule},
-                         {"value_sha256", crypto::HexEncode(crypto::Sha256(value)).substr(0, kHashPrefix)}};
-  if (!field.empty()) line["field"] = field;
-  std::string text = line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
-  std::fwrite(text.data(), 1, text.size(), stderr);  // one write: lines do not interleave
+  std::string line = "{\"ts\":\"" + text::UtcTimestamp() +
+                     "\",\"level\":\"warn\",\"msg\":\"guard refusal\",\"rule\":";
+  text::AppendJsonString(line, rule);
+  line += ",\"value_sha256\":\"" + crypto::HexEncode(crypto::Sha256(value)).substr(0, kHashPrefix) + "\"";
+  if (!field.empty()) {
+    line += ",\"field\":";
+    text::AppendJsonString(line, field);
+  }
+  line += "}\n";
+  std::fwrite(line.data(), 1, line.size(), stderr);  // one write: lines do not interleave
   if (observer_) observer_(rule);
 }
 
@@ -211,8 +203,8 @@ bool Guard::IsIpBlocked(std::string_view ip) {
     Record("ip_blocklist", ip);
     return true;
   }
-  auto address = IpNet::Parse(ip);
-  if (!address || address->prefix != 128) return false;
+  auto address = IpNet::ParseAddress(ip);
+  if (!address) return false;
   auto bans = Bans();
   const int64_t now = Now();
   bool banned = false;

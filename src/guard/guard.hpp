@@ -16,8 +16,8 @@
 #include <vector>
 
 #include "config/settings.hpp"
-#include "guard/ip_set.hpp"
 #include "guard/lists.hpp"
+#include "net/ip_net.hpp"
 #include "store/guard_store.hpp"
 
 namespace dfauth::guard {
@@ -123,8 +123,8 @@ class Guard {
   DomainSet file_domains_;
   std::unordered_set<std::string> offensive_words_;
   std::unordered_set<std::string> phone_types_;
-  IpSet blocklist_;
-  IpSet trusted_proxies_;
+  net::IpSet blocklist_;
+  net::IpSet trusted_proxies_;
 
   std::mutex bans_mutex_;
   std::shared_ptr<const BanSnapshot> bans_;  ///< guarded by bans_mutex_

@@ -111,11 +111,5 @@ TEST(BodyTest, UrlDecode) {
   EXPECT_EQ(UrlDecode("%C3%A9", false), "\xC3\xA9");
 }
 
-TEST(BodyTest, SanitizeUtf8KeepsValidAndReplacesInvalid) {
-  EXPECT_EQ(SanitizeUtf8("h\xC3\xA9llo \xF0\x9F\x98\x80"), "h\xC3\xA9llo \xF0\x9F\x98\x80");
-  EXPECT_EQ(SanitizeUtf8("\xC0\xAF"), "\xEF\xBF\xBD\xEF\xBF\xBD");  // overlong '/'
-  EXPECT_EQ(SanitizeUtf8("\xED\xA0\x80"), "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");  // surrogate
-}
-
 }  // namespace
 }  // namespace dfauth::http

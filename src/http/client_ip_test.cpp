@@ -25,30 +25,11 @@ TEST(ClientIpTest, WalksForwardedForRightToLeftPastTrustedHops) {
 }
 
 TEST(ClientIpTest, Ipv6AndMappedAddresses) {
+  // Matching and canonical text are net::IpSet's and net::NormalizeIp's (tested in src/net).
   ProxyList proxies({"fd00::/8", "127.0.0.1/32"});
-  EXPECT_TRUE(proxies.Contains("fd12::1"));
-  EXPECT_FALSE(proxies.Contains("fe80::1"));
-  EXPECT_TRUE(proxies.Contains("::ffff:127.0.0.1"));
-  EXPECT_FALSE(proxies.Contains("127.0.0.2"));
   EXPECT_EQ(ClientIp("::ffff:127.0.0.1", "2001:db8::5", proxies), "2001:db8::5");
-  EXPECT_EQ(NormalizeIp("::ffff:192.0.2.1"), "192.0.2.1");
-  EXPECT_EQ(NormalizeIp("2001:DB8::1"), "2001:db8::1");
-  EXPECT_EQ(NormalizeIp("nope"), std::nullopt);
-}
-
-TEST(ClientIpTest, PrefixBoundaries) {
-  ProxyList proxies({"192.168.0.0/23", "0.0.0.0/0"});
-  EXPECT_TRUE(proxies.Contains("8.8.8.8"));  // /0 matches every IPv4
-  EXPECT_FALSE(proxies.Contains("2001:db8::1"));
-  ProxyList narrow({"192.168.0.0/23"});
-  EXPECT_TRUE(narrow.Contains("192.168.1.255"));
-  EXPECT_FALSE(narrow.Contains("192.168.2.0"));
-}
-
-TEST(ClientIpTest, BadCidrThrows) {
-  EXPECT_THROW(ProxyList({"10.0.0.0/33"}), std::invalid_argument);
-  EXPECT_THROW(ProxyList({"not-an-ip"}), std::invalid_argument);
-  EXPECT_THROW(ProxyList({"::/129"}), std::invalid_argument);
+  EXPECT_EQ(ClientIp("::ffff:127.0.0.1", std::nullopt, proxies), "127.0.0.1");
+  EXPECT_EQ(ClientIp("fd12::1", "::ffff:198.51.100.4, fd00::9", proxies), "198.51.100.4");
 }
 
 }  // namespace

@@ -3,13 +3,11 @@
 #include "http/server.hpp"
 
 #include <cxxabi.h>
-#include <sys/time.h>
 
 #include <algorithm>
 #include <array>
 #include <atomic>
 #include <cstdio>
-#include <ctime>
 #include <map>
 #include <optional>
 #include <stdexcept>
@@ -36,6 +34,8 @@
 #include "http/envelope.hpp"
 #include "http/metrics.hpp"
 #include "http/work_pool.hpp"
+#include "text/json_string.hpp"
+#include "text/timestamp.hpp"
 
 namespace dfauth::http {
 namespace {
@@ -50,41 +50,9 @@ using WorkGuard = asio::executor_work_guard<asio::io_context::executor_type>;
 constexpr std::size_t kDrainLimit = 1024 * 1024;
 constexpr std::chrono::seconds kDrainTimeout{2};
 
-/// Appends `text` as a JSON string literal (the access log must stay one valid JSON line).
-void AppendJsonString(std::string& out, std::string_view text) {
-  out += '"';
-  for (unsigned char c : text) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (c < 0x20 || c >= 0x7f) {
-          // Non-ASCII is escaped byte-wise so that invalid UTF-8 cannot break the line.
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out += buf;
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-  }
-  out += '"';
-}
-
-std::string UtcTimestamp() {
-  timeval tv{};
-  gettimeofday(&tv, nullptr);
-  std::tm tm{};
-  gmtime_r(&tv.tv_sec, &tm);
-  char buf[96];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                static_cast<int>(tv.tv_usec / 1000));
-  return buf;
-}
+// The access and error logs are one valid JSON line each, written like the guard's.
+using text::AppendJsonString;
+using text::UtcTimestamp;
 
 void LogLine(const std::string& line) {
   // One fwrite per line: stdio locks the stream, so lines from many threads do not interleave.

@@ -6,6 +6,8 @@
 #include <utility>
 #include <vector>
 
+#include "text/utf8.hpp"
+
 namespace dfauth::http {
 
 /// `s` without leading and trailing spaces and tabs.
@@ -18,8 +20,8 @@ inline std::string_view Trim(std::string_view s) {
 /// Percent-decodes `text` ('+' as a space when `plus_as_space`).
 std::string UrlDecode(std::string_view text, bool plus_as_space);
 
-/// `text` with every invalid UTF-8 sequence replaced by U+FFFD.
-std::string SanitizeUtf8(std::string_view text);
+/// `text` with every invalid UTF-8 sequence replaced by U+FFFD (text/utf8.hpp).
+using text::SanitizeUtf8;
 
 /// The decoded key/value pairs of an `a=1&b=2` string, in order. A pair without '=' is kept
 /// with an empty value when `keep_bare_keys` (query strings), dropped otherwise (form bodies,

@@ -1,4 +1,4 @@
-#include "guard/ip_set.hpp"
+#include "net/ip_net.hpp"
 
 #include <arpa/inet.h>
 
@@ -7,7 +7,7 @@
 #include <cstring>
 #include <stdexcept>
 
-namespace dfauth::guard {
+namespace dfauth::net {
 namespace {
 
 constexpr std::array<uint8_t, 12> kMappedPrefix = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF};
@@ -21,6 +21,8 @@ bool IsMappedV4(const std::array<uint8_t, 16>& bytes) {
 std::optional<IpNet> IpNet::Parse(std::string_view text) {
   auto slash = text.find('/');
   std::string address(text.substr(0, slash));
+  // inet_pton reads a C string: an embedded NUL would hide what follows it.
+  if (address.find('\0') != std::string::npos) return std::nullopt;
   IpNet net;
   bool v4_text = false;
   in_addr a4{};
@@ -48,6 +50,11 @@ std::optional<IpNet> IpNet::Parse(std::string_view text) {
   net.prefix = v4_text ? length + 96 : length;
   for (int bit = net.prefix; bit < 128; ++bit) net.bytes[bit / 8] &= static_cast<uint8_t>(~(0x80 >> (bit % 8)));
   return net;
+}
+
+std::optional<IpNet> IpNet::ParseAddress(std::string_view text) {
+  if (text.find('/') != std::string_view::npos) return std::nullopt;
+  return Parse(text);
 }
 
 bool IpNet::Contains(const IpNet& other) const {
@@ -90,12 +97,18 @@ bool IpSet::Overlaps(const IpNet& net) const {
 }
 
 bool IpSet::Contains(std::string_view ip) const {
-  auto address = IpNet::Parse(ip);
-  if (!address || address->prefix != 128) return false;
+  auto address = IpNet::ParseAddress(ip);
+  if (!address) return false;
   for (const auto& net : nets_) {
     if (net.Contains(*address)) return true;
   }
   return false;
 }
 
-}  // namespace dfauth::guard
+std::optional<std::string> NormalizeIp(std::string_view ip) {
+  auto address = IpNet::ParseAddress(ip);
+  if (!address) return std::nullopt;
+  return address->Text();
+}
+
+}  // namespace dfauth::net

@@ -1,0 +1,38 @@
+#include "text/json_string.hpp"
+
+#include <cstdio>
+
+#include "text/utf8.hpp"
+
+namespace dfauth::text {
+
+void AppendJsonString(std::string& out, std::string_view text) {
+  out += '"';
+  for (char ch : SanitizeUtf8(text)) {
+    const auto c = static_cast<unsigned char>(ch);
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (c < 0x20 || c == 0x7f) {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\u%04x", c);
+          out += buf;
+        } else {
+          out += ch;
+        }
+    }
+  }
+  out += '"';
+}
+
+std::string JsonString(std::string_view text) {
+  std::string out;
+  AppendJsonString(out, text);
+  return out;
+}
+
+}  // namespace dfauth::text

@@ -1,0 +1,37 @@
+#include "text/timestamp.hpp"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+
+namespace dfauth::text {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::system_clock;
+
+system_clock::time_point At(long long ms) { return system_clock::time_point(milliseconds(ms)); }
+
+TEST(UtcTimestamp, Iso8601WithMilliseconds) {
+  EXPECT_EQ(UtcTimestamp(At(0)), "1970-01-01T00:00:00.000Z");
+  EXPECT_EQ(UtcTimestamp(At(1700000000123)), "2023-11-14T22:13:20.123Z");
+  EXPECT_EQ(UtcTimestamp(At(951782400999)), "2000-02-29T00:00:00.999Z");  // leap day
+}
+
+TEST(UtcTimestamp, TruncatesSubMilliseconds) {
+  EXPECT_EQ(UtcTimestamp(At(1700000000123) + std::chrono::microseconds(999)),
+            "2023-11-14T22:13:20.123Z");
+  // Before the epoch the millisecond still counts forward within its second.
+  EXPECT_EQ(UtcTimestamp(At(-1)), "1969-12-31T23:59:59.999Z");
+}
+
+TEST(UtcTimestamp, NowHasTheSameShape) {
+  const std::string now = UtcTimestamp();
+  ASSERT_EQ(now.size(), 24u);
+  EXPECT_EQ(now[10], 'T');
+  EXPECT_EQ(now[19], '.');
+  EXPECT_EQ(now.back(), 'Z');
+}
+
+}  // namespace
+}  // namespace dfauth::text
