@@ -25,6 +25,17 @@ TEST(UtcTimestamp, TruncatesSubMilliseconds) {
   EXPECT_EQ(UtcTimestamp(At(-1)), "1969-12-31T23:59:59.999Z");
 }
 
+TEST(UtcTimestamp, SecondsFormattedOnceStillFollowTheClock) {
+  // The date and time of a second are kept per thread: the next second, an earlier one, and
+  // the same second again must each come out right.
+  EXPECT_EQ(UtcTimestamp(At(1700000000001)), "2023-11-14T22:13:20.001Z");
+  EXPECT_EQ(UtcTimestamp(At(1700000000999)), "2023-11-14T22:13:20.999Z");
+  EXPECT_EQ(UtcTimestamp(At(1700000001000)), "2023-11-14T22:13:21.000Z");
+  EXPECT_EQ(UtcTimestamp(At(1700000000050)), "2023-11-14T22:13:20.050Z");
+  EXPECT_EQ(UtcTimestamp(At(0)), "1970-01-01T00:00:00.000Z");
+  EXPECT_EQ(UtcTimestamp(At(86400000)), "1970-01-02T00:00:00.000Z");
+}
+
 TEST(UtcTimestamp, NowHasTheSameShape) {
   const std::string now = UtcTimestamp();
   ASSERT_EQ(now.size(), 24u);
