@@ -19,6 +19,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
@@ -34,6 +35,7 @@
 #include "http/client_ip.hpp"
 #include "http/envelope.hpp"
 #include "http/metrics.hpp"
+#include "http/wire.hpp"
 #include "http/work_pool.hpp"
 #include "text/json_string.hpp"
 #include "text/timestamp.hpp"
@@ -493,7 +495,9 @@ class Session : public std::enable_shared_from_this<Session> {
     AccessLog(response.status);
 
     stream_.expires_after(server_.options.body_timeout);  // a client that never reads is dropped
-    bhttp::async_write(stream_, response_,
+    head_ = ResponseHead(response_);
+    const std::array<asio::const_buffer, 2> wire = {asio::buffer(head_), asio::buffer(response_.body())};
+    asio::async_write(stream_, wire,
                        [self = shared_from_this(), keep_alive](beast::error_code ec, std::size_t) {
                          if (ec) return self->Close();
                          // After a fatal error the client may still be sending: drain so that
@@ -566,6 +570,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   std::optional<bhttp::response<bhttp::empty_body>> continue_;
   bhttp::response<bhttp::string_body> response_;
+  std::string head_;  ///< response_'s head as written (wire.hpp)
   Request request_;
   RouteMatch match_;
   std::string peer_ip_;

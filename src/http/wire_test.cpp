@@ -1,0 +1,64 @@
+#include <utility>  // Boost 1.74 Asio under C++20 needs std::exchange declared first
+
+#include "http/wire.hpp"
+
+#include <gtest/gtest.h>
+
+#include <sstream>
+
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
+
+namespace dfauth::http {
+namespace {
+
+namespace bhttp = boost::beast::http;
+using StringResponse = bhttp::response<bhttp::string_body>;
+
+// What Beast's own serializer writes for the whole message.
+std::string BeastBytes(const StringResponse& response) {
+  std::ostringstream out;
+  out << response;
+  return out.str();
+}
+
+StringResponse Make(unsigned status, std::string body, bool keep_alive) {
+  StringResponse response;
+  response.version(11);
+  response.result(status);
+  if (!body.empty()) response.set(bhttp::field::content_type, "application/json");
+  response.body() = std::move(body);
+  response.keep_alive(keep_alive);
+  response.prepare_payload();
+  return response;
+}
+
+TEST(ResponseHead, IsByteForByteWhatBeastWrites) {
+  StringResponse ok = Make(200, "{}", true);
+  EXPECT_EQ(ResponseHead(ok), "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                              "Content-Length: 2\r\n\r\n");
+  EXPECT_EQ(ResponseHead(ok) + ok.body(), BeastBytes(ok));
+
+  StringResponse unauthorized = Make(401, R"({"errors":[]})", true);
+  unauthorized.insert("WWW-Authenticate", R"(Bearer realm="api")");
+  unauthorized.set(bhttp::field::access_control_allow_origin, "https://app.example");
+  unauthorized.set(bhttp::field::vary, "Origin");
+  EXPECT_EQ(ResponseHead(unauthorized) + unauthorized.body(), BeastBytes(unauthorized));
+
+  StringResponse closing = Make(429, R"({"errors":[]})", false);
+  closing.insert("Retry-After", "17");
+  EXPECT_EQ(ResponseHead(closing),
+            "HTTP/1.1 429 Too Many Requests\r\nContent-Type: application/json\r\n"
+            "Connection: close\r\nContent-Length: 13\r\nRetry-After: 17\r\n\r\n");
+  EXPECT_EQ(ResponseHead(closing) + closing.body(), BeastBytes(closing));
+
+  StringResponse empty = Make(204, "", true);
+  EXPECT_EQ(ResponseHead(empty), "HTTP/1.1 204 No Content\r\nContent-Length: 0\r\n\r\n");
+  EXPECT_EQ(ResponseHead(empty), BeastBytes(empty));
+
+  StringResponse unavailable = Make(503, "x", false);
+  EXPECT_EQ(ResponseHead(unavailable) + unavailable.body(), BeastBytes(unavailable));
+}
+
+}  // namespace
+}  // namespace dfauth::http
