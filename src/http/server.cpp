@@ -270,10 +270,32 @@ class Session : public std::enable_shared_from_this<Session> {
   void ReadHeader() {
     phase_ = Phase::kHeader;
     first_request_ = false;
+    if (ParseBuffered()) return;
     stream_.expires_after(server_.options.header_timeout);
     bhttp::async_read_header(
         stream_, buffer_, *parser_,
         [self = shared_from_this()](beast::error_code ec, std::size_t) { self->OnHeader(ec); });
+  }
+
+  /// Parses what the buffer already holds; true when that settled the request (answered, or an
+  /// error written). A small request usually arrives whole in one read: parsing it here spares
+  /// the event-loop round trips of Beast's asynchronous read, which posts every step.
+  bool ParseBuffered() {
+    beast::error_code ec;
+    parser_->eager(true);
+    while (buffer_.size() > 0 && !parser_->is_done()) {
+      const std::size_t used = parser_->put(buffer_.data(), ec);
+      buffer_.consume(used);
+      if (ec == bhttp::error::need_more) return false;  // the rest comes asynchronously
+      if (ec) {
+        OnReadError(ec);
+        return true;
+      }
+      if (used == 0) return false;
+    }
+    if (!parser_->is_header_done()) return false;
+    OnHeader({});  // done: answered; or waiting for the body (perhaps after 100 Continue)
+    return true;
   }
 
   void OnHeader(beast::error_code ec) {
