@@ -61,6 +61,7 @@ void RegisterRoutes(http::Router& router, ApiContext& ctx) {
     RegisterOtpDeviceRoutes(router, ctx, prefix);
     RegisterMagicRoutes(router, ctx, prefix);
   }
+  RegisterDocsRoutes(router, ctx);
 }
 
 }  // namespace dfauth::api

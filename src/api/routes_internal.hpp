@@ -14,5 +14,7 @@ void RegisterOtpRoutes(http::Router& router, ApiContext& ctx, const std::string&
 void RegisterOtpDeviceRoutes(http::Router& router, ApiContext& ctx, const std::string& prefix);
 void RegisterMagicRoutes(http::Router& router, ApiContext& ctx, const std::string& prefix);
 void RegisterSocialRoutes(http::Router& router, ApiContext& ctx, const std::string& prefix);
+/// GET /api/v1/schema/ and /api/v1/swagger/ (absolute paths, as the reference mounts them).
+void RegisterDocsRoutes(http::Router& router, ApiContext& ctx);
 
 }  // namespace dfauth::api

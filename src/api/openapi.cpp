@@ -1,0 +1,287 @@
+#include "api/openapi.hpp"
+
+#include <set>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace dfauth::api {
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+Json Ref(const std::string& component) { return Json{{"$ref", "#/components/schemas/" + component}}; }
+
+Json Text() { return Json{{"type", "string"}}; }
+
+/// An object schema of string properties, `required` naming those the handler insists on.
+Json StringObject(const std::vector<std::string>& names, const std::vector<std::string>& required = {}) {
+  Json out{{"type", "object"}, {"properties", Json::object()}};
+  for (const auto& n : names) out["properties"][n] = Text();
+  if (!required.empty()) out["required"] = required;
+  return out;
+}
+
+void AddUnique(std::vector<std::string>& names, const std::string& name) {
+  for (const auto& n : names)
+    if (n == name) return;
+  names.push_back(name);
+}
+
+Json ExtraFieldSchema(const std::string& type) {
+  if (type == "bool") return Json{{"type", "boolean"}, {"nullable", true}};
+  if (type == "int") return Json{{"type", "integer"}, {"nullable", true}};
+  if (type == "date") return Json{{"type", "string"}, {"format", "date"}, {"nullable", true}};
+  return Json{{"type", "string"}, {"nullable", true}};
+}
+
+/// The shared schemas: the error envelope and the bodies the operation table names.
+Json Components(const config::Settings& s) {
+  const bool pair = s.jwt_profile == "pair";
+  Json schemas = Json::object();
+  schemas["Error"] = {{"type", "object"},
+                      {"required", {"message", "code"}},
+                      {"properties",
+                       {{"message", Text()},
+                        {"code", Text()},
+                        {"field", {{"type", "string"}, {"nullable", true}}}}}};
+  schemas["ErrorEnvelope"] = {{"type", "object"},
+                              {"required", {"errors"}},
+                              {"properties", {{"errors", {{"type", "array"}, {"items", Ref("Error")}}}}}};
+  schemas["Empty"] = {{"type", "object"}};
+  schemas["Links"] = {{"type", "object"}, {"additionalProperties", Text()}};
+  schemas["Tokens"] = StringObject(pair ? std::vector<std::string>{"token", "refresh"}
+                                        : std::vector<std::string>{"token"},
+                                   pair ? std::vector<std::string>{"token", "refresh"}
+                                        : std::vector<std::string>{"token"});
+
+  std::vector<std::string> login = s.user_identity_fields;
+  for (const char* n : {"password", "otp"}) AddUnique(login, n);
+  for (const auto& n : s.required_auth_fields) AddUnique(login, n);
+  schemas["Credentials"] = StringObject(login, s.required_auth_fields);
+
+  // The user representation: optional fields (never the password), identity fields, extras, id.
+  Json user{{"type", "object"}, {"properties", Json::object()}};
+  Json write{{"type", "object"}, {"properties", Json::object()}};
+  for (const auto& f : s.user_optional_fields) {
+    if (f != "password") user["properties"][f] = {{"type", "string"}, {"nullable", true}};
+    write["properties"][f] = Text();
+  }
+  for (const auto& f : s.user_identity_fields) {
+    user["properties"][f] = {{"type", "string"}, {"nullable", true}};
+    write["properties"][f] = Text();
+  }
+  for (const auto& [name, type] : s.user_extra_fields) {
+    user["properties"][name] = ExtraFieldSchema(type);
+    write["properties"][name] = ExtraFieldSchema(type);
+  }
+  user["properties"]["id"] = Text();
+  user["required"] = {"id"};
+  if (write["properties"].contains("password")) write["properties"]["password"]["format"] = "password";
+  schemas["User"] = user;
+  schemas["UserWrite"] = write;
+  schemas["SetPassword"] = StringObject({"old_password", "new_password"}, {"old_password", "new_password"});
+  schemas["TwoFa"] = {{"type", "object"}, {"properties", {{"is_required", {{"type", "boolean"}}}}}};
+
+  std::vector<std::string> otp = s.user_identity_fields;
+  for (const char* n : {"email", "phone_number", "otp", "password", "redirect_path"}) AddUnique(otp, n);
+  schemas["OtpRequest"] = StringObject(otp);
+  schemas["OtpSent"] = StringObject({"email", "phone_number"});
+
+  schemas["OtpDevice"] = {{"type", "object"},
+                          {"properties",
+                           {{"id", {{"type", "integer"}}},
+                            {"name", Text()},
+                            {"type", Text()},
+                            {"confirmed", {{"type", "boolean"}}},
+                            {"extra_data", {{"type", "object"}}}}}};
+  schemas["OtpDeviceCreate"] = StringObject({"type", "name"}, {"type"});
+  schemas["OtpDeviceCreate"]["properties"]["type"]["enum"] = s.otp_device_types;
+  schemas["OtpConfirm"] = StringObject({"otp"}, {"otp"});
+  schemas["OtpDevicePage"] = {{"type", "object"},
+                              {"properties",
+                               {{"count", {{"type", "integer"}}},
+                                {"next", {{"type", "string"}, {"nullable", true}}},
+                                {"previous", {{"type", "string"}, {"nullable", true}}},
+                                {"results", {{"type", "array"}, {"items", Ref("OtpDevice")}}}}}};
+
+  schemas["SocialLogin"] = StringObject({"provider", "access_token", "id_token", "first_name", "last_name", "otp", "password"},
+                                      {"provider"});
+  schemas["SocialTokens"] = StringObject(pair ? std::vector<std::string>{"token", "refresh", "provider"}
+                                              : std::vector<std::string>{"token", "provider"});
+  schemas["SocialConnectionPage"] = {
+      {"type", "object"},
+      {"properties",
+       {{"count", {{"type", "integer"}}},
+        {"next", {{"type", "string"}, {"nullable", true}}},
+        {"previous", {{"type", "string"}, {"nullable", true}}},
+        {"results", {{"type", "array"}, {"items", StringObject({"provider", "uid"})}}}}}};
+  schemas["Jwks"] = {{"type", "object"},
+                     {"properties", {{"keys", {{"type", "array"}, {"items", {{"type", "object"}}}}}}}};
+  schemas["Health"] = StringObject({"status", "database"}, {"status"});
+
+  Json error_response{{"description", "Error"},
+                      {"content", {{"application/json", {{"schema", Ref("ErrorEnvelope")}}}}}};
+  return Json{{"schemas", schemas},
+              {"responses", {{"Error", error_response}}},
+              {"securitySchemes",
+               {{"jwtAuth", {{"type", "http"}, {"scheme", "bearer"}, {"bearerFormat", "JWT"}}}}}};
+}
+
+/// One documented operation: where (relative to API_PREFIX unless it starts with '/'), what it
+/// reads and what it answers. Routes without an entry still appear, with a generic 200.
+struct OperationDoc {
+  std::string method;
+  std::string path;
+  std::string summary;
+  std::string request;  ///< component schema name of the JSON body; empty: none
+  int status = 200;
+  std::string response;  ///< component schema name; empty: no JSON body described
+  std::string media = "application/json";
+  std::vector<std::string> query = {};  ///< optional query parameters
+};
+
+/// THE table of documented operations (the one place to describe a route for the schema).
+std::vector<OperationDoc> OperationTable() {
+  const char* kJson = "application/json";
+  return {
+      {"GET", "", "Links to the auth resources", "", 200, "Links"},
+      {"POST", "token/", "Log in: credentials (password and/or OTP) for a token", "Credentials", 200, "Tokens"},
+      {"POST", "token/refresh/", "Refresh a token", "Refresh", 200, "Tokens"},
+      {"POST", "token/verify/", "Check that a token is valid", "Verify", 200, "Empty"},
+      {"POST", "token/blacklist/", "Revoke a token", "Blacklist", 200, "Empty"},
+      {"POST", "users/", "Sign up, or invite a user when authenticated", "UserWrite", 201, "User"},
+      {"GET", "users/{id}/", "The caller's user", "", 200, "User"},
+      {"PATCH", "users/{id}/", "Update the caller's user", "UserWrite", 200, "User"},
+      {"POST", "users/{id}/set-password/", "Change the caller's password", "SetPassword", 200, "Empty"},
+      {"GET", "users/{id}/two-fa/", "Whether 2FA is required for the caller", "", 200, "TwoFa"},
+      {"PATCH", "users/{id}/two-fa/", "Require 2FA or not", "TwoFa", 200, "TwoFa"},
+      {"POST", "otp/", "Send a one-time code", "OtpRequest", 200, "OtpSent"},
+      {"GET", "otp-devices/", "The caller's OTP devices", "", 200, "OtpDevicePage", kJson, {"type", "limit", "offset"}},
+      {"POST", "otp-devices/", "Add an OTP device", "OtpDeviceCreate", 201, "OtpDevice"},
+      {"GET", "otp-devices/{id}/", "One OTP device", "", 200, "OtpDevice", kJson, {"type"}},
+      {"DELETE", "otp-devices/{id}/", "Remove an OTP device", "", 204, "", kJson, {"type"}},
+      {"POST", "otp-devices/{id}/confirm/", "Confirm an OTP device with a code", "OtpConfirm", 200, "Empty", kJson, {"type"}},
+      {"POST", "social/", "Log in with a social provider's token", "SocialLogin", 200, "SocialTokens"},
+      {"POST", "social/connect/", "Link a social account to the caller", "SocialLogin", 200, "SocialTokens"},
+      {"GET", "social/connections/", "The caller's social links", "", 200, "SocialConnectionPage", kJson, {"limit", "offset"}},
+      {"DELETE", "social/{provider}/", "Unlink a social provider", "", 204, ""},
+      {"GET", "magic/{segment}", "Magic-link sign-in page", "", 200, "", "text/html"},
+      {"GET", "/health/live", "Liveness", "", 200, "Health"},
+      {"GET", "/health/ready", "Readiness (checks the database)", "", 200, "Health"},
+      {"GET", "/metrics", "Prometheus metrics", "", 200, "", "text/plain"},
+      {"GET", "/.well-known/jwks.json", "Public signing keys", "", 200, "Jwks"},
+      {"GET", "/api/v1/schema/", "This OpenAPI document", "", 200, "", "application/vnd.oai.openapi+json"},
+      {"GET", "/api/v1/swagger/", "Interactive API docs", "", 200, "", "text/html"},
+  };
+}
+
+/// The token bodies whose field names depend on JWT_PROFILE (the pair profile's `refresh`).
+void AddTokenBodies(Json& schemas, const config::Settings& s) {
+  const std::string refresh = s.jwt_profile == "pair" ? "refresh" : "token";
+  schemas["Refresh"] = StringObject({refresh}, {refresh});
+  schemas["Verify"] = StringObject({"token"}, {"token"});
+  schemas["Blacklist"] = StringObject({"refresh", "token"});
+}
+
+std::string Lower(std::string text) {
+  for (auto& c : text) c = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+  return text;
+}
+
+Json Operation(const http::Route& route, const OperationDoc* doc, const std::string& operation_id) {
+  Json op{{"operationId", operation_id}};
+  if (doc) op["summary"] = doc->summary;
+  Json params = Json::array();
+  bool has_path_params = false;
+  for (const auto& seg : route.segments) {
+    if (seg.size() > 2 && seg.front() == '{' && seg.back() == '}') {
+      params.push_back({{"name", seg.substr(1, seg.size() - 2)}, {"in", "path"}, {"required", true}, {"schema", Text()}});
+      has_path_params = true;
+    }
+  }
+  if (doc) {
+    for (const auto& name : doc->query) {
+      Json schema = name == "type" ? Text() : Json{{"type", "integer"}, {"minimum", 0}};
+      params.push_back({{"name", name}, {"in", "query"}, {"required", false}, {"schema", schema}});
+    }
+  }
+  if (!params.empty()) op["parameters"] = params;
+  if (doc && !doc->request.empty()) {
+    op["requestBody"] = {{"required", true},
+                         {"content", {{"application/json", {{"schema", Ref(doc->request)}}}}}};
+  }
+  Json responses = Json::object();
+  const std::string status = std::to_string(doc ? doc->status : 200);
+  Json ok{{"description", doc && doc->status == 204 ? "No content" : "OK"}};
+  if (doc && !doc->response.empty()) ok["content"] = {{doc->media, {{"schema", Ref(doc->response)}}}};
+  else if (doc && doc->status != 204) ok["content"] = {{doc->media, {{"schema", Text()}}}};
+  responses[status] = ok;
+  const Json error{{"$ref", "#/components/responses/Error"}};
+  if (doc && !doc->request.empty()) responses["400"] = error;
+  if (route.options.authenticate) responses["401"] = error;
+  if (has_path_params) responses["404"] = error;
+  op["responses"] = responses;
+  // Required: the bearer JWT. Optional (the caller changes what happens, e.g. an invitation):
+  // bearer or nothing. Not authenticated by the JWT authenticator at all: no requirement.
+  if (route.options.auth_required) op["security"] = Json::array({{{"jwtAuth", Json::array()}}});
+  else if (route.options.authenticate) op["security"] = Json::array({{{"jwtAuth", Json::array()}}, Json::object()});
+  else op["security"] = Json::array();
+  return op;
+}
+
+}  // namespace
+
+std::string OperationId(const http::Route& route, const std::string& api_prefix) {
+  if (route.options.name != route.pattern) return route.options.name;
+  std::string path = route.pattern;
+  if (path.rfind(api_prefix, 0) == 0) path = path.substr(api_prefix.size());
+  std::string id;
+  for (char c : path) {
+    const bool word = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+    if (word) id += c;
+    else if (!id.empty() && id.back() != '_') id += '_';
+  }
+  if (!id.empty() && id.back() != '_') id += '_';
+  return id + Lower(route.method);
+}
+
+std::string BuildOpenApiDocument(const http::Router& router, const config::Settings& settings) {
+  const std::vector<OperationDoc> table = OperationTable();
+  auto find_doc = [&](const http::Route& route) -> const OperationDoc* {
+    for (const auto& doc : table) {
+      const std::string pattern = !doc.path.empty() && doc.path.front() == '/' ? doc.path : settings.api_prefix + doc.path;
+      if (doc.method == route.method && pattern == route.pattern) return &doc;
+    }
+    return nullptr;
+  };
+
+  Json paths = Json::object();
+  std::set<std::string> used_ids;
+  for (const auto& route : router.Routes()) {
+    std::string id = OperationId(*route, settings.api_prefix);
+    // operationIds must be unique: a named route used for two methods gets the method appended.
+    if (used_ids.count(id)) id += "_" + Lower(route->method);
+    used_ids.insert(id);
+    paths[route->pattern][Lower(route->method)] = Operation(*route, find_doc(*route), id);
+  }
+
+  Json components = Components(settings);
+  AddTokenBodies(components["schemas"], settings);
+  // /metrics skips the JWT authenticator but checks METRICS_TOKEN itself when one is set.
+  if (!settings.metrics_token.empty() && paths.contains("/metrics") && paths["/metrics"].contains("get")) {
+    components["securitySchemes"]["metricsToken"] = {{"type", "http"}, {"scheme", "bearer"}};
+    paths["/metrics"]["get"]["security"] = Json::array({{{"metricsToken", Json::array()}}});
+    paths["/metrics"]["get"]["responses"]["401"] = {{"$ref", "#/components/responses/Error"}};
+  }
+  Json doc{{"openapi", "3.0.3"},
+           {"info",
+            {{"title", "df-auth"},
+             {"version", "1.0.0"},
+             {"description", "Authentication server wire-compatible with django-df-auth."}}},
+           {"paths", paths},
+           {"components", components}};
+  return doc.dump();
+}
+
+}  // namespace dfauth::api
