@@ -90,7 +90,7 @@ class Store {
 
   /// Applies pending numbered migrations; returns how many were applied. Idempotent.
   virtual int Migrate() = 0;
-  /// The highest applied migration number (0 for an empty database).
+  /// N when migrations 1..N are all applied (0 for an empty database); a gap stops the count.
   virtual int SchemaVersion() = 0;
   /// The number of migrations this build knows.
   virtual int LatestSchemaVersion() const = 0;

@@ -1,6 +1,7 @@
 #include "store/sqlite/sqlite_store.hpp"
 
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include "store/testing.hpp"
 #include <unistd.h>
@@ -67,6 +68,22 @@ TEST(SqliteStoreSchema, MigrateIsIdempotentAndVersioned) {
   auto again = OpenStore("sqlite://" + dir.File("a.db"), 1);
   EXPECT_EQ(again->Migrate(), 0);
   EXPECT_EQ(again->SchemaVersion(), LatestVersion());
+}
+
+TEST(SqliteStoreSchema, AMissingLowerMigrationMakesTheSchemaOld) {
+  TempDir dir;
+  const std::string path = dir.File("gap.db");
+  auto store = OpenStore("sqlite://" + path, 1);
+  ASSERT_EQ(store->Migrate(), kMigrationCount);
+  ASSERT_GE(LatestVersion(), 3);
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, "DELETE FROM schema_migrations WHERE version = 2", nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(db);
+  // Versions 1 and 3.. are recorded, 2 is not: the schema counts as version 1.
+  EXPECT_EQ(store->SchemaVersion(), 1);
+  EXPECT_LT(store->SchemaVersion(), store->LatestSchemaVersion());
 }
 
 TEST(SqliteStoreSchema, ConcurrentMigrateAppliesOnce) {
