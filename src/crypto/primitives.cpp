@@ -50,30 +50,31 @@ constexpr char kB64Std[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz
 constexpr char kB64Url[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
 std::string Encode(std::string_view bytes, const char* alphabet, bool padding) {
-  std::string out;
-  out.reserve((bytes.size() + 2) / 3 * 4);
+  // Every issued token encodes its three segments: size the output once, write by index.
+  const std::size_t whole = bytes.size() / 3;
+  const std::size_t rest = bytes.size() - whole * 3;
+  const std::size_t length = whole * 4 + (rest == 0 ? 0 : padding ? 4 : rest + 1);
+  std::string out(length, '=');
+  std::size_t n = 0;
   std::size_t i = 0;
   for (; i + 3 <= bytes.size(); i += 3) {
     uint32_t v = (uint8_t(bytes[i]) << 16) | (uint8_t(bytes[i + 1]) << 8) | uint8_t(bytes[i + 2]);
-    out += alphabet[(v >> 18) & 63];
-    out += alphabet[(v >> 12) & 63];
-    out += alphabet[(v >> 6) & 63];
-    out += alphabet[v & 63];
+    out[n++] = alphabet[(v >> 18) & 63];
+    out[n++] = alphabet[(v >> 12) & 63];
+    out[n++] = alphabet[(v >> 6) & 63];
+    out[n++] = alphabet[v & 63];
   }
-  std::size_t rest = bytes.size() - i;
   if (rest == 1) {
     uint32_t v = uint8_t(bytes[i]) << 16;
-    out += alphabet[(v >> 18) & 63];
-    out += alphabet[(v >> 12) & 63];
-    if (padding) out += "==";
+    out[n++] = alphabet[(v >> 18) & 63];
+    out[n++] = alphabet[(v >> 12) & 63];
   } else if (rest == 2) {
     uint32_t v = (uint8_t(bytes[i]) << 16) | (uint8_t(bytes[i + 1]) << 8);
-    out += alphabet[(v >> 18) & 63];
-    out += alphabet[(v >> 12) & 63];
-    out += alphabet[(v >> 6) & 63];
-    if (padding) out += '=';
+    out[n++] = alphabet[(v >> 18) & 63];
+    out[n++] = alphabet[(v >> 12) & 63];
+    out[n++] = alphabet[(v >> 6) & 63];
   }
-  return out;
+  return out;  // with padding, the '=' it was filled with close the last quantum
 }
 
 using DecodeTable = std::array<int8_t, 256>;

@@ -68,7 +68,13 @@ TEST(Primitives, Base64MatchesRfc4648Vectors) {
   EXPECT_EQ(Base64Encode("f"), "Zg==");
   EXPECT_EQ(Base64Encode("fo"), "Zm8=");
   EXPECT_EQ(Base64Encode("foo"), "Zm9v");
+  EXPECT_EQ(Base64Encode("foob"), "Zm9vYg==");
+  EXPECT_EQ(Base64Encode("fooba"), "Zm9vYmE=");
   EXPECT_EQ(Base64Encode("foobar"), "Zm9vYmFy");
+  // Unpadded, each length of the last quantum.
+  EXPECT_EQ(Base64UrlEncode("foob"), "Zm9vYg");
+  EXPECT_EQ(Base64UrlEncode("fooba"), "Zm9vYmE");
+  EXPECT_EQ(Base64UrlEncode("foobar"), "Zm9vYmFy");
   EXPECT_EQ(Base64Decode("Zm9vYg=="), "foob");
   EXPECT_EQ(Base64Decode("Zm9vYg"), "foob");
   EXPECT_EQ(Base64Decode("+/+/"), std::string("\xfb\xff\xbf"));
