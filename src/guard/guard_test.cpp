@@ -1,4 +1,5 @@
 #include "guard/guard.hpp"
+#include "store/testing.hpp"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -18,16 +19,10 @@ namespace fs = std::filesystem;
 class GuardTest : public ::testing::Test {
  protected:
   GuardTest() {
-    std::string pattern = (fs::temp_directory_path() / "dfauth_guard_XXXXXX").string();
-    dir_ = mkdtemp(pattern.data());
-    store_ = store::OpenStore("sqlite://" + dir_ + "/db.sqlite3", 4);
+    store_ = store::OpenStore("sqlite://" + tmp_.Path() + "/db.sqlite3", 4);
     store_->Migrate();
     guard_store_ = store::OpenGuardStore(*store_);
     settings_.blacklist_disposable_email_domains = false;  // fast: enabled where tested
-  }
-  ~GuardTest() override {
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
   }
 
   Guard& Make() {
@@ -37,7 +32,7 @@ class GuardTest : public ::testing::Test {
   }
 
   std::string WriteFile(const std::string& name, const std::string& text) {
-    std::string path = dir_ + "/" + name;
+    std::string path = tmp_.Path() + "/" + name;
     std::ofstream(path, std::ios::binary) << text;
     return path;
   }
@@ -56,7 +51,7 @@ class GuardTest : public ::testing::Test {
     return "";
   }
 
-  std::string dir_;
+  ::dfauth::store::testing::TempDir tmp_;  ///< removed after the fixture, with the database in it
   config::Settings settings_;
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<store::GuardStore> guard_store_;
@@ -126,14 +121,14 @@ TEST_F(GuardTest, DomainsFileFormat) {
 }
 
 TEST_F(GuardTest, UnreadableDomainsFileIsAConfigErrorNamingTheKey) {
-  settings_.blacklist_email_domains_file = dir_ + "/missing.txt";
+  settings_.blacklist_email_domains_file = tmp_.Path() + "/missing.txt";
   try {
     Make();
     FAIL() << "no error";
   } catch (const config::ConfigError& e) {
     EXPECT_EQ(e.key, "BLACKLIST_EMAIL_DOMAINS_FILE");
   }
-  settings_.blacklist_email_domains_file = dir_;  // a directory
+  settings_.blacklist_email_domains_file = tmp_.Path();  // a directory
   EXPECT_THROW(Make(), config::ConfigError);
   settings_.blacklist_email_domains_file = WriteFile("empty.txt", "");
   EXPECT_NO_THROW(Make());

@@ -1,4 +1,5 @@
 #include "otp/device_service.hpp"
+#include "store/testing.hpp"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -30,12 +31,10 @@ class RecordingNotifier final : public notify::Notifier {
 class DeviceServiceTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string pattern = (fs::temp_directory_path() / "dfauth_otp_XXXXXX").string();
-    dir_ = mkdtemp(pattern.data());
     settings_.secret_key = "unit-test-key";
     settings_.otp_throttle_factor = 0;
     settings_.throttle_otp_send = config::Rate{};
-    db_ = std::make_unique<store::sqlite::SqliteStore>(dir_ + "/db.sqlite3", 8);
+    db_ = std::make_unique<store::sqlite::SqliteStore>(tmp_.Path() + "/db.sqlite3", 8);
     db_->Migrate();
     devices_ = store::OpenDeviceStore(*db_);
     service_ = std::make_unique<DeviceService>(settings_, *db_, *devices_, notifier_, [this] { return now_.load(); });
@@ -48,8 +47,6 @@ class DeviceServiceTest : public ::testing::Test {
     service_.reset();
     devices_.reset();
     db_.reset();
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
   }
 
   /// Sends a code to a fresh email device and returns (device, code).
@@ -59,7 +56,7 @@ class DeviceServiceTest : public ::testing::Test {
     return {d, notifier_.messages.back().variables.at("code")};
   }
 
-  std::string dir_;
+  ::dfauth::store::testing::TempDir tmp_;  ///< removed after the fixture, with the database in it
   config::Settings settings_;
   std::unique_ptr<store::sqlite::SqliteStore> db_;
   std::unique_ptr<store::DeviceStore> devices_;

@@ -21,7 +21,9 @@ void RecordFailure(store::Device& device, int64_t now, int64_t throttle_factor) 
   if (throttle_factor <= 0) return;
   // The exponent is capped so that the shift never overflows; 2^30 s is decades already.
   int64_t exponent = std::min<int64_t>(device.throttle_failures - 1, 30);
-  device.throttle_until = now + throttle_factor * (int64_t{1} << exponent);
+  // Times are whole seconds: `now` may be late in its second, so one more second keeps the wait
+  // at least the configured back-off (without it a 1 s back-off could last a few milliseconds).
+  device.throttle_until = now + throttle_factor * (int64_t{1} << exponent) + 1;
 }
 
 void IssueCode(store::Device& device, std::string_view code_hash, int64_t now, int64_t validity) {

@@ -58,19 +58,22 @@ TEST(Verifier, ExpiredCodeIsWrong) {
 }
 
 TEST(Verifier, BackOffDoublesAndARefusedAttemptDoesNotCount) {
+  // Waits of 1, 2, 4 s (factor 1), each one second longer in whole seconds so that a failure
+  // late in its second still waits the full back-off.
   auto d = EmailDevice("123456", 1000);
   EXPECT_EQ(ApplyVerification(d, "000000", 1000, kPolicy), Verification::kWrong);
   EXPECT_EQ(d.throttle_failures, 1);
-  EXPECT_EQ(d.throttle_until, 1001);
+  EXPECT_EQ(d.throttle_until, 1002);
   // Within the back-off even the right code is refused, and nothing is counted.
-  EXPECT_EQ(ApplyVerification(d, "123456", 1000, kPolicy), Verification::kThrottled);
+  EXPECT_EQ(ApplyVerification(d, "123456", 1001, kPolicy), Verification::kThrottled);
   EXPECT_EQ(d.throttle_failures, 1);
   EXPECT_EQ(d.attempts, 1);
-  EXPECT_EQ(ApplyVerification(d, "000000", 1001, kPolicy), Verification::kWrong);
-  EXPECT_EQ(d.throttle_until, 1003);
-  EXPECT_EQ(ApplyVerification(d, "000000", 1003, kPolicy), Verification::kWrong);
-  EXPECT_EQ(d.throttle_until, 1007);
-  EXPECT_EQ(ApplyVerification(d, "123456", 1007, kPolicy), Verification::kOk);
+  EXPECT_EQ(ApplyVerification(d, "000000", 1002, kPolicy), Verification::kWrong);
+  EXPECT_EQ(d.throttle_until, 1005);
+  EXPECT_EQ(ApplyVerification(d, "000000", 1005, kPolicy), Verification::kWrong);
+  EXPECT_EQ(d.throttle_until, 1010);
+  EXPECT_EQ(ApplyVerification(d, "123456", 1009, kPolicy), Verification::kThrottled);
+  EXPECT_EQ(ApplyVerification(d, "123456", 1010, kPolicy), Verification::kOk);
   EXPECT_EQ(d.throttle_failures, 0);
   EXPECT_EQ(d.throttle_until, 0);
 }
@@ -78,8 +81,9 @@ TEST(Verifier, BackOffDoublesAndARefusedAttemptDoesNotCount) {
 TEST(Verifier, ThrottleFactorScalesTheWait) {
   auto d = EmailDevice("123456", 1000);
   ApplyVerification(d, "000000", 1000, VerifyPolicy{kKey, 5, 3});
-  ApplyVerification(d, "000000", 1003, VerifyPolicy{kKey, 5, 3});
-  EXPECT_EQ(d.throttle_until, 1009);
+  EXPECT_EQ(d.throttle_until, 1004);
+  ApplyVerification(d, "000000", 1004, VerifyPolicy{kKey, 5, 3});
+  EXPECT_EQ(d.throttle_until, 1011);
 }
 
 TEST(Verifier, CodeIsVoidAfterMaxAttempts) {

@@ -299,7 +299,7 @@ class OtpSettingsTest(unittest.TestCase):
         bad = "000000" if code != "000000" else "111111"
         assert_error(self, c.post("token/", {"email": "slow@x.io", "otp": bad}), 400, "wrong_otp")
         assert_error(self, c.post("token/", {"email": "slow@x.io", "otp": code}), 400, "wrong_otp")
-        time.sleep(1.2)
+        time.sleep(2.2)  # a 1 s back-off, counted in whole seconds (up to 2 s)
         c.login(email="slow@x.io", otp=code)
 
     def test_deferred_identity_flow(self):

@@ -126,7 +126,7 @@ class TwoFactorTest(unittest.TestCase):
         self.c.login(username=name, password=PASSWORD, otp=codes[0])
         assert_error(self, self.c.post("token/", {"username": name, "password": PASSWORD, "otp": codes[0]}),
                      401, "2fa_required")
-        time.sleep(1.1)  # the replayed code counted one failure: the device's 1 s back-off
+        time.sleep(2.1)  # the replayed code counted one failure: a 1 s back-off, counted in whole seconds (up to 2 s)
         self.c.login(username=name, password=PASSWORD, otp=codes[1].lower())
 
     def test_a_wrong_code_counts_on_the_devices_checked(self):
@@ -137,7 +137,7 @@ class TwoFactorTest(unittest.TestCase):
         wrong = f"{(int(right) + 1) % 1000000:06d}"
         assert_error(self, self.c.post("token/", {"username": name, "password": PASSWORD, "otp": wrong}),
                      401, "2fa_required")
-        # One failure on the TOTP device: its back-off (1 s) refuses even the right code now.
+        # One failure on the TOTP device: its back-off (at least 1 s) refuses even the right code now.
         assert_error(self, self.c.post("token/", {"username": name, "password": PASSWORD, "otp": right}),
                      401, "2fa_required")
 

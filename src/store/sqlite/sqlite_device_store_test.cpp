@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "store/device_store.hpp"
+#include "store/testing.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 
 namespace dfauth::store {
@@ -17,9 +18,7 @@ namespace fs = std::filesystem;
 class DeviceStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string pattern = (fs::temp_directory_path() / "dfauth_devices_XXXXXX").string();
-    dir_ = mkdtemp(pattern.data());
-    db_ = std::make_unique<sqlite::SqliteStore>(dir_ + "/db.sqlite3", 8);
+    db_ = std::make_unique<sqlite::SqliteStore>(tmp_.Path() + "/db.sqlite3", 8);
     db_->Migrate();
     devices_ = OpenDeviceStore(*db_);
     User u;
@@ -32,8 +31,6 @@ class DeviceStoreTest : public ::testing::Test {
   void TearDown() override {
     devices_.reset();
     db_.reset();
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
   }
 
   Device Email(int64_t user, std::string address) {
@@ -46,7 +43,7 @@ class DeviceStoreTest : public ::testing::Test {
     return d;
   }
 
-  std::string dir_;
+  ::dfauth::store::testing::TempDir tmp_;  ///< removed after the fixture, with the database in it
   std::unique_ptr<sqlite::SqliteStore> db_;
   std::unique_ptr<DeviceStore> devices_;
   int64_t alice_ = 0, bob_ = 0;

@@ -1,4 +1,5 @@
 #include "store/guard_store.hpp"
+#include "store/testing.hpp"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -18,20 +19,16 @@ namespace fs = std::filesystem;
 class GuardStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string pattern = (fs::temp_directory_path() / "dfauth_guard_XXXXXX").string();
-    dir_ = mkdtemp(pattern.data());
-    store_ = OpenStore("sqlite://" + dir_ + "/db.sqlite3", 8);
+    store_ = OpenStore("sqlite://" + tmp_.Path() + "/db.sqlite3", 8);
     store_->Migrate();
     guard_ = OpenGuardStore(*store_);
   }
   void TearDown() override {
     guard_.reset();
     store_.reset();
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
   }
 
-  std::string dir_;
+  ::dfauth::store::testing::TempDir tmp_;  ///< removed after the fixture, with the database in it
   std::unique_ptr<Store> store_;
   std::unique_ptr<GuardStore> guard_;
 };

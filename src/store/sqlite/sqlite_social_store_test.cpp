@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "store/social_store.hpp"
+#include "store/testing.hpp"
 
 namespace dfauth::store {
 namespace {
@@ -13,17 +14,13 @@ namespace fs = std::filesystem;
 class SocialStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string pattern = (fs::temp_directory_path() / "dfauth_social_store_XXXXXX").string();
-    dir_ = mkdtemp(pattern.data());
-    store_ = OpenStore("sqlite://" + dir_ + "/db.sqlite3", 2);
+    store_ = OpenStore("sqlite://" + tmp_.Path() + "/db.sqlite3", 2);
     store_->Migrate();
     links_ = OpenSocialStore(*store_);
   }
   void TearDown() override {
     links_.reset();
     store_.reset();
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
   }
 
   int64_t NewUser(const std::string& username) {
@@ -33,7 +30,7 @@ class SocialStoreTest : public ::testing::Test {
     return store_->CreateUser(u);
   }
 
-  std::string dir_;
+  ::dfauth::store::testing::TempDir tmp_;  ///< removed after the fixture, with the database in it
   std::unique_ptr<Store> store_;
   std::unique_ptr<SocialStore> links_;
 };
