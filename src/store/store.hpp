@@ -62,7 +62,7 @@ class StoreUnavailable : public ApiError {
 
 struct RefreshTokenRecord {
   std::string jti;
-  std::string family;      ///< the jti of the first refresh token of the login
+  std::string family;      ///< one per login; every rotation of it keeps it
   int64_t user_id = 0;
   std::string access_jti;  ///< the access token issued beside it (revoked with the family)
   int64_t issued_at = 0;
@@ -130,13 +130,16 @@ class Store {
   /// Records a revoked jti until `expires_at` (after which the token is expired anyway).
   virtual void RevokeJti(std::string_view jti, int64_t expires_at) = 0;
   virtual bool IsJtiRevoked(std::string_view jti) = 0;
+  /// Saves the first refresh token of a new family (a login).
   virtual void SaveRefreshToken(const RefreshTokenRecord& record) = 0;
-  /// Atomically marks the refresh token spent. Exactly one of any number of concurrent
-  /// calls for one jti gets kSpent. Reuse of a spent token revokes its whole family
+  /// Spends refresh token `jti` of family `next.family` and saves `next` in the same
+  /// transaction: both land or neither. Exactly one of any number of concurrent calls for one
+  /// jti gets kSpent; the others save nothing. Reuse of a spent token revokes its whole family
   /// (every refresh and access jti of it) and answers kAlreadySpent.
-  virtual SpendResult SpendRefreshToken(std::string_view jti, int64_t now) = 0;
-  /// Revokes the family that `jti` belongs to (blacklisting a refresh token).
-  virtual void RevokeFamilyOf(std::string_view jti, int64_t now) = 0;
+  virtual SpendResult RotateRefreshToken(std::string_view jti, const RefreshTokenRecord& next,
+                                         int64_t now) = 0;
+  /// Revokes a family (blacklisting a refresh token); an unknown family is ignored.
+  virtual void RevokeFamily(std::string_view family, int64_t now) = 0;
   /// Deletes revoked-jti and refresh rows that expired before `now`.
   virtual void PurgeExpiredTokens(int64_t now) = 0;
 

@@ -186,7 +186,8 @@ IssuedTokens TokenService::IssueSliding(const store::User& user, const std::stri
   return {SignClaims(claims.dump()), std::nullopt};
 }
 
-IssuedTokens TokenService::IssuePair(const store::User& user, const std::string& family) {
+std::pair<IssuedTokens, store::RefreshTokenRecord> TokenService::SignPair(
+    const store::User& user, const std::string& family) {
   const int64_t iat = std::max(Now(), user.tokens_valid_after);
   const std::string access_jti = crypto::RandomHex(16);
   const std::string refresh_jti = family + crypto::RandomHex(kFamilyIdHex / 2);
@@ -210,13 +211,14 @@ IssuedTokens TokenService::IssuePair(const store::User& user, const std::string&
   record.access_jti = access_jti;
   record.issued_at = iat;
   record.expires_at = iat + options_.refresh_lifetime;
-  store_.SaveRefreshToken(record);
-  return issued;
+  return {std::move(issued), std::move(record)};
 }
 
 IssuedTokens TokenService::Issue(const store::User& user) {
   if (options_.profile == kSliding) return IssueSliding(user, crypto::RandomHex(16), std::nullopt);
-  return IssuePair(user, crypto::RandomHex(kFamilyIdHex / 2));
+  auto [issued, record] = SignPair(user, crypto::RandomHex(kFamilyIdHex / 2));
+  store_.SaveRefreshToken(record);
+  return std::move(issued);
 }
 
 TokenService::Claims TokenService::Decode(std::string_view token,
@@ -346,9 +348,12 @@ IssuedTokens TokenService::Refresh(std::string_view presented) {
   Claims claims = Decode(presented, {kRefresh});
   if (!claims.user || !claims.user->is_active) throw errors::TokenNotValid();
   if (claims.jti.size() != 2 * kFamilyIdHex) throw errors::TokenNotValid();
-  switch (store_.SpendRefreshToken(claims.jti, Now())) {
+  // The next pair is signed first so that spending the old token and saving the new one are
+  // one transaction.
+  auto [issued, next] = SignPair(*claims.user, claims.jti.substr(0, kFamilyIdHex));
+  switch (store_.RotateRefreshToken(claims.jti, next, Now())) {
     case store::SpendResult::kSpent:
-      return IssuePair(*claims.user, claims.jti.substr(0, kFamilyIdHex));
+      return std::move(issued);
     case store::SpendResult::kAlreadySpent:
     case store::SpendResult::kRevoked:
       throw errors::TokenNotValid(kBlacklisted);
@@ -378,7 +383,9 @@ void TokenService::Blacklist(std::string_view token) {
     // Refreshed copies share the jti and live up to refresh_exp + lifetime: cover them all.
     until = std::max(until, *claims.refresh_exp + options_.sliding_lifetime);
   }
-  if (claims.type == kRefresh) store_.RevokeFamilyOf(claims.jti, Now());
+  if (claims.type == kRefresh && claims.jti.size() == 2 * kFamilyIdHex) {
+    store_.RevokeFamily(claims.jti.substr(0, kFamilyIdHex), Now());
+  }
   store_.RevokeJti(claims.jti, until);
 }
 

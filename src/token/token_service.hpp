@@ -90,7 +90,9 @@ class TokenService {
   std::string SignClaims(const std::string& payload_json);
   IssuedTokens IssueSliding(const store::User& user, const std::string& jti,
                             std::optional<int64_t> refresh_exp);
-  IssuedTokens IssuePair(const store::User& user, const std::string& family);
+  /// Signs an access + refresh pair of `family`; the refresh token's row is returned unsaved.
+  std::pair<IssuedTokens, store::RefreshTokenRecord> SignPair(const store::User& user,
+                                                              const std::string& family);
   int64_t Now() const;
 
   TokenOptions options_;

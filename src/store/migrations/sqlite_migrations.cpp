@@ -156,6 +156,27 @@ CREATE TABLE security_counters (
 ) WITHOUT ROWID;
 CREATE INDEX security_counters_expires_at ON security_counters(expires_at);
 )sql"},
+    {6, "refresh_tokens_by_family", R"sql(
+-- Refresh tokens keyed by (family, jti): a rotation spends one row and inserts the next into
+-- the same key range (usually one page) instead of touching the family and user_id indexes at
+-- random places. Deleting a user cascades through token_families to its refresh tokens.
+CREATE TABLE refresh_tokens_by_family (
+  family TEXT NOT NULL REFERENCES token_families(family) ON DELETE CASCADE,
+  jti TEXT NOT NULL,
+  user_id INTEGER NOT NULL,
+  access_jti TEXT NOT NULL,
+  issued_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  spent_at INTEGER,
+  PRIMARY KEY (family, jti)
+) WITHOUT ROWID;
+INSERT INTO refresh_tokens_by_family(family, jti, user_id, access_jti, issued_at, expires_at, spent_at)
+  SELECT r.family, r.jti, r.user_id, r.access_jti, r.issued_at, r.expires_at, r.spent_at
+  FROM refresh_tokens r JOIN token_families f ON f.family = r.family;
+DROP TABLE refresh_tokens;
+ALTER TABLE refresh_tokens_by_family RENAME TO refresh_tokens;
+CREATE INDEX refresh_tokens_expires_at ON refresh_tokens(expires_at);
+)sql"},
 };
 
 }  // namespace

@@ -60,7 +60,7 @@ class SqliteDeviceStore final : public DeviceStore {
   explicit SqliteDeviceStore(SqliteStore& db) : db_(db) {}
 
   int64_t CreateDevice(const Device& d) override {
-    SqliteStore::Lease c(db_);
+    SqliteStore::WriteLease c(db_);
     Transaction tx(*c, TransactionMode::kImmediate);
     c->Prepare(
          "INSERT INTO otp_devices(user_id, type, name, destination, confirmed, secret, code_hash, "
@@ -118,7 +118,7 @@ class SqliteDeviceStore final : public DeviceStore {
   }
 
   bool DeleteDevice(int64_t user_id, std::string_view type, int64_t id) override {
-    SqliteStore::Lease c(db_);
+    SqliteStore::WriteLease c(db_);
     c->Prepare("DELETE FROM otp_devices WHERE id = ? AND user_id = ? AND type = ?")
         .Bind(1, id)
         .Bind(2, user_id)
@@ -128,7 +128,7 @@ class SqliteDeviceStore final : public DeviceStore {
   }
 
   bool UpdateDevice(int64_t id, const std::function<bool(Device&)>& mutate) override {
-    SqliteStore::Lease c(db_);
+    SqliteStore::WriteLease c(db_);
     // IMMEDIATE takes the write lock before the read, so two verifications of one code
     // serialise here and the second sees the first one's consumption.
     Transaction tx(*c, TransactionMode::kImmediate);
@@ -165,7 +165,7 @@ class SqliteDeviceStore final : public DeviceStore {
   }
 
   int64_t CountSend(std::string_view destination, int64_t window_start) override {
-    SqliteStore::Lease c(db_);
+    SqliteStore::WriteLease c(db_);
     Transaction tx(*c, TransactionMode::kImmediate);
     c->Prepare("DELETE FROM otp_send_counters WHERE destination = ? AND window_start < ?")
         .Bind(1, destination)

@@ -16,7 +16,7 @@ class SqliteGuardStore final : public GuardStore {
   explicit SqliteGuardStore(SqliteStore& db) : db_(db) {}
 
   void Ban(std::string_view ip, int64_t until, std::string_view reason) override {
-    SqliteStore::Lease c(db_);
+    SqliteStore::WriteLease c(db_);
     c->Prepare(
          "INSERT INTO ip_bans(ip, until, reason) VALUES(?1, ?2, ?3) "
          "ON CONFLICT(ip) DO UPDATE SET until = max(until, excluded.until), reason = excluded.reason")
@@ -27,7 +27,7 @@ class SqliteGuardStore final : public GuardStore {
   }
 
   bool Unban(std::string_view ip) override {
-    SqliteStore::Lease c(db_);
+    SqliteStore::WriteLease c(db_);
     c->Prepare("DELETE FROM ip_bans WHERE ip = ?1").Bind(1, ip).Run();
     return c->Changes() > 0;
   }
@@ -43,7 +43,7 @@ class SqliteGuardStore final : public GuardStore {
 
   int64_t Increment(std::string_view kind, std::string_view key, int64_t window_start,
                     int64_t expires_at, int64_t delta) override {
-    SqliteStore::Lease c(db_);
+    SqliteStore::WriteLease c(db_);
     // The write lock is taken at BEGIN, so the increment and the read of its result form one
     // step that no other writer (thread or process) can interleave with.
     Transaction tx(*c, TransactionMode::kImmediate);
@@ -72,7 +72,7 @@ class SqliteGuardStore final : public GuardStore {
   std::optional<int64_t> IncrementBelow(std::string_view kind, std::string_view key,
                                         int64_t window_start, int64_t expires_at,
                                         int64_t limit) override {
-    SqliteStore::Lease c(db_);
+    SqliteStore::WriteLease c(db_);
     Transaction tx(*c, TransactionMode::kImmediate);  // read and write under one write lock
     int64_t value = 0;
     {
@@ -105,7 +105,7 @@ class SqliteGuardStore final : public GuardStore {
   }
 
   void Reset(std::string_view kind, std::string_view key) override {
-    SqliteStore::Lease c(db_);
+    SqliteStore::WriteLease c(db_);
     c->Prepare("DELETE FROM security_counters WHERE kind = ?1 AND key = ?2")
         .Bind(1, kind)
         .Bind(2, key)
@@ -113,7 +113,7 @@ class SqliteGuardStore final : public GuardStore {
   }
 
   void PurgeExpired(int64_t now) override {
-    SqliteStore::Lease c(db_);
+    SqliteStore::WriteLease c(db_);
     Transaction tx(*c, TransactionMode::kImmediate);
     c->Prepare("DELETE FROM ip_bans WHERE until <= ?1").Bind(1, now).Run();
     c->Prepare("DELETE FROM security_counters WHERE expires_at <= ?1").Bind(1, now).Run();

@@ -36,7 +36,7 @@ class SqliteOutboxStore final : public OutboxStore {
   explicit SqliteOutboxStore(SqliteStore& db) : db_(db) {}
 
   int64_t Add(const OutboxMessage& m) override {
-    SqliteStore::Lease c(db_);
+    SqliteStore::WriteLease c(db_);
     c->Prepare(
          "INSERT INTO outbox(channel, recipient, subject, text, html, created_at, attempts, "
          "next_attempt_at, sent_at, last_error) VALUES(?, ?, ?, ?, ?, ?, 0, ?, NULL, '')")
@@ -63,7 +63,7 @@ class SqliteOutboxStore final : public OutboxStore {
   }
 
   bool Claim(int64_t id, int64_t expected_next_attempt_ms, int64_t lease_until_ms) override {
-    SqliteStore::Lease c(db_);
+    SqliteStore::WriteLease c(db_);
     // Compare-and-set on next_attempt_at: a second sender that read the same row finds the
     // value moved by the first one's claim and changes nothing.
     c->Prepare(
@@ -77,7 +77,7 @@ class SqliteOutboxStore final : public OutboxStore {
   }
 
   void MarkSent(int64_t id, int64_t sent_at_ms) override {
-    SqliteStore::Lease c(db_);
+    SqliteStore::WriteLease c(db_);
     c->Prepare(
          "UPDATE outbox SET sent_at = ?1, next_attempt_at = NULL, subject = '', text = '', "
          "html = '', last_error = '' WHERE id = ?2")
@@ -87,7 +87,7 @@ class SqliteOutboxStore final : public OutboxStore {
   }
 
   void MarkFailed(int64_t id, std::optional<int64_t> retry_at_ms, std::string_view error) override {
-    SqliteStore::Lease c(db_);
+    SqliteStore::WriteLease c(db_);
     if (retry_at_ms) {
       c->Prepare("UPDATE outbox SET next_attempt_at = ?1, last_error = ?2 WHERE id = ?3")
           .Bind(1, *retry_at_ms)
@@ -113,7 +113,7 @@ class SqliteOutboxStore final : public OutboxStore {
   }
 
   int64_t PurgeFinished(int64_t before_ms) override {
-    SqliteStore::Lease c(db_);
+    SqliteStore::WriteLease c(db_);
     c->Prepare(
          "DELETE FROM outbox WHERE next_attempt_at IS NULL AND created_at < ?")
         .Bind(1, before_ms)

@@ -40,7 +40,7 @@ class SqliteSocialStore final : public SocialStore {
 
   SocialLink Link(int64_t user_id, std::string_view provider, std::string_view uid,
                   std::string_view extra_json, int64_t now) override {
-    SqliteStore::Lease c(db_);
+    SqliteStore::WriteLease c(db_);
     Transaction tx(*c, TransactionMode::kImmediate);
     // The UNIQUE(provider, uid) constraint makes this race-safe: a concurrent link of the same
     // account leaves the first writer's row, which both callers then read.
@@ -60,7 +60,7 @@ class SqliteSocialStore final : public SocialStore {
   }
 
   void UpdateExtra(int64_t link_id, std::string_view extra_json) override {
-    SqliteStore::Lease c(db_);
+    SqliteStore::WriteLease c(db_);
     c->Prepare("UPDATE social_links SET extra_json = ?1 WHERE id = ?2")
         .Bind(1, extra_json)
         .Bind(2, link_id)
@@ -85,7 +85,7 @@ class SqliteSocialStore final : public SocialStore {
   }
 
   UnlinkResult Unlink(int64_t user_id, std::string_view provider, bool has_other_login) override {
-    SqliteStore::Lease c(db_);
+    SqliteStore::WriteLease c(db_);
     // Count and delete in one write transaction, so two concurrent disconnects of a user's
     // last two links cannot both pass the check.
     Transaction tx(*c, TransactionMode::kImmediate);

@@ -95,7 +95,7 @@ void BindUserColumns(Statement& st, const User& u) {
 
 // Marks the family revoked and blacklists every refresh and access jti issued in it until the
 // refresh token's expiry (an access token never outlives the refresh token issued beside it).
-void RevokeFamily(Connection& c, const std::string& family, int64_t now) {
+void MarkFamilyRevoked(Connection& c, std::string_view family, int64_t now) {
   c.Prepare("UPDATE token_families SET revoked_at = ?1 WHERE family = ?2 AND revoked_at IS NULL")
       .Bind(1, now)
       .Bind(2, family)
@@ -129,6 +129,10 @@ SqliteStore::Lease::~Lease() {
   store_.available_.notify_one();
 }
 
+SqliteStore::WriteLease::WriteLease(SqliteStore& store) : store_(store), gate_(store.write_gate_) {
+  if (!store_.writer_) lease_.emplace(store_);
+}
+
 SqliteStore::SqliteStore(const std::string& path, int pool_size) {
   // An in-memory database lives and dies with its one connection, so ":memory:" gets exactly
   // one (requests then take turns on it, which is fine for tests and single-process use).
@@ -136,14 +140,18 @@ SqliteStore::SqliteStore(const std::string& path, int pool_size) {
   const int size = in_memory ? 1 : std::max(1, pool_size);
   for (int i = 0; i < size; ++i) {
     all_.push_back(std::make_unique<Connection>(path, /*uri=*/false, in_memory));
-    // Checkpoints are the background thread's job, so a request rarely pays for copying the WAL
-    // back into the database (it showed up as the p99 of writing routes such as otp/). The
-    // requests' own checkpoint stays as a safety net at 10,000 pages (~40 MB): under a sustained
-    // write load PASSIVE checkpoints alone let the WAL grow without bound (1 GB in 8 s measured).
-    if (!in_memory) all_.back()->Exec("PRAGMA wal_autocheckpoint=10000");
+    // The pool reads; writing is the writer's job (WriteLease), and query_only makes a write
+    // that strays onto a pooled connection fail loudly instead of contending for the lock.
+    if (!in_memory) all_.back()->Exec("PRAGMA query_only=1");
     idle_.push_back(all_.back().get());
   }
   if (!in_memory) {
+    writer_ = std::make_unique<Connection>(path, /*uri=*/false, false);
+    // Checkpoints are the background thread's job, so a request rarely pays for copying the WAL
+    // back into the database (it showed up as the p99 of writing routes such as otp/). The
+    // writer's own checkpoint stays as a safety net at 10,000 pages (~40 MB): under a sustained
+    // write load PASSIVE checkpoints alone let the WAL grow without bound (1 GB in 8 s measured).
+    writer_->Exec("PRAGMA wal_autocheckpoint=10000");
     checkpointer_ = std::make_unique<Connection>(path, /*uri=*/false, false);
     checkpoint_thread_ = std::thread([this] { CheckpointLoop(); });
   }
@@ -177,7 +185,7 @@ void SqliteStore::CheckpointLoop() {
 // --- schema ----------------------------------------------------------------------------------
 
 int SqliteStore::Migrate() {
-  Lease c(*this);
+  WriteLease c(*this);
   c->Exec(
       "CREATE TABLE IF NOT EXISTS schema_migrations ("
       "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)");
@@ -240,7 +248,7 @@ bool SqliteStore::Ping() {
 // --- users -----------------------------------------------------------------------------------
 
 int64_t SqliteStore::CreateUser(const User& user) {
-  Lease c(*this);
+  WriteLease c(*this);
   auto st = c->Prepare(
       "INSERT INTO users(username, email, email_ci, phone_number, first_name, last_name, "
       "password, is_active, is_staff, is_superuser, two_fa_required, date_joined, last_login, "
@@ -252,7 +260,7 @@ int64_t SqliteStore::CreateUser(const User& user) {
 }
 
 void SqliteStore::UpdateUser(const User& user) {
-  Lease c(*this);
+  WriteLease c(*this);
   auto st = c->Prepare(
       "UPDATE users SET username = ?1, email = ?2, email_ci = ?3, phone_number = ?4, "
       "first_name = ?5, last_name = ?6, password = ?7, is_active = ?8, is_staff = ?9, "
@@ -316,7 +324,7 @@ int64_t SqliteStore::CountUsers() {
 }
 
 bool SqliteStore::DeleteUser(int64_t id) {
-  Lease c(*this);
+  WriteLease c(*this);
   // Refresh tokens and families go by ON DELETE CASCADE, invitees keep their row.
   c->Prepare("DELETE FROM users WHERE id = ?").Bind(1, id).Run();
   return c->Changes() == 1;
@@ -324,7 +332,7 @@ bool SqliteStore::DeleteUser(int64_t id) {
 
 bool SqliteStore::ReplacePasswordHash(int64_t id, std::string_view expected_hash,
                                       std::string_view new_hash) {
-  Lease c(*this);
+  WriteLease c(*this);
   c->Prepare("UPDATE users SET password = ?1 WHERE id = ?2 AND password = ?3")
       .Bind(1, new_hash)
       .Bind(2, id)
@@ -334,7 +342,7 @@ bool SqliteStore::ReplacePasswordHash(int64_t id, std::string_view expected_hash
 }
 
 void SqliteStore::RevokeUserTokens(int64_t user_id, int64_t valid_after) {
-  Lease c(*this);
+  WriteLease c(*this);
   c->Prepare("UPDATE users SET tokens_valid_after = max(tokens_valid_after, ?1) WHERE id = ?2")
       .Bind(1, valid_after)
       .Bind(2, user_id)
@@ -344,7 +352,7 @@ void SqliteStore::RevokeUserTokens(int64_t user_id, int64_t valid_after) {
 // --- tokens ----------------------------------------------------------------------------------
 
 void SqliteStore::RevokeJti(std::string_view jti, int64_t expires_at) {
-  Lease c(*this);
+  WriteLease c(*this);
   c->Prepare(
        "INSERT INTO revoked_tokens(jti, expires_at) VALUES(?1, ?2) "
        "ON CONFLICT(jti) DO UPDATE SET expires_at = max(expires_at, excluded.expires_at)")
@@ -358,78 +366,83 @@ bool SqliteStore::IsJtiRevoked(std::string_view jti) {
   return c->Prepare("SELECT 1 FROM revoked_tokens WHERE jti = ?").Bind(1, jti).Step();
 }
 
-void SqliteStore::SaveRefreshToken(const RefreshTokenRecord& r) {
-  Lease c(*this);
-  Transaction tx(*c, TransactionMode::kImmediate);
-  c->Prepare("INSERT OR IGNORE INTO token_families(family, user_id) VALUES(?1, ?2)")
-      .Bind(1, r.family)
-      .Bind(2, r.user_id)
-      .Run();
-  c->Prepare(
-       "INSERT INTO refresh_tokens(jti, family, user_id, access_jti, issued_at, expires_at) "
+namespace {
+
+void InsertRefreshToken(Connection& c, const RefreshTokenRecord& r) {
+  c.Prepare(
+       "INSERT INTO refresh_tokens(family, jti, user_id, access_jti, issued_at, expires_at) "
        "VALUES(?1, ?2, ?3, ?4, ?5, ?6)")
-      .Bind(1, r.jti)
-      .Bind(2, r.family)
+      .Bind(1, r.family)
+      .Bind(2, r.jti)
       .Bind(3, r.user_id)
       .Bind(4, r.access_jti)
       .Bind(5, r.issued_at)
       .Bind(6, r.expires_at)
       .Run();
+}
+
+}  // namespace
+
+void SqliteStore::SaveRefreshToken(const RefreshTokenRecord& r) {
+  WriteLease c(*this);
+  Transaction tx(*c, TransactionMode::kImmediate);
+  c->Prepare("INSERT OR IGNORE INTO token_families(family, user_id) VALUES(?1, ?2)")
+      .Bind(1, r.family)
+      .Bind(2, r.user_id)
+      .Run();
+  InsertRefreshToken(*c, r);
   tx.Commit();
 }
 
-SpendResult SqliteStore::SpendRefreshToken(std::string_view jti, int64_t now) {
-  Lease c(*this);
+SpendResult SqliteStore::RotateRefreshToken(std::string_view jti, const RefreshTokenRecord& next,
+                                            int64_t now) {
+  WriteLease c(*this);
   // IMMEDIATE: concurrent spends of one jti serialise on the write lock, so the read below
-  // and the update after it see one consistent state.
+  // and the writes after it see one consistent state. The family's tokens share a primary-key
+  // range (family, jti), so the spent row and the new one usually sit on one page.
   Transaction tx(*c, TransactionMode::kImmediate);
-  std::string family;
   bool spent = false;
   bool revoked = false;
   {
     auto st = c->Prepare(
-        "SELECT r.family, r.spent_at IS NOT NULL, f.revoked_at IS NOT NULL "
-        "FROM refresh_tokens r LEFT JOIN token_families f ON f.family = r.family "
-        "WHERE r.jti = ?");
-    if (!st.Bind(1, jti).Step()) return SpendResult::kUnknown;
-    family = st.Text(0);
-    spent = st.Bool(1);
-    revoked = st.Bool(2);
+        "SELECT r.spent_at IS NOT NULL, f.revoked_at IS NOT NULL "
+        "FROM refresh_tokens r JOIN token_families f ON f.family = r.family "
+        "WHERE r.family = ?1 AND r.jti = ?2");
+    if (!st.Bind(1, next.family).Bind(2, jti).Step()) return SpendResult::kUnknown;
+    spent = st.Bool(0);
+    revoked = st.Bool(1);
   }
   if (revoked) return SpendResult::kRevoked;
   if (spent) {
-    RevokeFamily(*c, family, now);
+    MarkFamilyRevoked(*c, next.family, now);
     tx.Commit();
     return SpendResult::kAlreadySpent;
   }
-  c->Prepare("UPDATE refresh_tokens SET spent_at = ?1 WHERE jti = ?2 AND spent_at IS NULL")
+  c->Prepare("UPDATE refresh_tokens SET spent_at = ?1 WHERE family = ?2 AND jti = ?3 "
+             "AND spent_at IS NULL")
       .Bind(1, now)
-      .Bind(2, jti)
+      .Bind(2, next.family)
+      .Bind(3, jti)
       .Run();
   if (c->Changes() != 1) {
     // Unreachable while the write lock is held; kept so a change of locking cannot turn a
     // lost race into a second kSpent.
     return SpendResult::kAlreadySpent;
   }
+  InsertRefreshToken(*c, next);
   tx.Commit();
   return SpendResult::kSpent;
 }
 
-void SqliteStore::RevokeFamilyOf(std::string_view jti, int64_t now) {
-  Lease c(*this);
+void SqliteStore::RevokeFamily(std::string_view family, int64_t now) {
+  WriteLease c(*this);
   Transaction tx(*c, TransactionMode::kImmediate);
-  std::string family;
-  {
-    auto st = c->Prepare("SELECT family FROM refresh_tokens WHERE jti = ?");
-    if (!st.Bind(1, jti).Step()) return;
-    family = st.Text(0);
-  }
-  RevokeFamily(*c, family, now);
+  MarkFamilyRevoked(*c, family, now);
   tx.Commit();
 }
 
 void SqliteStore::PurgeExpiredTokens(int64_t now) {
-  Lease c(*this);
+  WriteLease c(*this);
   Transaction tx(*c, TransactionMode::kImmediate);
   c->Prepare("DELETE FROM revoked_tokens WHERE expires_at < ?").Bind(1, now).Run();
   c->Prepare("DELETE FROM refresh_tokens WHERE expires_at < ?").Bind(1, now).Run();
@@ -451,7 +464,7 @@ std::optional<std::string> SqliteStore::GetSetting(std::string_view key) {
 }
 
 std::string SqliteStore::PutSettingIfAbsent(std::string_view key, std::string_view value) {
-  Lease c(*this);
+  WriteLease c(*this);
   Transaction tx(*c, TransactionMode::kImmediate);
   c->Prepare("INSERT OR IGNORE INTO server_settings(key, value) VALUES(?1, ?2)")
       .Bind(1, key)
@@ -468,7 +481,7 @@ std::string SqliteStore::PutSettingIfAbsent(std::string_view key, std::string_vi
 }
 
 void SqliteStore::AddSigningKey(const SigningKey& key) {
-  Lease c(*this);
+  WriteLease c(*this);
   c->Prepare(
        "INSERT INTO signing_keys(kid, alg, private_pem, created_at, retired_at) "
        "VALUES(?1, ?2, ?3, ?4, ?5)")
@@ -493,7 +506,7 @@ std::vector<SigningKey> SqliteStore::ListSigningKeys() {
 }
 
 void SqliteStore::RetireSigningKeys(std::string_view alg, std::string_view keep_kid, int64_t at) {
-  Lease c(*this);
+  WriteLease c(*this);
   c->Prepare(
        "UPDATE signing_keys SET retired_at = ?1 "
        "WHERE alg = ?2 AND kid <> ?3 AND retired_at IS NULL")

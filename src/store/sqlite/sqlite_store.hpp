@@ -6,6 +6,7 @@
 #include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -45,8 +46,9 @@ class SqliteStore final : public Store {
   bool IsJtiRevoked(std::string_view jti) override;
   std::optional<TokenSubject> FindTokenSubject(int64_t user_id, std::string_view jti) override;
   void SaveRefreshToken(const RefreshTokenRecord& record) override;
-  SpendResult SpendRefreshToken(std::string_view jti, int64_t now) override;
-  void RevokeFamilyOf(std::string_view jti, int64_t now) override;
+  SpendResult RotateRefreshToken(std::string_view jti, const RefreshTokenRecord& next,
+                                 int64_t now) override;
+  void RevokeFamily(std::string_view family, int64_t now) override;
   void PurgeExpiredTokens(int64_t now) override;
 
   std::optional<std::string> GetSetting(std::string_view key) override;
@@ -73,11 +75,31 @@ class SqliteStore final : public Store {
     Connection* connection_ = nullptr;
   };
 
+  /// The store's one writing connection, held under the write gate for one unit of work.
+  /// Every write goes through it: writers of this process queue on a mutex instead of on
+  /// SQLite's file lock (whose busy handler sleeps 1 ms and more per retry), and the writer's
+  /// page cache stays valid between its transactions, as no other connection of ours writes.
+  class WriteLease {
+   public:
+    explicit WriteLease(SqliteStore& store);
+    WriteLease(const WriteLease&) = delete;
+    WriteLease& operator=(const WriteLease&) = delete;
+    Connection& operator*() const { return lease_ ? **lease_ : *store_.writer_; }
+    Connection* operator->() const { return &**this; }
+
+   private:
+    SqliteStore& store_;
+    std::unique_lock<std::mutex> gate_;
+    std::optional<Lease> lease_;  ///< ":memory:": the one connection, from the pool
+  };
+
  private:
 
   std::optional<User> FindUserWhere(const char* sql, std::string_view value);
 
   std::mutex mutex_;
+  std::mutex write_gate_;  ///< see WriteLease
+  std::unique_ptr<Connection> writer_;  ///< null for ":memory:"
   std::condition_variable available_;
   std::vector<Connection*> idle_;                 ///< guarded by mutex_
   std::vector<std::unique_ptr<Connection>> all_;   ///< owns every connection

@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "store/migrations/sqlite_migrations.hpp"
+#include "store/sqlite/connection.hpp"
 #include "store/store.hpp"
 
 namespace dfauth::store {
@@ -84,6 +85,50 @@ TEST(SqliteStoreSchema, AMissingLowerMigrationMakesTheSchemaOld) {
   // Versions 1 and 3.. are recorded, 2 is not: the schema counts as version 1.
   EXPECT_EQ(store->SchemaVersion(), 1);
   EXPECT_LT(store->SchemaVersion(), store->LatestSchemaVersion());
+}
+
+// Migration 6 re-keys refresh_tokens by (family, jti): rows written under version 5 keep
+// working, spent ones stay spent.
+TEST(SqliteStoreSchema, RefreshTokensSurviveTheRekeying) {
+  TempDir dir;
+  const std::string path = dir.File("v5.db");
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  auto exec = [&](const std::string& sql) {
+    char* error = nullptr;
+    int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error);
+    EXPECT_EQ(rc, SQLITE_OK) << (error ? error : "") << " in " << sql.substr(0, 80);
+    sqlite3_free(error);
+  };
+  exec("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
+       "applied_at INTEGER NOT NULL)");
+  for (const auto& m : migrations::SqliteMigrations()) {
+    if (m.version > 5) continue;
+    exec(m.sql);
+    exec("INSERT INTO schema_migrations VALUES(" + std::to_string(m.version) + ", 'm', 0)");
+  }
+  exec("INSERT INTO users(id, username, password, date_joined) VALUES(7, 'alice', '', 0)");
+  exec("INSERT INTO token_families(family, user_id) VALUES('f1', 7), ('f2', 7)");
+  exec("INSERT INTO refresh_tokens(jti, family, user_id, access_jti, issued_at, expires_at, "
+       "spent_at) VALUES('r1', 'f1', 7, 'a1', 1000, 2000, 1100), "
+       "('r2', 'f1', 7, 'a2', 1100, 2100, NULL), ('s1', 'f2', 7, 'b1', 1000, 2000, NULL)");
+  sqlite3_close(db);
+
+  auto store = OpenStore("sqlite://" + path, 2);
+  EXPECT_EQ(store->SchemaVersion(), 5);
+  EXPECT_EQ(store->Migrate(), kMigrationCount - 5);
+  EXPECT_EQ(store->SchemaVersion(), LatestVersion());
+  EXPECT_EQ(store->RotateRefreshToken("r2", Refresh("r3", "f1", 7, "a3"), 1200),
+            SpendResult::kSpent);
+  EXPECT_EQ(store->RotateRefreshToken("r1", Refresh("r4", "f1", 7, "a4"), 1300),
+            SpendResult::kAlreadySpent);
+  for (const char* jti : {"r1", "a1", "r2", "a2", "r3", "a3"}) {
+    EXPECT_TRUE(store->IsJtiRevoked(jti)) << jti;
+  }
+  // Deleting the user still takes its refresh tokens (through token_families).
+  EXPECT_TRUE(store->DeleteUser(7));
+  EXPECT_EQ(store->RotateRefreshToken("s1", Refresh("s2", "f2", 7, "b2"), 1300),
+            SpendResult::kUnknown);
 }
 
 TEST(SqliteStoreSchema, ConcurrentMigrateAppliesOnce) {
@@ -275,11 +320,13 @@ TEST_F(SqliteStoreTest, DeleteCascadesTokensAndKeepsInvitees) {
   EXPECT_FALSE(store_->DeleteUser(alice));
   EXPECT_FALSE(store_->FindUserById(alice));
   EXPECT_EQ(store_->FindUserById(bob_id)->invited_by, std::nullopt);
-  EXPECT_EQ(store_->SpendRefreshToken("r1", 1500), SpendResult::kUnknown);
+  EXPECT_EQ(store_->RotateRefreshToken("r1", Refresh("r2", "r1", alice, "a2"), 1500),
+            SpendResult::kUnknown);
   // The family row went too: the same family id can be used for a new user.
   int64_t carol = store_->CreateUser(MakeUser("carol"));
   store_->SaveRefreshToken(Refresh("r2", "r1", carol, "a2"));
-  EXPECT_EQ(store_->SpendRefreshToken("r2", 1500), SpendResult::kSpent);
+  EXPECT_EQ(store_->RotateRefreshToken("r2", Refresh("r3", "r1", carol, "a3"), 1500),
+            SpendResult::kSpent);
 }
 
 TEST_F(SqliteStoreTest, ReplacePasswordHashIsCompareAndSet) {
@@ -331,36 +378,55 @@ TEST_F(SqliteStoreTest, FindTokenSubjectJoinsUserAndRevocation) {
   EXPECT_FALSE(store_->FindTokenSubject(id + 1000, "fresh").has_value());
 }
 
-TEST_F(SqliteStoreTest, RefreshSpendAndReuseRevokesFamily) {
+TEST_F(SqliteStoreTest, RefreshRotationAndReuseRevokesFamily) {
   int64_t id = store_->CreateUser(MakeUser("alice"));
-  store_->SaveRefreshToken(Refresh("r1", "r1", id, "a1"));
-  EXPECT_EQ(store_->SpendRefreshToken("r1", 1100), SpendResult::kSpent);
-  store_->SaveRefreshToken(Refresh("r2", "r1", id, "a2"));
+  store_->SaveRefreshToken(Refresh("r1", "f1", id, "a1"));
+  EXPECT_EQ(store_->RotateRefreshToken("r1", Refresh("r2", "f1", id, "a2"), 1100),
+            SpendResult::kSpent);
   EXPECT_FALSE(store_->IsJtiRevoked("a2"));
+  // The token saved by the rotation is the one that can be spent next.
+  EXPECT_EQ(store_->RotateRefreshToken("r2", Refresh("r3", "f1", id, "a3"), 1150),
+            SpendResult::kSpent);
 
-  // Reuse of r1: the whole family is revoked.
-  EXPECT_EQ(store_->SpendRefreshToken("r1", 1200), SpendResult::kAlreadySpent);
-  for (const char* jti : {"r1", "a1", "r2", "a2"}) EXPECT_TRUE(store_->IsJtiRevoked(jti)) << jti;
-  EXPECT_EQ(store_->SpendRefreshToken("r2", 1300), SpendResult::kRevoked);
-  EXPECT_EQ(store_->SpendRefreshToken("r1", 1300), SpendResult::kRevoked);
-  EXPECT_EQ(store_->SpendRefreshToken("nope", 1300), SpendResult::kUnknown);
+  // Reuse of r1: the whole family is revoked, and the would-be next token is not saved.
+  EXPECT_EQ(store_->RotateRefreshToken("r1", Refresh("x", "f1", id, "ax"), 1200),
+            SpendResult::kAlreadySpent);
+  for (const char* jti : {"r1", "a1", "r2", "a2", "r3", "a3"}) {
+    EXPECT_TRUE(store_->IsJtiRevoked(jti)) << jti;
+  }
+  EXPECT_FALSE(store_->IsJtiRevoked("x"));
+  EXPECT_FALSE(store_->IsJtiRevoked("ax"));
+  EXPECT_EQ(store_->RotateRefreshToken("r3", Refresh("r4", "f1", id, "a4"), 1300),
+            SpendResult::kRevoked);
+  EXPECT_EQ(store_->RotateRefreshToken("x", Refresh("r5", "f1", id, "a5"), 1300),
+            SpendResult::kUnknown);
+  EXPECT_EQ(store_->RotateRefreshToken("nope", Refresh("r6", "f1", id, "a6"), 1300),
+            SpendResult::kUnknown);
+  // A jti is looked up inside its own family only.
+  store_->SaveRefreshToken(Refresh("s1", "f2", id, "b1"));
+  EXPECT_EQ(store_->RotateRefreshToken("s1", Refresh("r7", "f1", id, "a7"), 1300),
+            SpendResult::kUnknown);
 
   // Another family of the same user is untouched.
-  store_->SaveRefreshToken(Refresh("s1", "s1", id, "b1"));
   EXPECT_FALSE(store_->IsJtiRevoked("b1"));
-  EXPECT_EQ(store_->SpendRefreshToken("s1", 1300), SpendResult::kSpent);
+  EXPECT_EQ(store_->RotateRefreshToken("s1", Refresh("s2", "f2", id, "b2"), 1300),
+            SpendResult::kSpent);
 }
 
-TEST_F(SqliteStoreTest, RevokeFamilyOf) {
+TEST_F(SqliteStoreTest, RevokeFamily) {
   int64_t id = store_->CreateUser(MakeUser("alice"));
-  store_->SaveRefreshToken(Refresh("r1", "r1", id, "a1"));
-  store_->SpendRefreshToken("r1", 1100);
-  store_->SaveRefreshToken(Refresh("r2", "r1", id, "a2"));
-  store_->RevokeFamilyOf("r2", 1200);
+  store_->SaveRefreshToken(Refresh("r1", "f1", id, "a1"));
+  store_->RotateRefreshToken("r1", Refresh("r2", "f1", id, "a2"), 1100);
+  store_->SaveRefreshToken(Refresh("s1", "f2", id, "b1"));
+  store_->RevokeFamily("f1", 1200);
   for (const char* jti : {"r1", "a1", "r2", "a2"}) EXPECT_TRUE(store_->IsJtiRevoked(jti)) << jti;
-  EXPECT_EQ(store_->SpendRefreshToken("r2", 1300), SpendResult::kRevoked);
-  store_->RevokeFamilyOf("unknown", 1200);  // no-op
+  EXPECT_FALSE(store_->IsJtiRevoked("b1"));
+  EXPECT_EQ(store_->RotateRefreshToken("r2", Refresh("r3", "f1", id, "a3"), 1300),
+            SpendResult::kRevoked);
+  store_->RevokeFamily("unknown", 1200);  // no-op
   EXPECT_FALSE(store_->IsJtiRevoked("unknown"));
+  EXPECT_EQ(store_->RotateRefreshToken("s1", Refresh("s2", "f2", id, "b2"), 1300),
+            SpendResult::kSpent);
 }
 
 TEST_F(SqliteStoreTest, PurgeExpiredTokens) {
@@ -372,8 +438,10 @@ TEST_F(SqliteStoreTest, PurgeExpiredTokens) {
   store_->PurgeExpiredTokens(2000);
   EXPECT_FALSE(store_->IsJtiRevoked("x-old"));
   EXPECT_TRUE(store_->IsJtiRevoked("x-new"));
-  EXPECT_EQ(store_->SpendRefreshToken("old", 2000), SpendResult::kUnknown);
-  EXPECT_EQ(store_->SpendRefreshToken("new", 2000), SpendResult::kSpent);
+  EXPECT_EQ(store_->RotateRefreshToken("old", Refresh("old2", "old", id, "a-old2"), 2000),
+            SpendResult::kUnknown);
+  EXPECT_EQ(store_->RotateRefreshToken("new", Refresh("new2", "new", id, "a-new2"), 2000),
+            SpendResult::kSpent);
 }
 
 TEST(SqliteStoreConcurrency, FiftyThreadsSpendOneJtiOnce) {
@@ -387,7 +455,7 @@ TEST(SqliteStoreConcurrency, FiftyThreadsSpendOneJtiOnce) {
   std::vector<std::thread> threads;
   for (int i = 0; i < 50; ++i) {
     threads.emplace_back([&] {
-      switch (store->SpendRefreshToken("r1", 1100)) {
+      switch (store->RotateRefreshToken("r1", Refresh("r2", "r1", id, "a2"), 1100)) {
         case SpendResult::kSpent: ++spent; break;
         case SpendResult::kAlreadySpent: ++already; break;
         case SpendResult::kRevoked: ++revoked; break;
@@ -401,6 +469,23 @@ TEST(SqliteStoreConcurrency, FiftyThreadsSpendOneJtiOnce) {
   EXPECT_EQ(already.load() + revoked.load(), 49);
   EXPECT_GE(already.load(), 1);
   EXPECT_TRUE(store->IsJtiRevoked("a1"));
+}
+
+// Pooled connections only read: a write must go through the writer (WriteLease).
+TEST(SqliteStoreSchema, PooledConnectionsRefuseWrites) {
+  TempDir dir;
+  sqlite::SqliteStore store(dir.File("ro.db"), 2);
+  store.Migrate();
+  {
+    sqlite::SqliteStore::Lease reader(store);
+    EXPECT_THROW(reader->Prepare("INSERT INTO server_settings(key, value) VALUES('k', 'v')").Run(),
+                 StoreUnavailable);
+  }
+  {
+    sqlite::SqliteStore::WriteLease writer(store);
+    writer->Prepare("INSERT INTO server_settings(key, value) VALUES('k', 'v')").Run();
+  }
+  EXPECT_EQ(store.GetSetting("k"), "v");
 }
 
 TEST_F(SqliteStoreTest, SettingsPutIfAbsent) {
