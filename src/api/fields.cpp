@@ -1,10 +1,94 @@
 #include "api/fields.hpp"
 
+#include <charconv>
+
 #include <nlohmann/json.hpp>
 
 #include "identity/phone.hpp"
 
 namespace dfauth::api {
+namespace {
+
+/// Writes `value` exactly as value.dump(-1, ' ', false, replace) does, faster: strings of
+/// printable ASCII without quotes or backslashes (tokens, names, codes) are copied as they are
+/// and integers go through to_chars, where nlohmann's serializer looks at every character;
+/// every other string and number is left to nlohmann.
+template <typename Json>
+void AppendJson(std::string& out, const Json& value) {
+  auto dump = [&](const Json& v) {
+    out += v.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  };
+  auto append_string = [&](const std::string& text) {
+    for (char c : text) {
+      if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\') return false;
+    }
+    out += '"';
+    out += text;
+    out += '"';
+    return true;
+  };
+  auto append_integer = [&](auto number) {
+    char digits[24];
+    auto [end, ec] = std::to_chars(digits, digits + sizeof digits, number);
+    out.append(digits, end);
+  };
+  switch (value.type()) {
+    case nlohmann::json::value_t::object: {
+      out += '{';
+      bool first = true;
+      for (auto it = value.begin(); it != value.end(); ++it) {
+        if (!first) out += ',';
+        first = false;
+        if (!append_string(it.key())) dump(Json(it.key()));
+        out += ':';
+        AppendJson(out, it.value());
+      }
+      out += '}';
+      break;
+    }
+    case nlohmann::json::value_t::array: {
+      out += '[';
+      bool first = true;
+      for (const auto& element : value) {
+        if (!first) out += ',';
+        first = false;
+        AppendJson(out, element);
+      }
+      out += ']';
+      break;
+    }
+    case nlohmann::json::value_t::string:
+      if (!append_string(value.template get_ref<const std::string&>())) dump(value);
+      break;
+    case nlohmann::json::value_t::number_integer:
+      append_integer(value.template get<int64_t>());
+      break;
+    case nlohmann::json::value_t::number_unsigned:
+      append_integer(value.template get<uint64_t>());
+      break;
+    case nlohmann::json::value_t::boolean:
+      out += value.template get<bool>() ? "true" : "false";
+      break;
+    case nlohmann::json::value_t::null:
+      out += "null";
+      break;
+    default:  // floats, binary, discarded
+      dump(value);
+      break;
+  }
+}
+
+}  // namespace
+
+template <typename Json>
+std::string DumpJson(const Json& value) {
+  std::string out;
+  out.reserve(256);
+  AppendJson(out, value);
+  return out;
+}
+template std::string DumpJson(const nlohmann::json&);
+template std::string DumpJson(const nlohmann::ordered_json&);
 
 std::map<std::string, std::string> ReadFields(const nlohmann::json& body,
                                               const std::vector<std::string>& names,
@@ -51,11 +135,11 @@ void NormalizePhoneField(std::map<std::string, std::string>& values) {
 }
 
 http::Response JsonResponse(const nlohmann::json& body, int status) {
-  return http::Response::Json(status, body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  return http::Response::Json(status, DumpJson(body));
 }
 
 http::Response JsonResponse(const nlohmann::ordered_json& body, int status) {
-  return http::Response::Json(status, body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  return http::Response::Json(status, DumpJson(body));
 }
 
 }  // namespace dfauth::api

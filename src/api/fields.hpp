@@ -30,6 +30,11 @@ void RequireFields(const std::map<std::string, std::string>& values,
 void NormalizePhoneField(std::map<std::string, std::string>& values);
 
 /// A JSON response with status 200 (or `status`).
+/// `value` as value.dump(-1, ' ', false, error_handler_t::replace) writes it, byte for byte.
+/// For nlohmann::json and nlohmann::ordered_json.
+template <typename Json>
+std::string DumpJson(const Json& value);
+
 http::Response JsonResponse(const nlohmann::json& body, int status = 200);
 http::Response JsonResponse(const nlohmann::ordered_json& body, int status = 200);
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <vector>
@@ -59,6 +60,11 @@ bool AudienceMatches(const Json& aud, const std::string& expected) {
 struct TokenService::KeySet {
   uint64_t generation = 0;  ///< distinct for every set built; tags VerifiedTokenCache entries
   std::vector<Key> keys;  ///< keys[0] signs
+  /// MakeHeader(keys[0]), built on first use: the same bytes for every token this set signs.
+  const std::string& SigningHeader() const {
+    std::call_once(header_once_, [this] { signing_header_ = MakeHeader(keys.front()); });
+    return signing_header_;
+  }
   const Key* Find(std::string_view kid, Algorithm alg) const {
     // HS256 has one key and no kid; a kid in the header changes nothing.
     if (alg == Algorithm::kHS256 || kid.empty()) return keys.empty() ? nullptr : &keys.front();
@@ -67,6 +73,10 @@ struct TokenService::KeySet {
     }
     return nullptr;
   }
+
+ private:
+  mutable std::once_flag header_once_;
+  mutable std::string signing_header_;
 };
 
 struct TokenService::Claims : VerifiedClaims {
@@ -166,8 +176,7 @@ void TokenService::LoadKeys() {
 
 std::string TokenService::SignClaims(const std::string& payload_json) {
   auto keys = Keys();
-  const Key& signer = keys->keys.front();
-  return Sign(MakeHeader(signer), payload_json, signer);
+  return Sign(keys->SigningHeader(), payload_json, keys->keys.front());
 }
 
 IssuedTokens TokenService::IssueSliding(const store::User& user, const std::string& jti,
