@@ -10,6 +10,9 @@ namespace {
 
 TEST(IpNet, ParsesAndCanonicalises) {
   EXPECT_EQ(IpNet::Parse("203.0.113.9")->Text(), "203.0.113.9");
+  EXPECT_EQ(IpNet::Parse("255.255.255.255")->Text(), "255.255.255.255");
+  EXPECT_EQ(IpNet::Parse("1.0.10.100")->Text(), "1.0.10.100");
+  EXPECT_EQ(IpNet::Parse("0.0.0.0")->Text(), "0.0.0.0");
   EXPECT_EQ(IpNet::Parse("10.0.0.1")->prefix, 128);
   EXPECT_EQ(IpNet::Parse("10.1.2.3/8")->Text(), "10.0.0.0/8");
   EXPECT_EQ(IpNet::Parse("10.0.0.0/8")->prefix, 96 + 8);

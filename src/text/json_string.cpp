@@ -1,5 +1,6 @@
 #include "text/json_string.hpp"
 
+#include <algorithm>
 #include <cstdio>
 
 #include "text/utf8.hpp"
@@ -8,6 +9,14 @@ namespace dfauth::text {
 
 void AppendJsonString(std::string& out, std::string_view text) {
   out += '"';
+  // Printable ASCII without quotes or backslashes (methods, paths, addresses) is copied whole.
+  if (std::all_of(text.begin(), text.end(), [](char ch) {
+        return ch >= 0x20 && ch < 0x7f && ch != '"' && ch != '\\';
+      })) {
+    out += text;
+    out += '"';
+    return;
+  }
   for (char ch : SanitizeUtf8(text)) {
     const auto c = static_cast<unsigned char>(ch);
     switch (c) {
