@@ -104,7 +104,8 @@ class SqliteStore final : public Store {
   std::vector<Connection*> idle_;                 ///< guarded by mutex_
   std::vector<std::unique_ptr<Connection>> all_;   ///< owns every connection
 
-  /// Copies the WAL back into the database every 250 ms on its own connection.
+  /// Copies the WAL back into the database on its own connection (every 50 ms while writes come
+  /// in, every 500 ms when idle).
   void CheckpointLoop();
   std::unique_ptr<Connection> checkpointer_;
   std::thread checkpoint_thread_;
