@@ -42,7 +42,14 @@ std::optional<Authenticated> LoginService::OtpBackend(const std::string& backend
     destination = phone->e164;
     user = store_.FindUserByPhone(destination);
   }
-  if (!user || !user->is_active) return std::nullopt;
+  if (!user) {
+    // DEFER_IDENTITY_UPDATE: the address may still be pending on unconfirmed devices (an
+    // invitation link, the code sent at sign-up); the code then confirms the device it opens.
+    auto pending = devices_->SignInWithPendingAddress(email ? "email" : "sms", destination, *code);
+    if (!pending) return std::nullopt;
+    return Authenticated{std::move(*pending), backend, false};
+  }
+  if (!user->is_active) return std::nullopt;
   // Confirmation is not required to log in (reference §4.3); it decides the 2FA gate below.
   auto device = devices_->FindByDestination(user->id, email ? "email" : "sms", destination);
   if (!device) return std::nullopt;

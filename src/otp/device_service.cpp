@@ -220,29 +220,61 @@ void DeviceService::Confirm(const store::User& user, const std::string& type, st
                                             : "User with this phone number already exists.",
                             std::string(type == "email" ? "email" : "phone_number"));
   }
+  if (ConfirmWithCode(user, *device, otp) != Verification::kOk) {
+    throw errors::Invalid("Invalid OTP code", std::string("otp"));
+  }
+}
+
+Verification DeviceService::ConfirmWithCode(const store::User& user, const store::Device& device,
+                                            std::string_view otp) {
+  const bool copy =
+      settings_.otp_identity_update_field && (device.type == "email" || device.type == "sms");
   const int64_t now = Now();
   const VerifyPolicy policy = Policy();
   Verification result = Verification::kWrong;
-  bool was_confirmed = device->confirmed;
-  devices_.UpdateDevice(device->id, [&](store::Device& row) {
+  bool was_confirmed = device.confirmed;
+  devices_.UpdateDevice(device.id, [&](store::Device& row) {
     result = ApplyVerification(row, otp, now, policy);
     if (result == Verification::kOk) row.confirmed = true;
     return result != Verification::kThrottled;
   });
-  if (result != Verification::kOk) throw errors::Invalid("Invalid OTP code", std::string("otp"));
-  if (!was_confirmed) NotifyNewDevice(user, *device);
-  if (!copy) return;
+  if (result != Verification::kOk) return result;
+  if (!was_confirmed) NotifyNewDevice(user, device);
+  if (!copy) return result;
   try {
-    CopyIdentity(user, *device);
+    CopyIdentity(user, device);
   } catch (const ApiError&) {
     // A concurrent taker won the address: the device must not stay proof of it.
     if (!was_confirmed)
-      devices_.UpdateDevice(device->id, [](store::Device& row) {
+      devices_.UpdateDevice(device.id, [](store::Device& row) {
         row.confirmed = false;
         return true;
       });
     throw;
   }
+  return result;
+}
+
+std::optional<store::User> DeviceService::SignInWithPendingAddress(const std::string& type,
+                                                                   const std::string& destination,
+                                                                   const std::string& code) {
+  if (!settings_.defer_identity_update || !IsConfiguredType(type)) return std::nullopt;
+  // Holders beyond the first 50 are not tried: an address registered by that many accounts is
+  // being abused, and each try costs a write.
+  constexpr int kMaxHolders = 50;
+  const int64_t now = Now();
+  bool tried = false;
+  for (const store::Device& device : devices_.ListPendingDevices(type, destination, kMaxHolders)) {
+    if (!HasLiveCode(device, now) || !CouldMatch(device, code)) continue;
+    auto user = store_.FindUserById(device.user_id);
+    if (!user || !user->is_active) continue;
+    tried = true;
+    if (ConfirmWithCode(*user, device, code) == Verification::kOk) {
+      return store_.FindUserById(device.user_id);
+    }
+  }
+  if (!tried) return std::nullopt;
+  throw ApiError(400, "wrong_otp", "Wrong or expired one-time password");
 }
 
 std::optional<store::Device> DeviceService::FindByDestination(int64_t user_id, const std::string& type,

@@ -63,6 +63,16 @@ class DeviceService {
   void Confirm(const store::User& user, const std::string& type, std::string_view id_text,
                const std::string& otp);
 
+  /// DEFER_IDENTITY_UPDATE sign-in with a code sent to a pending address (one that sits on
+  /// unconfirmed devices only, maybe of several users: the invitation link, the code sent at
+  /// sign-up). The code is tried on the live-code device of each active holder, counting a failure
+  /// on each it does not open (as the 2FA gate does); the device it opens is confirmed as Confirm
+  /// does (the address moves to its user). nullopt when no holder has a live code; 400 wrong_otp
+  /// when none opens.
+  std::optional<store::User> SignInWithPendingAddress(const std::string& type,
+                                                      const std::string& destination,
+                                                      const std::string& code);
+
   /// One atomic verification attempt of `candidate` on the device.
   Verification Verify(const store::Device& device, std::string_view candidate);
 
@@ -94,6 +104,11 @@ class DeviceService {
   /// Issues a code valid `validity` seconds; nullopt when the cooldown holds.
   std::optional<std::string> Issue(const store::Device& device, int64_t validity, int64_t cooldown);
   void CopyIdentity(const store::User& user, const store::Device& device);
+  /// Verifies `otp` on the user's device; when right, marks it confirmed, tells the account of
+  /// a new factor and copies the address when OTP_IDENTITY_UPDATE_FIELD (400 invalid when the
+  /// address went to someone else meanwhile; the device is then unconfirmed again).
+  Verification ConfirmWithCode(const store::User& user, const store::Device& device,
+                               std::string_view otp);
 
   const config::Settings& settings_;
   store::Store& store_;

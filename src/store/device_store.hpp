@@ -49,6 +49,10 @@ class DeviceStore {
   /// case-insensitively.
   virtual std::optional<Device> FindDeviceByDestination(int64_t user_id, std::string_view type,
                                                         std::string_view destination) = 0;
+  /// Unconfirmed devices of `type` for `destination` (case-insensitive) of any user, by id, at
+  /// most `limit` (DEFER_IDENTITY_UPDATE: a pending address may sit with several users).
+  virtual std::vector<Device> ListPendingDevices(std::string_view type, std::string_view destination,
+                                                 int limit) = 0;
   /// All devices of the user ordered by id (static_code_hashes not loaded).
   virtual std::vector<Device> ListDevices(int64_t user_id) = 0;
   /// Deletes the device; false when the user has no such device.

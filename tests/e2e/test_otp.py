@@ -372,6 +372,43 @@ class OtpSettingsTest(unittest.TestCase):
         self.assertEqual(c.post("otp/", {"email": "invitee@x.io"}).status, 200)
         c.login(email="invitee@x.io", otp=outbox.email_code("invitee@x.io", count=2))
 
+    def test_deferred_identity_invitation_link_signs_in_and_confirms_the_address(self):
+        outbox, _, c = self.run_server(
+            DEFER_IDENTITY_UPDATE="true")
+        c.signup(username="host", password=PASSWORD)
+        host = c.login(username="host", password=PASSWORD)
+        r = c.post("users/", {"username": "guest", "email": "guest@x.io"}, token=host)
+        self.assertEqual((r.status, r.json()["email"]), (201, None))
+        _, segment, _ = magic_link_in(outbox.wait_email("guest@x.io"))
+        address, code = decode_segment(segment)
+        self.assertEqual(address, "guest@x.io")
+        bad = "000000" if code != "000000" else "111111"
+        assert_error(self, c.post("token/", {"email": address, "otp": bad}), 400, "wrong_otp")
+        assert_error(self, c.post("token/", {"email": "nobody@x.io", "otp": code}), 401, "authentication_failed")
+        token = c.login(email=address, otp=code)
+        me = c.get("users/0/", token=token).json()
+        self.assertEqual((me["username"], me["email"]), ("guest", "guest@x.io"))
+        [device] = c.get("otp-devices/", token=token).json()["results"]
+        self.assertEqual((device["name"], device["confirmed"]), ("guest@x.io", True))
+        # Once: the address is the user's now, and the spent code opens nothing.
+        assert_error(self, c.post("token/", {"email": address, "otp": code}), 400, "wrong_otp")
+        self.assertEqual(c.post("otp/", {"email": address}).status, 200)
+        c.login(email=address, otp=outbox.email_code(address, count=2))
+
+    def test_deferred_identity_shared_pending_address_goes_to_the_first_to_sign_in(self):
+        outbox, _, c = self.run_server(
+            DEFER_IDENTITY_UPDATE="true", AUTO_SEND_IDENTITY_VERIFICATION_OTP="true")
+        self.assertEqual(c.signup(username="john", email="both@x.io", password=PASSWORD).status, 201)
+        john_code = outbox.email_code("both@x.io")
+        self.assertEqual(c.signup(username="jane", email="both@x.io", password=PASSWORD).status, 201)
+        jane_code = outbox.email_code("both@x.io", count=2)
+        jane = c.login(email="both@x.io", otp=jane_code)
+        self.assertEqual(c.get("users/0/", token=jane).json()["username"], "jane")
+        # John's code was sent to the same address, but the address is Jane's now.
+        assert_error(self, c.post("token/", {"email": "both@x.io", "otp": john_code}), 400, "wrong_otp")
+        john = c.login(username="john", password=PASSWORD)
+        self.assertEqual(c.get("users/0/", token=john).json()["email"], None)
+
     def test_invitation_link_expires_after_invite_token_validity(self):
         outbox, server, c = self.run_server(INVITE_TOKEN_VALIDITY="1")
         c.signup(username="host", password=PASSWORD)

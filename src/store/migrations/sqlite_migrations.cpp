@@ -177,6 +177,10 @@ DROP TABLE refresh_tokens;
 ALTER TABLE refresh_tokens_by_family RENAME TO refresh_tokens;
 CREATE INDEX refresh_tokens_expires_at ON refresh_tokens(expires_at);
 )sql"},
+    {7, "otp_devices_destination", R"sql(
+-- DEFER_IDENTITY_UPDATE sign-in finds the unconfirmed devices of a pending address.
+CREATE INDEX otp_devices_destination ON otp_devices(destination COLLATE NOCASE, type);
+)sql"},
 };
 
 }  // namespace

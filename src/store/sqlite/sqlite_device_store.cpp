@@ -107,6 +107,18 @@ class SqliteDeviceStore final : public DeviceStore {
     return ReadDevice(st);
   }
 
+  std::vector<Device> ListPendingDevices(std::string_view type, std::string_view destination,
+                                         int limit) override {
+    SqliteStore::Lease c(db_);
+    auto st = c->Prepare("SELECT " DFAUTH_DEVICE_COLUMNS
+                         " FROM otp_devices WHERE destination = ? COLLATE NOCASE AND type = ? "
+                         "AND confirmed = 0 ORDER BY id LIMIT ?");
+    st.Bind(1, destination).Bind(2, type).Bind(3, int64_t{limit});
+    std::vector<Device> out;
+    while (st.Step()) out.push_back(ReadDevice(st));
+    return out;
+  }
+
   std::vector<Device> ListDevices(int64_t user_id) override {
     SqliteStore::Lease c(db_);
     auto st = c->Prepare("SELECT " DFAUTH_DEVICE_COLUMNS

@@ -79,6 +79,27 @@ TEST_F(DeviceStoreTest, DestinationLookupIgnoresCaseAndTakesTheFirst) {
   EXPECT_FALSE(devices_->FindDeviceByDestination(bob_, "email", "a@x.io"));
 }
 
+TEST_F(DeviceStoreTest, PendingDevicesOfAnAddressAcrossUsers) {
+  int64_t a = devices_->CreateDevice(Email(alice_, "Shared@x.io"));
+  int64_t b = devices_->CreateDevice(Email(bob_, "shared@X.io"));
+  Device confirmed = Email(bob_, "shared@x.io");
+  confirmed.confirmed = true;
+  devices_->CreateDevice(confirmed);
+  devices_->CreateDevice(Email(alice_, "other@x.io"));
+  Device sms = Email(alice_, "shared@x.io");
+  sms.type = "sms";
+  devices_->CreateDevice(sms);
+
+  auto pending = devices_->ListPendingDevices("email", "SHARED@x.io", 10);
+  ASSERT_EQ(pending.size(), 2u);
+  EXPECT_EQ(pending[0].id, a);
+  EXPECT_EQ(pending[0].user_id, alice_);
+  EXPECT_EQ(pending[1].id, b);
+  EXPECT_EQ(pending[1].user_id, bob_);
+  EXPECT_EQ(devices_->ListPendingDevices("email", "shared@x.io", 1).size(), 1u);
+  EXPECT_TRUE(devices_->ListPendingDevices("email", "nobody@x.io", 10).empty());
+}
+
 TEST_F(DeviceStoreTest, DeleteOnlyTheOwnersDevice) {
   int64_t id = devices_->CreateDevice(Email(alice_, "a@x.io"));
   EXPECT_FALSE(devices_->DeleteDevice(bob_, "email", id));
