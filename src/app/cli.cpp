@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "app/application.hpp"
+#include "app/import_django.hpp"
 #include "config/loader.hpp"
 #include "crypto/password.hpp"
 #include "dfauth/error.hpp"
@@ -108,6 +109,13 @@ int Main(int argc, char** argv) {
   for (auto* sub : {keys_generate, keys_rotate})
     sub->add_option("--alg", key_alg, "RS256, ES256 or EdDSA (default: JWT_ALGORITHM)");
 
+  auto* import_cmd = app.add_subcommand(
+      "import-django", "Import users (ids, password hashes, 2FA flags, invitations), OTP devices and social links from a django-df-auth database into an empty df-auth database");
+  std::string import_from, import_user_table;
+  import_cmd->add_option("--from", import_from, "the Django database: sqlite:///path/to/db.sqlite3")->required();
+  import_cmd->add_option("--user-table", import_user_table,
+                         "the user model's table (default: the one table with username, password and email columns)");
+
   auto* guard_cmd = app.add_subcommand("guard", "IP bans of the guard (honeypots, administration)");
   guard_cmd->require_subcommand(1);
   auto* guard_list = guard_cmd->add_subcommand("list", "List the bans in force (ip, until, reason)");
@@ -142,6 +150,14 @@ int Main(int argc, char** argv) {
     auto store = OpenMigratedStore(settings);
     if (*migrate) {
       std::cout << "schema version " << store->SchemaVersion() << "\n";
+      return 0;
+    }
+    if (*import_cmd) {
+      ImportCounts n = ImportDjango(settings, *store, import_from, import_user_table);
+      std::cout << "imported " << n.users << " users (" << n.two_fa << " with 2FA required), " << n.devices
+                << " OTP devices, " << n.social_links << " social links";
+      if (n.devices_skipped) std::cout << "; skipped " << n.devices_skipped << " TOTP devices with other digits or step than 6 and 30 s";
+      std::cout << "\n";
       return 0;
     }
     if (*superuser) {

@@ -98,7 +98,8 @@ class Store {
   virtual bool Ping() = 0;
 
   // --- users ---------------------------------------------------------------------------
-  /// Inserts the user (id is assigned); throws DuplicateError naming the field.
+  /// Inserts the user with `user.id`, or with the next id when it is 0 (import-django keeps
+  /// the ids of the database it imports); throws DuplicateError naming the field.
   virtual int64_t CreateUser(const User& user) = 0;
   /// Replaces every column of the user with this id; throws DuplicateError.
   virtual void UpdateUser(const User& user) = 0;

@@ -148,6 +148,16 @@ class Server:
         """Everything the server wrote to stderr so far, as one string."""
         return "\n".join(self.stderr_lines)
 
+    def wait_stderr(self, needle, timeout=5):
+        """stderr() once it contains `needle` (access-log lines leave after the response, at the
+        end of the event-loop turn); fails after `timeout` seconds."""
+        deadline = time.monotonic() + timeout
+        while needle not in self.stderr():
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{needle!r} not in stderr:\n{self.stderr()}")
+            time.sleep(0.02)
+        return self.stderr()
+
     def client(self):
         return Client(self)
 

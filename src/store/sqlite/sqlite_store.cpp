@@ -260,9 +260,11 @@ int64_t SqliteStore::CreateUser(const User& user) {
   auto st = c->Prepare(
       "INSERT INTO users(username, email, email_ci, phone_number, first_name, last_name, "
       "password, is_active, is_staff, is_superuser, two_fa_required, date_joined, last_login, "
-      "extra, tokens_valid_after, invited_by, is_registering) "
-      "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)");
+      "extra, tokens_valid_after, invited_by, is_registering, id) "
+      "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)");
   BindUserColumns(st, user);
+  if (user.id > 0) st.Bind(18, user.id);
+  else st.BindNull(18);  // SQLite assigns the next id
   st.Run();
   return c->LastInsertRowid();
 }

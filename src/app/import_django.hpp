@@ -1,0 +1,30 @@
+#pragma once
+// `df-auth import-django --from sqlite:///path`: users (ids, `pbkdf2_sha256$…` hashes, flags,
+// dates), 2FA flags, invitations, OTP devices and social links from a django-df-auth database
+// into an empty df-auth database (interface.md §1; tokens already in clients' hands keep working
+// because user ids are kept).
+
+#include <iosfwd>
+#include <string>
+
+#include "config/settings.hpp"
+#include "store/store.hpp"
+
+namespace dfauth::app {
+
+struct ImportCounts {
+  int users = 0;
+  int two_fa = 0;
+  int devices = 0;
+  int devices_skipped = 0;  ///< TOTP devices with settings df-auth does not verify (digits, step)
+  int social_links = 0;
+};
+
+/// Imports from the Django database at `from_url` (only `sqlite:///path` sources). `user_table`
+/// names the user model's table; empty: the one table with username, password and email
+/// columns. Throws std::runtime_error (message for the operator) when the source cannot be read,
+/// the user table is ambiguous, or the target already has users.
+ImportCounts ImportDjango(const config::Settings& settings, store::Store& target,
+                          const std::string& from_url, const std::string& user_table);
+
+}  // namespace dfauth::app
