@@ -223,7 +223,21 @@ std::pair<IssuedTokens, store::RefreshTokenRecord> TokenService::SignPair(
   return {std::move(issued), std::move(record)};
 }
 
+void TokenService::PurgeExpiredHourly() {
+  constexpr int64_t kPurgeEverySeconds = 3600;
+  const int64_t now = Now();
+  int64_t last = last_purge_.load();
+  if (now - last < kPurgeEverySeconds && now >= last) return;
+  if (!last_purge_.compare_exchange_strong(last, now)) return;  // another thread took this round
+  try {
+    store_.PurgeExpiredTokens(now);
+  } catch (const std::exception&) {
+    // Housekeeping must not fail a login; expired rows change no answer, the next round tries.
+  }
+}
+
 IssuedTokens TokenService::Issue(const store::User& user) {
+  PurgeExpiredHourly();
   if (options_.profile == kSliding) return IssueSliding(user, crypto::RandomHex(16), std::nullopt);
   auto [issued, record] = SignPair(user, crypto::RandomHex(kFamilyIdHex / 2));
   store_.SaveRefreshToken(record);
@@ -348,6 +362,7 @@ std::shared_ptr<const TokenService::KeySet> TokenService::CheckToken(
 }
 
 IssuedTokens TokenService::Refresh(std::string_view presented) {
+  PurgeExpiredHourly();
   if (options_.profile == kSliding) {
     Claims claims = Decode(presented, {kSliding});
     if (!claims.user || !claims.user->is_active) throw errors::TokenNotValid();

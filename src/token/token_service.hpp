@@ -94,6 +94,9 @@ class TokenService {
   std::pair<IssuedTokens, store::RefreshTokenRecord> SignPair(const store::User& user,
                                                               const std::string& family);
   int64_t Now() const;
+  /// Deletes expired revocations and refresh tokens once an hour (kPurgeEverySeconds), on the
+  /// thread of a login or refresh that finds the hour passed; one thread at a time.
+  void PurgeExpiredHourly();
 
   TokenOptions options_;
   store::Store& store_;
@@ -102,6 +105,7 @@ class TokenService {
   std::shared_ptr<const KeySet> keys_;
   int64_t last_reload_ = 0;  ///< guarded by keys_mutex_
   std::atomic<uint64_t> key_generations_{0};
+  std::atomic<int64_t> last_purge_{0};
   VerifiedTokenCache verified_;
 };
 

@@ -104,6 +104,22 @@ class TokenServiceTest : public ::testing::Test {
   std::atomic<int64_t> now_{kT0};
 };
 
+// Expired revocations are deleted by logins and refreshes, at most once an hour.
+TEST_F(TokenServiceTest, ExpiredRevocationsArePurgedHourly) {
+  store_->RevokeJti("short", kT0 + 5);
+  store_->RevokeJti("long", kT0 + 100000);
+  auto service = Make(Sliding());
+  service->Issue(user_);  // the first round runs at once; nothing has expired yet
+  EXPECT_TRUE(store_->IsJtiRevoked("short"));
+  now_ = kT0 + 3599;
+  service->Issue(user_);  // within the hour: no round
+  EXPECT_TRUE(store_->IsJtiRevoked("short"));
+  now_ = kT0 + 3600;
+  service->Issue(user_);
+  EXPECT_FALSE(store_->IsJtiRevoked("short"));
+  EXPECT_TRUE(store_->IsJtiRevoked("long"));
+}
+
 TEST_F(TokenServiceTest, SlidingIssueThenAuthenticate) {
   auto service = Make(Sliding());
   IssuedTokens issued = service->Issue(user_);
