@@ -6,14 +6,15 @@
 namespace dfauth::http {
 namespace {
 
-std::vector<std::string_view> Split(std::string_view path) {
-  std::vector<std::string_view> out;
+/// The segments of `path` between slashes, into `out` (cleared first).
+void Split(std::string_view path, std::vector<std::string_view>& out) {
+  out.clear();
   std::size_t start = 0;
   while (true) {
     std::size_t slash = path.find('/', start);
     if (slash == std::string_view::npos) {
       out.push_back(path.substr(start));
-      return out;
+      return;
     }
     out.push_back(path.substr(start, slash - start));
     start = slash + 1;
@@ -47,24 +48,36 @@ void Router::Add(std::string method, std::string pattern, Handler handler, Route
     throw std::invalid_argument("route pattern must be an absolute path: " + pattern);
   }
   auto route = std::make_unique<Route>();
-  for (std::string_view part : Split(pattern)) route->segments.emplace_back(part);
+  std::vector<std::string_view> parts;
+  Split(pattern, parts);
+  for (std::string_view part : parts) route->segments.emplace_back(part);
   if (options.name.empty()) options.name = pattern;
   route->method = std::move(method);
   route->pattern = std::move(pattern);
   route->handler = std::move(handler);
   route->options = std::move(options);
   routes_.push_back(std::move(route));
+  // A path written without parameters matches the same routes on every request: work them out
+  // now, for every such pattern (a new route may match an older pattern too).
+  exact_.clear();
+  for (const auto& r : routes_) {
+    if (std::any_of(r->segments.begin(), r->segments.end(), IsParam)) continue;
+    if (exact_.count(r->pattern)) continue;
+    Split(r->pattern, parts);
+    std::vector<Candidate>& candidates = exact_[r->pattern];
+    for (const auto& other : routes_) {
+      std::map<std::string, std::string> params;
+      if (MatchSegments(*other, parts, &params)) candidates.push_back({other.get(), std::move(params)});
+    }
+  }
 }
 
 RouteMatch Router::Match(std::string_view method, std::string_view path) const {
   RouteMatch match;
-  const auto parts = Split(path);
-  for (const auto& route : routes_) {
-    std::map<std::string, std::string> params;
-    if (!MatchSegments(*route, parts, &params)) continue;
+  auto take = [&](const Route* route, std::map<std::string, std::string>& params) {
     if (!match.path_found) {
       match.params = params;
-      match.path_route = route.get();
+      match.path_route = route;
     }
     match.path_found = true;
     match.path_public =
@@ -74,8 +87,23 @@ RouteMatch Router::Match(std::string_view method, std::string_view path) const {
       match.allowed_methods.push_back(route->method);
     }
     if (match.route == nullptr && route->method == method) {
-      match.route = route.get();
+      match.route = route;
       match.params = std::move(params);
+    }
+  };
+  if (auto it = exact_.find(path); it != exact_.end()) {
+    for (const Candidate& candidate : it->second) {
+      std::map<std::string, std::string> params = candidate.params;
+      take(candidate.route, params);
+    }
+  } else {
+    // One buffer per thread: matching runs for every request and need not allocate.
+    thread_local std::vector<std::string_view> parts;
+    Split(path, parts);
+    for (const auto& route : routes_) {
+      if (route->segments.size() != parts.size()) continue;
+      std::map<std::string, std::string> params;
+      if (MatchSegments(*route, parts, &params)) take(route.get(), params);
     }
   }
   if (!match.path_found) match.path_public = false;

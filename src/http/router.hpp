@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "http/message.hpp"
@@ -61,7 +62,17 @@ class Router {
   const std::vector<std::unique_ptr<Route>>& Routes() const { return routes_; }
 
  private:
+  struct Candidate {
+    const Route* route;
+    std::map<std::string, std::string> params;
+  };
+  struct PathHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+  };
   std::vector<std::unique_ptr<Route>> routes_;
+  /// For each pattern without parameters: every route matching that exact path, in order.
+  std::unordered_map<std::string, std::vector<Candidate>, PathHash, std::equal_to<>> exact_;
 };
 
 }  // namespace dfauth::http

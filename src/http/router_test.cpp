@@ -65,6 +65,29 @@ TEST(RouterTest, OtherMethodReportsAllowedMethods) {
   EXPECT_EQ(m.path_route->method, "GET");
 }
 
+// A path written without parameters is answered from a table built at Add: the same routes,
+// order and parameters as matching segment by segment, including routes added later.
+TEST(RouterTest, ExactPathsMatchLikeAnyOther) {
+  Router router;
+  router.Add("GET", "/users/{id}/", Named("get"));
+  router.Add("POST", "/users/me/", Named("me"));
+  RouteMatch get = router.Match("GET", "/users/me/");
+  ASSERT_NE(get.route, nullptr);
+  EXPECT_EQ(get.route->pattern, "/users/{id}/");
+  EXPECT_EQ(get.params.at("id"), "me");
+  EXPECT_EQ(get.allowed_methods, (std::vector<std::string>{"GET", "POST"}));
+  RouteMatch post = router.Match("POST", "/users/me/");
+  ASSERT_NE(post.route, nullptr);
+  EXPECT_EQ(post.route->pattern, "/users/me/");
+  EXPECT_TRUE(post.params.empty());
+  EXPECT_EQ(post.path_route->pattern, "/users/{id}/");
+  router.Add("DELETE", "/users/{id}/", Named("delete"));
+  EXPECT_EQ(router.Match("PUT", "/users/me/").allowed_methods,
+            (std::vector<std::string>{"GET", "POST", "DELETE"}));
+  EXPECT_EQ(router.Match("PUT", "/users/7/").allowed_methods,
+            (std::vector<std::string>{"GET", "DELETE"}));
+}
+
 TEST(RouterTest, PathPublicOnlyWhenEveryRouteIsPublic) {
   Router router;
   router.Add("POST", "/users/", Named("signup"), Public());
