@@ -1,5 +1,6 @@
 #include "http/body.hpp"
 
+#include <array>
 #include <cctype>
 #include <optional>
 
@@ -74,6 +75,14 @@ ApiError ParseError(std::string message) {
   return ApiError(400, "parse_error", std::move(message));
 }
 
+/// Bytes a plain JSON string may hold as they are: printable ASCII except the quote (which ends
+/// it) and the backslash (which starts an escape).
+constexpr auto kPlainStringByte = [] {
+  std::array<bool, 256> plain{};
+  for (int c = 0x20; c < 0x7f; ++c) plain[c] = c != '"' && c != '\\';
+  return plain;
+}();
+
 bool IsJsonSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
 /// The body most requests send, `{"token": "<jwt>"}` and the like: one object whose values are
@@ -88,13 +97,14 @@ std::optional<nlohmann::json> ParsePlainStringObject(std::string_view body) {
   };
   auto plain_string = [&]() -> std::optional<std::string_view> {
     if (i >= n || body[i] != '"') return std::nullopt;
-    const std::size_t start = ++i;
-    for (; i < n && body[i] != '"'; ++i) {
-      const auto c = static_cast<unsigned char>(body[i]);
-      if (c < 0x20 || c >= 0x7f || c == '\\') return std::nullopt;
+    const std::size_t start = i + 1;
+    const std::size_t end = body.find('"', start);
+    if (end == std::string_view::npos) return std::nullopt;
+    for (std::size_t k = start; k < end; ++k) {
+      if (!kPlainStringByte[static_cast<unsigned char>(body[k])]) return std::nullopt;
     }
-    if (i >= n) return std::nullopt;
-    return body.substr(start, i++ - start);
+    i = end + 1;
+    return body.substr(start, end - start);
   };
   skip_space();
   if (i >= n || body[i++] != '{') return std::nullopt;
