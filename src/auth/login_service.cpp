@@ -24,6 +24,12 @@ LoginService::LoginService(const config::Settings& settings, store::Store& store
                            otp::DeviceService* devices)
     : settings_(settings), store_(store), devices_(devices) {}
 
+ApiError LoginService::WrongOtp() const {
+  // PREVENT_ENUMERATION: a wrong code for a known address answers as an unknown address does.
+  if (settings_.prevent_enumeration) return errors::AuthenticationFailed();
+  return ApiError(400, "wrong_otp", "Wrong or expired one-time password");
+}
+
 std::optional<Authenticated> LoginService::OtpBackend(const std::string& backend,
                                                       const Credentials& credentials) {
   if (devices_ == nullptr) return std::nullopt;
@@ -46,15 +52,16 @@ std::optional<Authenticated> LoginService::OtpBackend(const std::string& backend
     // DEFER_IDENTITY_UPDATE: the address may still be pending on unconfirmed devices (an
     // invitation link, the code sent at sign-up); the code then confirms the device it opens.
     auto pending = devices_->SignInWithPendingAddress(email ? "email" : "sms", destination, *code);
-    if (!pending) return std::nullopt;
-    return Authenticated{std::move(*pending), backend, false};
+    if (pending.user) return Authenticated{std::move(*pending.user), backend, false};
+    if (pending.tried) throw WrongOtp();
+    return std::nullopt;
   }
   if (!user->is_active) return std::nullopt;
   // Confirmation is not required to log in (reference §4.3); it decides the 2FA gate below.
   auto device = devices_->FindByDestination(user->id, email ? "email" : "sms", destination);
   if (!device) return std::nullopt;
   if (devices_->Verify(*device, *code) != otp::Verification::kOk)
-    throw ApiError(400, "wrong_otp", "Wrong or expired one-time password");
+    throw WrongOtp();
   return Authenticated{std::move(*user), backend, device->confirmed};
 }
 

@@ -47,8 +47,11 @@ class LoginService {
   std::optional<store::User> PasswordBackend(const Credentials& credentials);
   std::optional<store::User> TestEmailBackend(const Credentials& credentials);
   /// sms_otp (phone_number) / email_otp (email) + otp: reference §4.3 "Authenticate"; a wrong,
-  /// expired or throttled code throws 400 wrong_otp.
+  /// expired or throttled code throws WrongOtp(). Under DEFER_IDENTITY_UPDATE an address no user
+  /// holds yet is looked up on pending devices (DeviceService::SignInWithPendingAddress).
   std::optional<Authenticated> OtpBackend(const std::string& backend, const Credentials& credentials);
+  /// 400 wrong_otp; under PREVENT_ENUMERATION 401 authentication_failed, as for an unknown address.
+  ApiError WrongOtp() const;
   std::optional<store::User> FindByIdentity(const std::string& field, const std::string& value);
 
   const config::Settings& settings_;

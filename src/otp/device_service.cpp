@@ -255,26 +255,26 @@ Verification DeviceService::ConfirmWithCode(const store::User& user, const store
   return result;
 }
 
-std::optional<store::User> DeviceService::SignInWithPendingAddress(const std::string& type,
-                                                                   const std::string& destination,
-                                                                   const std::string& code) {
-  if (!settings_.defer_identity_update || !IsConfiguredType(type)) return std::nullopt;
+DeviceService::PendingSignIn DeviceService::SignInWithPendingAddress(const std::string& type,
+                                                                     const std::string& destination,
+                                                                     const std::string& code) {
+  PendingSignIn out;
+  if (!settings_.defer_identity_update || !IsConfiguredType(type)) return out;
   // Holders beyond the first 50 are not tried: an address registered by that many accounts is
   // being abused, and each try costs a write.
   constexpr int kMaxHolders = 50;
   const int64_t now = Now();
-  bool tried = false;
   for (const store::Device& device : devices_.ListPendingDevices(type, destination, kMaxHolders)) {
     if (!HasLiveCode(device, now) || !CouldMatch(device, code)) continue;
     auto user = store_.FindUserById(device.user_id);
     if (!user || !user->is_active) continue;
-    tried = true;
+    out.tried = true;
     if (ConfirmWithCode(*user, device, code) == Verification::kOk) {
-      return store_.FindUserById(device.user_id);
+      out.user = store_.FindUserById(device.user_id);
+      return out;
     }
   }
-  if (!tried) return std::nullopt;
-  throw ApiError(400, "wrong_otp", "Wrong or expired one-time password");
+  return out;
 }
 
 std::optional<store::Device> DeviceService::FindByDestination(int64_t user_id, const std::string& type,

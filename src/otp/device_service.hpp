@@ -67,11 +67,13 @@ class DeviceService {
   /// unconfirmed devices only, maybe of several users: the invitation link, the code sent at
   /// sign-up). The code is tried on the live-code device of each active holder, counting a failure
   /// on each it does not open (as the 2FA gate does); the device it opens is confirmed as Confirm
-  /// does (the address moves to its user). nullopt when no holder has a live code; 400 wrong_otp
-  /// when none opens.
-  std::optional<store::User> SignInWithPendingAddress(const std::string& type,
-                                                      const std::string& destination,
-                                                      const std::string& code);
+  /// does (the address moves to its user).
+  struct PendingSignIn {
+    bool tried = false;                ///< some holder had a live code
+    std::optional<store::User> user;   ///< the holder whose device the code opened
+  };
+  PendingSignIn SignInWithPendingAddress(const std::string& type, const std::string& destination,
+                                         const std::string& code);
 
   /// One atomic verification attempt of `candidate` on the device.
   Verification Verify(const store::Device& device, std::string_view candidate);

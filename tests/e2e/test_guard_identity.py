@@ -94,6 +94,14 @@ class PreventEnumerationTest(unittest.TestCase):
             wrong = c.request("POST", "token/", {"username": "known@example.com", "password": "nope nope 1"})
             nobody = c.request("POST", "token/", {"username": "nobody@example.com", "password": "nope nope 1"})
             self.assertEqual((wrong.status, wrong.json()), (nobody.status, nobody.json()))
+            # A wrong code for a known address answers as an unknown address does.
+            code = outbox.email_code("known@example.com")
+            bad = "000000" if code != "000000" else "111111"
+            wrong = c.request("POST", "token/", {"email": "known@example.com", "otp": bad})
+            nobody = c.request("POST", "token/", {"email": "unknown@example.com", "otp": bad})
+            self.assertEqual((wrong.status, wrong.json()), (nobody.status, nobody.json()))
+            self.assertEqual(wrong.status, 401)
+            self.assertEqual(c.request("POST", "token/", {"email": "known@example.com", "otp": code}).status, 200)
 
 
 if __name__ == "__main__":
