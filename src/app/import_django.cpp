@@ -151,7 +151,15 @@ ImportCounts ImportDjango(const config::Settings& settings, store::Store& target
       u.date_joined = DjangoTime(st, 10).value_or(0);
       u.last_login = DjangoTime(st, 11);
       if (u.email) emails[u.id] = *u.email;
-      target.CreateUser(u);
+      try {
+        target.CreateUser(u);
+      } catch (const store::DuplicateError& e) {
+        // Django compares emails case-sensitively; df-auth does not (and phone numbers are
+        // unique in both). Nothing is guessed: the operator merges or renames, then imports again.
+        throw std::runtime_error("user " + std::to_string(u.id) + " (" + u.username + "): its " + e.Field() +
+                                 " is taken by an earlier user (df-auth compares emails without case);"
+                                 " fix the source and import into a new database");
+      }
       ++counts.users;
     }
   }

@@ -154,6 +154,16 @@ class ImportDjangoTest(unittest.TestCase):
         self.assertEqual(r.returncode, 1)
         self.assertIn("already has users", r.stderr)
 
+    def test_emails_equal_but_for_case_name_the_user(self):
+        db = sqlite3.connect(self.source)
+        db.execute("INSERT INTO app_user VALUES (50, '', NULL, 0, 'carol', '', '', 0, 1, "
+                   "'2024-02-03 04:05:06', 'BOB@x.io', NULL)")
+        db.commit()
+        db.close()
+        r = self.import_django()
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("user 50 (carol): its email is taken by an earlier user", r.stderr)
+
     def test_refuses_other_sources_and_ambiguous_user_tables(self):
         r = self.server.run_cli("import-django", "--from", "postgresql://localhost/django")
         self.assertEqual(r.returncode, 1)
