@@ -156,7 +156,8 @@ int Main(int argc, char** argv) {
       ImportCounts n = ImportDjango(settings, *store, import_from, import_user_table);
       std::cout << "imported " << n.users << " users (" << n.two_fa << " with 2FA required), " << n.devices
                 << " OTP devices, " << n.social_links << " social links";
-      if (n.devices_skipped) std::cout << "; skipped " << n.devices_skipped << " TOTP devices with other digits or step than 6 and 30 s";
+      if (n.devices_skipped) std::cout << "; skipped " << n.devices_skipped
+                                      << " devices df-auth cannot use (TOTP other than 6 digits / 30 s, email without an address)";
       std::cout << "\n";
       return 0;
     }

@@ -21,6 +21,10 @@ namespace {
 using store::sqlite::Connection;
 
 constexpr std::string_view kSqlitePrefix = "sqlite://";
+/// The columns of Django's AbstractUser that are read (phone_number too, when the model has it).
+constexpr const char* kUserColumns[] = {"id", "username", "email", "first_name", "last_name",
+                                        "password", "is_active", "is_staff", "is_superuser",
+                                        "date_joined", "last_login"};
 
 std::string SourcePath(const std::string& url) {
   if (url.rfind(kSqlitePrefix, 0) != 0) {
@@ -119,7 +123,13 @@ std::optional<std::string> OptionalText(const store::sqlite::Statement& st, int 
 
 ImportCounts ImportDjango(const config::Settings& settings, store::Store& target,
                           const std::string& from_url, const std::string& user_table) {
-  auto source = OpenSource(SourcePath(from_url));
+  std::unique_ptr<Connection> source;
+  try {
+    source = OpenSource(SourcePath(from_url));
+    Columns(*source, "sqlite_master");  // a file that is not SQLite fails here, not half-way
+  } catch (const store::StoreUnavailable& e) {
+    throw std::runtime_error("cannot read the Django database " + from_url + ": " + e.Detail());
+  }
   Connection& c = *source;
   const std::string users_table = FindUserTable(c, user_table);
   if (target.CountUsers() != 0) {
@@ -127,6 +137,14 @@ ImportCounts ImportDjango(const config::Settings& settings, store::Store& target
   }
   ImportCounts counts;
   const auto user_columns = Columns(c, users_table);
+  std::string missing;
+  for (const char* column : kUserColumns) {
+    if (!user_columns.count(column)) missing += (missing.empty() ? "" : ", ") + std::string(column);
+  }
+  if (!missing.empty()) {
+    throw std::runtime_error("the user table " + users_table + " has no column " + missing +
+                             " (is it Django's user model?)");
+  }
   const bool has_phone = user_columns.count("phone_number") > 0;
 
   // Users, with their ids: tokens issued by the Django server name them.
@@ -211,7 +229,10 @@ ImportCounts ImportDjango(const config::Settings& settings, store::Store& target
       // django-otp sends to the user's address when the device has none.
       std::optional<std::string> address = OptionalText(st, 3);
       if (!address && emails.count(d.user_id)) address = emails[d.user_id];
-      if (!address) continue;
+      if (!address) {  // nowhere to send a code: the device could never be used
+        ++counts.devices_skipped;
+        continue;
+      }
       d.destination = identity::NormalizeEmail(*address);
       add_device(std::move(d));
     }

@@ -16,7 +16,9 @@ struct ImportCounts {
   int users = 0;
   int two_fa = 0;
   int devices = 0;
-  int devices_skipped = 0;  ///< TOTP devices with settings df-auth does not verify (digits, step)
+  /// Devices df-auth could not use: TOTP with other digits or step than 6 and 30 s, email
+  /// devices with no address of their own or of their user.
+  int devices_skipped = 0;
   int social_links = 0;
 };
 

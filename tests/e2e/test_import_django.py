@@ -73,6 +73,8 @@ def make_django_db(path):
     db.execute("INSERT INTO df_auth_userregistration(is_registering, invited_by_id, user_id) VALUES (1, 7, 42)")
     db.execute("INSERT INTO otp_email_emaildevice(name, confirmed, user_id, token, valid_until, email, "
                "throttling_failure_count) VALUES ('mail', 1, 42, '123456', '2030-01-01 00:00:00', NULL, 0)")
+    db.execute("INSERT INTO otp_email_emaildevice(name, confirmed, user_id, token, valid_until, email, "
+               "throttling_failure_count) VALUES ('nowhere', 0, 43, NULL, '2030-01-01 00:00:00', NULL, 0)")
     db.execute("INSERT INTO otp_twilio_twiliosmsdevice(name, confirmed, number, key, last_t, user_id, token, "
                "valid_until, throttling_failure_count) VALUES ('phone', 0, '+31612345678', 'k', -1, 42, NULL, "
                "'2030-01-01 00:00:00', 0)")
@@ -109,7 +111,8 @@ class ImportDjangoTest(unittest.TestCase):
         r = self.import_django()
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertEqual(r.stdout.strip(), "imported 3 users (1 with 2FA required), 4 OTP devices, 1 social links; "
-                                           "skipped 1 TOTP devices with other digits or step than 6 and 30 s")
+                                           "skipped 2 devices df-auth cannot use (TOTP other than 6 digits / 30 s, "
+                                           "email without an address)")
         with open(self.source, "rb") as f:
             self.assertEqual(hashlib.sha256(f.read()).hexdigest(), self.source_digest)  # read-only
 
@@ -176,8 +179,25 @@ class ImportDjangoTest(unittest.TestCase):
         r = self.import_django()
         self.assertEqual(r.returncode, 1)
         self.assertIn("several user tables in the source (app_user, auth_user)", r.stderr)
+        r = self.import_django("--user-table", "auth_user")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("the user table auth_user has no column first_name, last_name, is_staff, is_superuser, "
+                      "last_login", r.stderr)
         r = self.import_django("--user-table", "app_user")
         self.assertEqual(r.returncode, 0, r.stderr)
+
+    def test_a_missing_or_foreign_file_is_named(self):
+        missing = os.path.join(self.tmp, "none.sqlite3")
+        r = self.server.run_cli("import-django", "--from", f"sqlite://{missing}")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn(f"cannot read the Django database sqlite://{missing}: sqlite open", r.stderr)
+        self.assertFalse(os.path.exists(missing))  # read-only: nothing was created
+        garbage = os.path.join(self.tmp, "garbage.sqlite3")
+        with open(garbage, "w") as f:
+            f.write("not a database\n" * 100)
+        r = self.server.run_cli("import-django", "--from", f"sqlite://{garbage}")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("file is not a database", r.stderr)
 
 
 if __name__ == "__main__":
