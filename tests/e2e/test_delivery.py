@@ -49,6 +49,16 @@ def metric(server, name, **labels):
     return 0.0
 
 
+def wait_metric(test, server, at_least, name, timeout=10, **labels):
+    """Polls /metrics until the sample reaches at_least (the sender counts a message after the SMTP
+    session ends, which can be after the fake has recorded it); returns the value then."""
+    deadline = time.monotonic() + timeout
+    while (value := metric(server, name, **labels)) < at_least:
+        test.assertLess(time.monotonic(), deadline, server.stderr())
+        time.sleep(0.05)
+    return value
+
+
 def post_otp(port, body):
     """POST otp/ on its own connection; returns (status, seconds)."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
@@ -101,7 +111,7 @@ class SmtpDeliveryTest(unittest.TestCase):
         self.assertIn(code, html)
         # The code works, and the sent message was counted.
         c.login(email="Bob@x.io", otp=code)
-        self.assertEqual(metric(server, "dfauth_messages_sent_total", channel="email", outcome="sent"), 1)
+        self.assertEqual(wait_metric(self, server, 1, "dfauth_messages_sent_total", channel="email", outcome="sent"), 1)
 
     def test_smtp_login_when_credentials_are_set(self):
         self.smtp.close()
@@ -121,10 +131,7 @@ class SmtpDeliveryTest(unittest.TestCase):
         self.assertEqual(status, 200)
         self.assertLess(seconds, 1.0)  # never waits on SMTP
         # The first attempt fails at once (connection refused) and is retried with back-off.
-        deadline = time.monotonic() + 10
-        while metric(server, "dfauth_messages_sent_total", channel="email", outcome="retry") < 1:
-            self.assertLess(time.monotonic(), deadline, server.stderr())
-            time.sleep(0.1)
+        wait_metric(self, server, 1, "dfauth_messages_sent_total", channel="email", outcome="retry")
         self.assertEqual(self.smtp.to("later@x.io"), [])
         self.smtp.start()
         m = self.smtp.wait_to("later@x.io", timeout=15)
@@ -235,7 +242,7 @@ class SmtpTlsDeliveryTest(unittest.TestCase):
         self.assertTrue(m.tls)
         self.assertEqual(m.rcpt, ["ssl@x.io"])
         c.login(email="ssl@x.io", otp=code_in(m.text()))
-        self.assertEqual(metric(server, "dfauth_messages_sent_total", channel="email", outcome="sent"), 1)
+        self.assertEqual(wait_metric(self, server, 1, "dfauth_messages_sent_total", channel="email", outcome="sent"), 1)
 
     def test_untrusted_certificate_is_not_sent_to(self):
         smtp = self.fake("starttls", credentials=("mailer", "s3cret"))
@@ -295,10 +302,7 @@ class TwilioDeliveryTest(unittest.TestCase):
         self.assertEqual(Client(server).post("otp/", {"phone_number": "+31612345673"}).status, 200)
         [post] = self.twilio.wait_count(1)
         self.assertFalse(post.authorized)
-        deadline = time.monotonic() + 10
-        while metric(server, "dfauth_messages_sent_total", channel="sms", outcome="failed") < 1:
-            self.assertLess(time.monotonic(), deadline, server.stderr())
-            time.sleep(0.1)
+        wait_metric(self, server, 1, "dfauth_messages_sent_total", channel="sms", outcome="failed")
         self.assertIn("twilio: HTTP 401 code 20003", server.stderr())
         self.assertNotIn("bad-token-xyz", server.stderr())
 
