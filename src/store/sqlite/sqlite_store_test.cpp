@@ -444,6 +444,36 @@ TEST_F(SqliteStoreTest, PurgeExpiredTokens) {
             SpendResult::kSpent);
 }
 
+TEST_F(SqliteStoreTest, PurgeWorksInChunksAndKeepsLiveFamilies) {
+  int64_t id = store_->CreateUser(MakeUser("alice"));
+  // More rows than one purge transaction takes (200), in every table the purge touches.
+  for (int i = 0; i < 1100; ++i) {
+    const std::string n = std::to_string(i);
+    store_->SaveRefreshToken(Refresh("t" + n, "f" + n, id, "a" + n, 1000 + i));
+    store_->RevokeJti("x" + n, 1000 + i);
+  }
+  // A family with an expired (spent) token and a live one keeps the live one.
+  store_->SaveRefreshToken(Refresh("k1", "keep", id, "ak1", 1500));
+  ASSERT_EQ(store_->RotateRefreshToken("k1", Refresh("k2", "keep", id, "ak2", 9000), 1400),
+            SpendResult::kSpent);
+  store_->PurgeExpiredTokens(1099 + 1000);  // everything above but t1099/x1099 has expired
+  for (int i : {0, 199, 200, 599, 1000, 1098}) {
+    const std::string n = std::to_string(i);
+    EXPECT_FALSE(store_->IsJtiRevoked("x" + n)) << n;
+    EXPECT_EQ(store_->RotateRefreshToken("t" + n, Refresh("u" + n, "f" + n, id, "b" + n), 2100),
+              SpendResult::kUnknown)
+        << n;
+  }
+  EXPECT_TRUE(store_->IsJtiRevoked("x1099"));
+  EXPECT_EQ(store_->RotateRefreshToken("t1099", Refresh("u", "f1099", id, "b"), 2100),
+            SpendResult::kSpent);
+  // k1 (expired) is gone, so presenting it is no longer recognised as reuse; k2 still rotates.
+  EXPECT_EQ(store_->RotateRefreshToken("k1", Refresh("k9", "keep", id, "ak9"), 2100),
+            SpendResult::kUnknown);
+  EXPECT_EQ(store_->RotateRefreshToken("k2", Refresh("k3", "keep", id, "ak3"), 2100),
+            SpendResult::kSpent);
+}
+
 TEST(SqliteStoreConcurrency, FiftyThreadsSpendOneJtiOnce) {
   TempDir dir;
   auto store = OpenStore("sqlite://" + dir.File("spend.db"), 8);
