@@ -121,8 +121,14 @@ std::string CheckApiPrefix(const KeyDescriptor& d, const Settings& s) {
   return "";
 }
 
-std::string CheckNotEmpty(const KeyDescriptor& d, const Settings& s) {
-  return StringOf(d, s).empty() ? "must not be empty" : "";
+std::string CheckTypeClaim(const KeyDescriptor& d, const Settings& s) {
+  const std::string& name = StringOf(d, s);
+  if (name.empty()) return "must not be empty";
+  // The type sits beside these claims in every token; sharing a name would overwrite one.
+  for (const char* taken : {"exp", "iat", "nbf", "jti", "refresh_exp", "user_id", "iss", "aud"}) {
+    if (name == taken) return "must not be a claim df-auth sets itself (" + name + ")";
+  }
+  return "";
 }
 
 std::string CheckCidrs(const KeyDescriptor& d, const Settings& s) {
@@ -364,7 +370,7 @@ const KeyDescriptor kKeys[] = {
      .doc = "aud claim, set and checked when given"},
     {.name = "TOKEN_TYPE_CLAIM", .member = &S::token_type_claim,
      .doc = "name of the token type claim (django-df-auth's recommended settings: sliding)",
-     .check = CheckNotEmpty},
+     .check = CheckTypeClaim},
     {.name = "THROTTLE_ANON", .member = &S::throttle_anon,
      .doc = "requests per client IP: N/sec|min|hour|day or off"},
     {.name = "THROTTLE_USER", .member = &S::throttle_user,

@@ -195,6 +195,8 @@ TEST(LoadSettings, ErrorsNameTheKey) {
   EXPECT_EQ(EnvErrorKey("DF_AUTH_SMS_BACKEND", "pigeon"), "SMS_BACKEND");
   EXPECT_EQ(EnvErrorKey("DF_AUTH_HONEYPOT_PATHS", "wp-login.php"), "HONEYPOT_PATHS");
   EXPECT_EQ(EnvErrorKey("DF_AUTH_TOKEN_TYPE_CLAIM", ""), "TOKEN_TYPE_CLAIM");
+  EXPECT_EQ(EnvErrorKey("DF_AUTH_TOKEN_TYPE_CLAIM", "exp"), "TOKEN_TYPE_CLAIM");
+  EXPECT_EQ(EnvErrorKey("DF_AUTH_TOKEN_TYPE_CLAIM", "user_id"), "TOKEN_TYPE_CLAIM");
   EXPECT_EQ(EnvErrorKey("DF_AUTH_JWT_PRIVATE_KEY_FILE", "/nonexistent/key.pem"),
             "JWT_PRIVATE_KEY_FILE");
   EXPECT_EQ(EnvErrorKey("DF_AUTH_JWT_PRIVATE_KEY_FILE",

@@ -1,6 +1,7 @@
 #include "token/token_service.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -8,6 +9,7 @@
 #include <vector>
 
 #include "crypto/primitives.hpp"
+#include "text/json_string.hpp"
 #include "dfauth/error.hpp"
 #include "token/keys.hpp"
 
@@ -54,6 +56,42 @@ bool AudienceMatches(const Json& aud, const std::string& expected) {
   }
   return false;
 }
+
+// A token's claims written in order as one compact JSON object (strings escaped by the one JSON
+// string writer), without building a JSON tree first: that cost ~13k instructions per token.
+class ClaimsWriter {
+ public:
+  ClaimsWriter& Add(std::string_view name, std::string_view value) {
+    Name(name);
+    text::AppendJsonString(out_, value);
+    return *this;
+  }
+  ClaimsWriter& Add(std::string_view name, int64_t value) {
+    Name(name);
+    char digits[24];
+    auto end = std::to_chars(digits, digits + sizeof digits, value).ptr;
+    out_.append(digits, end);
+    return *this;
+  }
+  /// iss and aud, when configured.
+  ClaimsWriter& AddScope(const std::string& issuer, const std::string& audience) {
+    if (!issuer.empty()) Add("iss", issuer);
+    if (!audience.empty()) Add("aud", audience);
+    return *this;
+  }
+  std::string Done() {
+    out_ += '}';
+    return std::move(out_);
+  }
+
+ private:
+  void Name(std::string_view name) {
+    out_ += out_.empty() ? '{' : ',';
+    text::AppendJsonString(out_, name);
+    out_ += ':';
+  }
+  std::string out_;
+};
 
 }  // namespace
 
@@ -183,16 +221,17 @@ IssuedTokens TokenService::IssueSliding(const store::User& user, const std::stri
                                         std::optional<int64_t> refresh_exp) {
   // A token issued in the second of a revocation must still pass it (see RevokeUserTokens).
   const int64_t iat = std::max(Now(), user.tokens_valid_after);
-  OrderedJson claims;
-  claims[options_.type_claim] = kSliding;
-  claims["exp"] = iat + options_.sliding_lifetime;
-  claims["iat"] = iat;
-  claims["jti"] = jti;
-  claims["refresh_exp"] = refresh_exp.value_or(iat + options_.sliding_refresh_lifetime);
-  claims["user_id"] = user.id;
-  if (!options_.issuer.empty()) claims["iss"] = options_.issuer;
-  if (!options_.audience.empty()) claims["aud"] = options_.audience;
-  return {SignClaims(claims.dump()), std::nullopt};
+  return {SignClaims(ClaimsWriter()
+                         .Add(options_.type_claim, kSliding)
+                         .Add("exp", iat + options_.sliding_lifetime)
+                         .Add("iat", iat)
+                         .Add("jti", jti)
+                         .Add("refresh_exp",
+                              refresh_exp.value_or(iat + options_.sliding_refresh_lifetime))
+                         .Add("user_id", user.id)
+                         .AddScope(options_.issuer, options_.audience)
+                         .Done()),
+          std::nullopt};
 }
 
 std::pair<IssuedTokens, store::RefreshTokenRecord> TokenService::SignPair(
@@ -201,15 +240,14 @@ std::pair<IssuedTokens, store::RefreshTokenRecord> TokenService::SignPair(
   const std::string access_jti = crypto::RandomHex(16);
   const std::string refresh_jti = family + crypto::RandomHex(kFamilyIdHex / 2);
   auto make = [&](std::string_view type, int64_t lifetime, const std::string& jti) {
-    OrderedJson claims;
-    claims[options_.type_claim] = type;
-    claims["exp"] = iat + lifetime;
-    claims["iat"] = iat;
-    claims["jti"] = jti;
-    claims["user_id"] = user.id;
-    if (!options_.issuer.empty()) claims["iss"] = options_.issuer;
-    if (!options_.audience.empty()) claims["aud"] = options_.audience;
-    return SignClaims(claims.dump());
+    return SignClaims(ClaimsWriter()
+                          .Add(options_.type_claim, type)
+                          .Add("exp", iat + lifetime)
+                          .Add("iat", iat)
+                          .Add("jti", jti)
+                          .Add("user_id", user.id)
+                          .AddScope(options_.issuer, options_.audience)
+                          .Done());
   };
   IssuedTokens issued{make(kAccess, options_.access_lifetime, access_jti),
                       make(kRefresh, options_.refresh_lifetime, refresh_jti)};

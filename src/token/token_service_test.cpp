@@ -154,6 +154,22 @@ TEST_F(TokenServiceTest, SlidingClaimsAreExactlyTheReferences) {
   EXPECT_TRUE(token::Verify(token, Algorithm::kHS256, [&](std::string_view) { return &secret; }));
 }
 
+TEST_F(TokenServiceTest, PayloadIsCompactJsonInClaimOrderWithStringsEscaped) {
+  TokenOptions options = Sliding();
+  options.issuer = "https://auth.example.com/\"q\"";
+  options.audience = "app\u00e9";
+  auto service = Make(options);
+  std::string token = service->Issue(user_).token;
+  const std::size_t dot = token.find('.') + 1;
+  std::string bytes = *crypto::Base64UrlDecode(token.substr(dot, token.rfind('.') - dot));
+  std::string jti = Payload(token)["jti"];
+  const std::string t = std::to_string(kT0), e = std::to_string(kT0 + 1209600);
+  EXPECT_EQ(bytes, "{\"token_type\":\"sliding\",\"exp\":" + e + ",\"iat\":" + t + ",\"jti\":\"" + jti +
+                       "\",\"refresh_exp\":" + e + ",\"user_id\":" + std::to_string(user_.id) +
+                       ",\"iss\":\"https://auth.example.com/\\\"q\\\"\",\"aud\":\"app\u00e9\"}");
+  EXPECT_EQ(service->Authenticate(token).user.id, user_.id);
+}
+
 TEST_F(TokenServiceTest, TypeClaimNameIsConfigurable) {
   TokenOptions options = Sliding();
   options.type_claim = "sliding";  // django-df-auth's recommended settings
