@@ -7,6 +7,19 @@
 #include "identity/phone.hpp"
 
 namespace dfauth::api {
+
+void AppendJsonText(std::string& out, std::string_view text) {
+  for (char c : text) {
+    if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\') {
+      out += nlohmann::json(text).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+      return;
+    }
+  }
+  out += '"';
+  out += text;
+  out += '"';
+}
+
 namespace {
 
 /// Writes `value` exactly as value.dump(-1, ' ', false, replace) does, faster: strings of
@@ -17,15 +30,6 @@ template <typename Json>
 void AppendJson(std::string& out, const Json& value) {
   auto dump = [&](const Json& v) {
     out += v.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  };
-  auto append_string = [&](const std::string& text) {
-    for (char c : text) {
-      if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\') return false;
-    }
-    out += '"';
-    out += text;
-    out += '"';
-    return true;
   };
   auto append_integer = [&](auto number) {
     char digits[24];
@@ -39,7 +43,7 @@ void AppendJson(std::string& out, const Json& value) {
       for (auto it = value.begin(); it != value.end(); ++it) {
         if (!first) out += ',';
         first = false;
-        if (!append_string(it.key())) dump(Json(it.key()));
+        AppendJsonText(out, it.key());
         out += ':';
         AppendJson(out, it.value());
       }
@@ -58,7 +62,7 @@ void AppendJson(std::string& out, const Json& value) {
       break;
     }
     case nlohmann::json::value_t::string:
-      if (!append_string(value.template get_ref<const std::string&>())) dump(value);
+      AppendJsonText(out, value.template get_ref<const std::string&>());
       break;
     case nlohmann::json::value_t::number_integer:
       append_integer(value.template get<int64_t>());

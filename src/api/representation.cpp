@@ -1,34 +1,58 @@
 #include "api/representation.hpp"
 
+#include <algorithm>
+#include <array>
+#include <nlohmann/json.hpp>
+#include <string_view>
+
+#include "api/fields.hpp"
+
 namespace dfauth::api {
-namespace {
 
-nlohmann::ordered_json OptionalText(const std::optional<std::string>& v) {
-  return v ? nlohmann::ordered_json(*v) : nlohmann::ordered_json(nullptr);
-}
-
-void PutField(nlohmann::ordered_json& out, const std::string& name, const store::User& user) {
-  if (out.contains(name)) return;
-  if (name == "username") out[name] = user.username;
-  else if (name == "email") out[name] = OptionalText(user.email);
-  else if (name == "phone_number") out[name] = OptionalText(user.phone_number);
-  else if (name == "first_name") out[name] = user.first_name;
-  else if (name == "last_name") out[name] = user.last_name;
-}
-
-}  // namespace
-
-nlohmann::ordered_json UserRepresentation(const config::Settings& settings, const store::User& user) {
-  nlohmann::ordered_json out = nlohmann::ordered_json::object();
-  for (const auto& f : settings.user_optional_fields)
-    if (f != "password") PutField(out, f, user);
-  for (const auto& f : settings.user_identity_fields) PutField(out, f, user);
-  auto extra = nlohmann::json::parse(user.extra_json, nullptr, false);
-  for (const auto& [name, type] : settings.user_extra_fields) {
-    if (extra.is_object() && extra.contains(name)) out[name] = extra[name];
-    else out[name] = nullptr;
+std::string UserRepresentation(const config::Settings& settings, const store::User& user) {
+  static constexpr std::array<std::string_view, 5> kBuiltIn{"username", "email", "phone_number",
+                                                            "first_name", "last_name"};
+  std::string out;
+  out.reserve(192);
+  auto key = [&](std::string_view name) {
+    out += out.empty() ? '{' : ',';
+    AppendJsonText(out, name);
+    out += ':';
+  };
+  auto optional_text = [&](const std::optional<std::string>& v) {
+    if (v) AppendJsonText(out, *v);
+    else out += "null";
+  };
+  unsigned written = 0;  // one bit per built-in field: each appears once, where first named
+  auto put = [&](const std::string& name) {
+    auto it = std::find(kBuiltIn.begin(), kBuiltIn.end(), name);
+    if (it == kBuiltIn.end()) return;
+    const unsigned bit = 1u << (it - kBuiltIn.begin());
+    if (written & bit) return;
+    written |= bit;
+    key(name);
+    if (name == "username") AppendJsonText(out, user.username);
+    else if (name == "email") optional_text(user.email);
+    else if (name == "phone_number") optional_text(user.phone_number);
+    else if (name == "first_name") AppendJsonText(out, user.first_name);
+    else AppendJsonText(out, user.last_name);
+  };
+  for (const auto& f : settings.user_optional_fields) put(f);  // "password" is not built in
+  for (const auto& f : settings.user_identity_fields) put(f);
+  if (!settings.user_extra_fields.empty()) {
+    // Extra field names never clash with the fields above (config refuses it).
+    const auto extra = nlohmann::json::parse(user.extra_json, nullptr, false);
+    for (const auto& [name, type] : settings.user_extra_fields) {
+      key(name);
+      auto it = extra.is_object() ? extra.find(name) : extra.end();
+      if (it != extra.end()) out += DumpJson(*it);
+      else out += "null";
+    }
   }
-  out["id"] = std::to_string(user.id);
+  key("id");
+  out += '"';
+  out += std::to_string(user.id);
+  out += "\"}";
   return out;
 }
 

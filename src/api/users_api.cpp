@@ -42,7 +42,7 @@ http::Response PlausibleSignup(ApiContext& ctx, const std::map<std::string, std:
   if (fake.phone_number) identities["phone_number"] = *fake.phone_number;
   fake.username = identity::DeriveUsername(ctx.settings.user_identity_fields, identities);
   fake.id = ctx.store.CountUsers() + 1 + crypto::RandomUniform(16);
-  return JsonResponse(UserRepresentation(ctx.settings, fake), 201);
+  return http::Response::Json(201, UserRepresentation(ctx.settings, fake));
 }
 
 /// True when every error entry says that a username, email or phone is already taken.
@@ -82,11 +82,11 @@ void RegisterUserRoutes(http::Router& router, ApiContext& ctx, const std::string
     }
     // The invitation message, or AUTO_SEND_IDENTITY_VERIFICATION_OTP's codes (issue 3).
     if (ctx.devices != nullptr) ctx.devices->AfterRegistration(user, inviter);
-    return JsonResponse(UserRepresentation(ctx.settings, user), 201);
+    return http::Response::Json(201, UserRepresentation(ctx.settings, user));
   }, signup);
 
   router.Add("GET", prefix + "users/{id}/", [&ctx](http::Request& request) {
-    return JsonResponse(UserRepresentation(ctx.settings, CallerUser(request)));
+    return http::Response::Json(200, UserRepresentation(ctx.settings, CallerUser(request)));
   }, authed);
 
   router.Add("PATCH", prefix + "users/{id}/", [&ctx](http::Request& request) {
@@ -94,7 +94,7 @@ void RegisterUserRoutes(http::Router& router, ApiContext& ctx, const std::string
                              TypedExtraFields(ctx.settings));
     CheckIdentityFields(ctx, fields);
     store::User user = ctx.users.Update(CallerUser(request), fields);
-    return JsonResponse(UserRepresentation(ctx.settings, user));
+    return http::Response::Json(200, UserRepresentation(ctx.settings, user));
   }, authed);
 
   router.Add("POST", prefix + "users/{id}/set-password/", [&ctx](http::Request& request) {
