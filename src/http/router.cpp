@@ -28,14 +28,20 @@ bool IsParam(std::string_view segment) {
 bool MatchSegments(const Route& route, const std::vector<std::string_view>& parts,
                    std::map<std::string, std::string>* params) {
   if (route.segments.size() != parts.size()) return false;
+  // Compare everything first, so that a route that does not match costs no allocation.
   for (std::size_t i = 0; i < parts.size(); ++i) {
     const std::string& seg = route.segments[i];
     if (IsParam(seg)) {
       // A parameter is one non-empty segment; '.' is excluded as in DRF's default lookup regex.
       if (parts[i].empty() || parts[i].find('.') != std::string_view::npos) return false;
-      if (params) (*params)[seg.substr(1, seg.size() - 2)] = std::string(parts[i]);
     } else if (seg != parts[i]) {
       return false;
+    }
+  }
+  if (params) {
+    for (std::size_t i = 0; i < parts.size(); ++i) {
+      const std::string& seg = route.segments[i];
+      if (IsParam(seg)) (*params)[seg.substr(1, seg.size() - 2)] = std::string(parts[i]);
     }
   }
   return true;
@@ -56,6 +62,9 @@ void Router::Add(std::string method, std::string pattern, Handler handler, Route
   route->pattern = std::move(pattern);
   route->handler = std::move(handler);
   route->options = std::move(options);
+  if (std::any_of(route->segments.begin(), route->segments.end(), IsParam)) {
+    param_routes_.push_back(route.get());
+  }
   routes_.push_back(std::move(route));
   // A path written without parameters matches the same routes on every request: work them out
   // now, for every such pattern (a new route may match an older pattern too).
@@ -75,20 +84,19 @@ void Router::Add(std::string method, std::string pattern, Handler handler, Route
 RouteMatch Router::Match(std::string_view method, std::string_view path) const {
   RouteMatch match;
   auto take = [&](const Route* route, std::map<std::string, std::string>& params) {
-    if (!match.path_found) {
-      match.params = params;
-      match.path_route = route;
+    if (match.route == nullptr && route->method == method) {
+      match.route = route;
+      match.params = std::move(params);
+    } else if (!match.path_found) {
+      match.params = params;  // the path's, until a route of the method is found
     }
+    if (!match.path_found) match.path_route = route;
     match.path_found = true;
     match.path_public =
         match.path_public && route->options.path_public.value_or(!route->options.auth_required);
     if (std::find(match.allowed_methods.begin(), match.allowed_methods.end(), route->method) ==
         match.allowed_methods.end()) {
       match.allowed_methods.push_back(route->method);
-    }
-    if (match.route == nullptr && route->method == method) {
-      match.route = route;
-      match.params = std::move(params);
     }
   };
   if (auto it = exact_.find(path); it != exact_.end()) {
@@ -100,10 +108,13 @@ RouteMatch Router::Match(std::string_view method, std::string_view path) const {
     // One buffer per thread: matching runs for every request and need not allocate.
     thread_local std::vector<std::string_view> parts;
     Split(path, parts);
-    for (const auto& route : routes_) {
+    // A path that is no route's exact pattern can only match routes with parameters.
+    for (const Route* route : param_routes_) {
       if (route->segments.size() != parts.size()) continue;
+      // Parameters are kept from the first route of the path and from the one chosen only.
+      const bool wanted = match.route == nullptr && (!match.path_found || route->method == method);
       std::map<std::string, std::string> params;
-      if (MatchSegments(*route, parts, &params)) take(route.get(), params);
+      if (MatchSegments(*route, parts, wanted ? &params : nullptr)) take(route, params);
     }
   }
   if (!match.path_found) match.path_public = false;

@@ -71,6 +71,7 @@ class Router {
     std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
   };
   std::vector<std::unique_ptr<Route>> routes_;
+  std::vector<const Route*> param_routes_;  ///< the routes with a {parameter}, in order
   /// For each pattern without parameters: every route matching that exact path, in order.
   std::unordered_map<std::string, std::vector<Candidate>, PathHash, std::equal_to<>> exact_;
 };
