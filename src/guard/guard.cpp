@@ -198,14 +198,14 @@ std::shared_ptr<const Guard::BanSnapshot> Guard::Bans() {
 }
 
 bool Guard::IsIpBlocked(std::string_view ip) {
-  if (ip.empty()) return false;
-  if (blocklist_.Contains(ip)) {
+  auto address = IpNet::ParseAddress(ip);
+  if (!address) return false;
+  if (blocklist_.Contains(*address)) {
     Record("ip_blocklist", ip);
     return true;
   }
-  auto address = IpNet::ParseAddress(ip);
-  if (!address) return false;
   auto bans = Bans();
+  if (bans->addresses.empty() && bans->networks.empty()) return false;
   const int64_t now = Now();
   bool banned = false;
   if (auto it = bans->addresses.find(address->Text()); it != bans->addresses.end()) {

@@ -107,9 +107,12 @@ bool IpSet::Overlaps(const IpNet& net) const {
 
 bool IpSet::Contains(std::string_view ip) const {
   auto address = IpNet::ParseAddress(ip);
-  if (!address) return false;
+  return address && Contains(*address);
+}
+
+bool IpSet::Contains(const IpNet& address) const {
   for (const auto& net : nets_) {
-    if (net.Contains(*address)) return true;
+    if (net.Contains(address)) return true;
   }
   return false;
 }

@@ -39,6 +39,8 @@ class IpSet {
 
   /// Whether the address `ip` lies in one of the networks (false when `ip` is not an address).
   bool Contains(std::string_view ip) const;
+  /// Whether the parsed address lies in one of the networks.
+  bool Contains(const IpNet& address) const;
   /// Whether `net` and one of the networks share an address (one contains the other).
   bool Overlaps(const IpNet& net) const;
   bool Empty() const noexcept { return nets_.empty(); }
