@@ -235,6 +235,11 @@ std::string MediaType(std::string_view content_type) {
 }
 
 std::string UrlDecode(std::string_view text, bool plus_as_space) {
+  // Most paths and values have nothing to decode.
+  if (text.find_first_of(plus_as_space ? std::string_view("%+") : std::string_view("%")) ==
+      std::string_view::npos) {
+    return std::string(text);
+  }
   std::string out;
   out.reserve(text.size());
   for (std::size_t i = 0; i < text.size(); ++i) {

@@ -6,11 +6,15 @@
 namespace dfauth::text {
 
 std::string SanitizeUtf8(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
   const auto* s = reinterpret_cast<const unsigned char*>(text.data());
   std::size_t n = text.size();
-  for (std::size_t i = 0; i < n;) {
+  std::size_t i = 0;
+  while (i < n && s[i] < 0x80) ++i;
+  if (i == n) return std::string(text);  // ASCII: nothing to check
+  std::string out;
+  out.reserve(n);
+  out.append(text.substr(0, i));
+  while (i < n) {
     unsigned char c = s[i];
     std::size_t len = 0;
     uint32_t cp = 0;

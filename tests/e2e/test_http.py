@@ -1,5 +1,6 @@
 """The HTTP layer end to end: envelope for 404/405/413/431, CORS, router root, health, metrics,
 throttling, access log hygiene, graceful shutdown."""
+import json
 import socket
 import unittest
 
@@ -74,6 +75,11 @@ class HttpTest(unittest.TestCase):
         log = self.server.wait_stderr('"path":"/api/v1/auth/token/"')
         self.assertNotIn("henry password", log)
         self.assertNotIn(self.token, log)
+        line = [l for l in log.splitlines() if '"path":"/api/v1/auth/token/"' in l][-1]
+        entry = json.loads(line)
+        self.assertEqual(sorted(entry), ["duration_ms", "ip", "method", "path", "status", "ts", "user_id"])
+        self.assertEqual((entry["method"], entry["status"], entry["ip"]), ("POST", 200, "127.0.0.1"))
+        self.assertRegex(line, r'"duration_ms":\d+\.\d{3},')  # milliseconds, three decimals
 
     def test_slow_header_client_does_not_block_others(self):
         s = socket.create_connection(("127.0.0.1", self.server.port))
