@@ -118,6 +118,8 @@ class Server:
     def _finish(self):
         if self._reader is not None:
             self._reader.join(5)
+        if self.proc is not None and (self._reader is None or not self._reader.is_alive()):
+            self.proc.stderr.close()  # read to the end by the reader
 
     def cleanup(self):
         """Removes the temp dir (the process must be stopped)."""
@@ -207,6 +209,11 @@ class Client:
         if self._conn is not None:
             self._conn.close()
             self._conn = None
+
+    def __del__(self):
+        # Tests often use a client for one request (Client(server).get(...)): close its socket
+        # when it goes, so the test output is not buried under ResourceWarnings.
+        self.close()
 
     def request(self, method, path, body=None, token=None, headers=None, form=False, raw=None,
                 multipart=False):
