@@ -97,7 +97,7 @@ Guard::Guard(const config::Settings& settings, store::GuardStore& store, Clock c
       phone_types_(settings.blacklist_phone_types.begin(), settings.blacklist_phone_types.end()),
       blocklist_(ParseNets(settings.blacklist_ips, "BLACKLIST_IPS")),
       trusted_proxies_(ParseNets(settings.trusted_proxies, "TRUSTED_PROXIES")) {
-  if (settings.blacklist_disposable_email_domains) disposable_domains_ = DomainSet(DisposableDomainsText());
+  if (settings.blacklist_disposable_email_domains) disposable_domains_ = DomainSet::Shipped();
   if (settings.blacklist_username_words) offensive_words_ = WordSet(OffensiveWordsText());
 }
 

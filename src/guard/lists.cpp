@@ -1,6 +1,7 @@
 #include "guard/lists.hpp"
 
 #include <algorithm>
+#include <stdexcept>
 
 #include "guard/words.hpp"
 
@@ -43,18 +44,43 @@ std::vector<std::string_view> ListEntries(std::string_view text) {
   return out;
 }
 
-DomainSet::DomainSet(std::string_view text) {
-  // One copy, lower-cased in place; the entries are views into it (the shipped list has 120k).
-  storage_ = std::make_unique<std::string>(text);
+DomainSet::DomainSet(std::string text) : storage_(std::make_unique<std::string>(std::move(text))) {
   for (char& c : *storage_) c = LowerAscii(c);
-  for (std::string_view entry : ListEntries(*storage_)) {
+  text_ = *storage_;
+  Index();
+}
+
+DomainSet DomainSet::Shipped() {
+  const std::string_view text = DisposableDomainsText();
+  if (std::any_of(text.begin(), text.end(), [](char c) { return c != LowerAscii(c); })) {
+    return DomainSet(std::string(text));
+  }
+  DomainSet set;
+  set.text_ = text;
+  set.Index();
+  return set;
+}
+
+void DomainSet::Index() {
+  if (text_.size() > UINT32_MAX) throw std::length_error("domain list larger than 4 GiB");
+  const std::vector<std::string_view> entries = ListEntries(text_);
+  sorted_.reserve(entries.size());
+  for (std::string_view entry : entries) {
     if (entry.starts_with("*.")) entry.remove_prefix(2);
     while (entry.starts_with('.')) entry.remove_prefix(1);
     while (entry.ends_with('.')) entry.remove_suffix(1);
-    if (!entry.empty()) sorted_.push_back(entry);
+    if (entry.empty()) continue;
+    sorted_.push_back({static_cast<uint32_t>(entry.data() - text_.data()),
+                       static_cast<uint32_t>(entry.size())});
   }
-  if (!std::is_sorted(sorted_.begin(), sorted_.end())) std::sort(sorted_.begin(), sorted_.end());
-  sorted_.erase(std::unique(sorted_.begin(), sorted_.end()), sorted_.end());
+  auto less = [this](Entry a, Entry b) { return At(a) < At(b); };
+  if (!std::is_sorted(sorted_.begin(), sorted_.end(), less)) {
+    std::sort(sorted_.begin(), sorted_.end(), less);
+  }
+  sorted_.erase(std::unique(sorted_.begin(), sorted_.end(),
+                            [this](Entry a, Entry b) { return At(a) == At(b); }),
+                sorted_.end());
+  sorted_.shrink_to_fit();
 }
 
 bool DomainSet::ContainsOrParent(std::string_view domain) const {
@@ -64,7 +90,9 @@ bool DomainSet::ContainsOrParent(std::string_view domain) const {
   std::string_view rest = lowered;
   while (rest.ends_with('.')) rest.remove_suffix(1);
   while (!rest.empty()) {
-    if (std::binary_search(sorted_.begin(), sorted_.end(), rest)) return true;
+    auto it = std::lower_bound(sorted_.begin(), sorted_.end(), rest,
+                               [this](Entry e, std::string_view key) { return At(e) < key; });
+    if (it != sorted_.end() && At(*it) == rest) return true;
     std::size_t dot = rest.find('.');
     if (dot == std::string_view::npos) break;
     rest.remove_prefix(dot + 1);
