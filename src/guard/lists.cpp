@@ -51,13 +51,17 @@ DomainSet::DomainSet(std::string text) : storage_(std::make_unique<std::string>(
 }
 
 DomainSet DomainSet::Shipped() {
-  const std::string_view text = DisposableDomainsText();
-  if (std::any_of(text.begin(), text.end(), [](char c) { return c != LowerAscii(c); })) {
-    return DomainSet(std::string(text));
-  }
   DomainSet set;
-  set.text_ = text;
+  set.text_ = DisposableDomainsText();
   set.Index();
+  // The list is kept in lower case (its comments need not be); were an entry not, the list is
+  // taken as any other text.
+  for (Entry e : set.sorted_) {
+    std::string_view entry = set.At(e);
+    if (std::any_of(entry.begin(), entry.end(), [](char c) { return c != LowerAscii(c); })) {
+      return DomainSet(std::string(DisposableDomainsText()));
+    }
+  }
   return set;
 }
 

@@ -7,6 +7,7 @@
 // Only tokens that passed every check are stored; an entry is bound to the key set that
 // verified it, so a key reload or retirement makes every older entry a miss.
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -45,11 +46,13 @@ class VerifiedTokenCache {
 
  private:
   struct Slot;
-  Slot& SlotFor(std::string_view token);
+  /// The slot of `token`, created on first use when `create` (else null while unused): an idle
+  /// server holds 32 KB of pointers rather than every slot.
+  Slot* SlotFor(std::string_view token, bool create);
 
   std::string hash_key_;  ///< 16 random bytes for crypto::KeyedHash64
   std::size_t count_;
-  std::unique_ptr<Slot[]> slots_;
+  std::unique_ptr<std::atomic<Slot*>[]> slots_;
 };
 
 }  // namespace dfauth::token
