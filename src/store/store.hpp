@@ -128,6 +128,13 @@ class Store {
     bool jti_revoked = false;
   };
   virtual std::optional<TokenSubject> FindTokenSubject(int64_t user_id, std::string_view jti) = 0;
+  /// The same check without reading the user's row (token/verify/ needs no more): the user's
+  /// tokens_valid_after and whether the jti is revoked; nullopt when the user does not exist.
+  struct TokenState {
+    int64_t tokens_valid_after = 0;
+    bool jti_revoked = false;
+  };
+  virtual std::optional<TokenState> FindTokenState(int64_t user_id, std::string_view jti) = 0;
   /// Records a revoked jti until `expires_at` (after which the token is expired anyway).
   virtual void RevokeJti(std::string_view jti, int64_t expires_at) = 0;
   virtual bool IsJtiRevoked(std::string_view jti) = 0;

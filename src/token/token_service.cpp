@@ -284,8 +284,29 @@ IssuedTokens TokenService::Issue(const store::User& user) {
 
 TokenService::Claims TokenService::Decode(std::string_view token,
                                           std::initializer_list<std::string_view> types) {
-  const int64_t now = Now();
   Claims claims;
+  static_cast<VerifiedClaims&>(claims) = Check(token, types);
+  // A deleted user's revoked jtis went with its rows: its tokens come back without a user, and
+  // every caller refuses them.
+  auto subject = store_.FindTokenSubject(claims.user_id, claims.jti);
+  if (subject) {
+    JudgeSubject(claims, subject->jti_revoked, subject->user.tokens_valid_after);
+    claims.user = std::move(subject->user);
+  }
+  return claims;
+}
+
+void TokenService::JudgeSubject(const VerifiedClaims& claims, bool jti_revoked,
+                                int64_t tokens_valid_after) {
+  if (jti_revoked) throw errors::TokenNotValid(kBlacklisted);
+  // A token from before the user's last password change or deactivation.
+  if (claims.iat < tokens_valid_after) throw errors::TokenNotValid();
+}
+
+VerifiedClaims TokenService::Check(std::string_view token,
+                                   std::initializer_list<std::string_view> types) {
+  const int64_t now = Now();
+  VerifiedClaims claims;
   auto keys = Keys();
   if (std::optional<VerifiedClaims> seen = verified_.Find(token, keys->generation)) {
     // Checked before under these keys: only what time and the route change is judged again,
@@ -299,13 +320,6 @@ TokenService::Claims TokenService::Decode(std::string_view token,
     keys = CheckToken(token, types, now, claims);
     verified_.Put(token, keys->generation, claims);
   }
-
-  auto subject = store_.FindTokenSubject(claims.user_id, claims.jti);
-  if (subject && subject->jti_revoked) throw errors::TokenNotValid(kBlacklisted);
-  // A revoked jti of a deleted user: its rows went with the user; the token is refused anyway.
-  if (subject) claims.user = std::move(subject->user);
-  // A token from before the user's last password change or deactivation.
-  if (claims.user && claims.iat < claims.user->tokens_valid_after) throw errors::TokenNotValid();
   return claims;
 }
 
@@ -433,8 +447,11 @@ AuthenticatedToken TokenService::Authenticate(std::string_view bearer_token) {
 }
 
 void TokenService::Verify(std::string_view token) {
-  Claims claims = Decode(token, {kSliding, kAccess, kRefresh});
-  if (!claims.user) throw errors::TokenNotValid();
+  // Decode's checks, without reading the user's row: verify answers only whether the token holds.
+  const VerifiedClaims claims = Check(token, {kSliding, kAccess, kRefresh});
+  auto state = store_.FindTokenState(claims.user_id, claims.jti);
+  if (!state) throw errors::TokenNotValid();
+  JudgeSubject(claims, state->jti_revoked, state->tokens_valid_after);
 }
 
 void TokenService::Blacklist(std::string_view token) {

@@ -83,6 +83,12 @@ class TokenService {
   std::shared_ptr<const KeySet> BuildKeySet();
   /// The claims of a valid, unrevoked token of one of `types`, with its user.
   Claims Decode(std::string_view token, std::initializer_list<std::string_view> types);
+  /// Signature, type and times (through the verified-token cache), not the store.
+  VerifiedClaims Check(std::string_view token, std::initializer_list<std::string_view> types);
+  /// What the store says of an existing user's token: a revoked jti, or a token older than the
+  /// user's last revocation, throws.
+  static void JudgeSubject(const VerifiedClaims& claims, bool jti_revoked,
+                           int64_t tokens_valid_after);
   /// Signature and claims, without the store; fills `claims`, returns the keys that verified.
   std::shared_ptr<const KeySet> CheckToken(std::string_view token,
                                            std::initializer_list<std::string_view> types,

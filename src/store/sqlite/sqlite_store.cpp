@@ -25,6 +25,9 @@ constexpr const char* kSelectUserById = "SELECT " DFAUTH_USER_COLUMNS " FROM use
 constexpr const char* kSelectTokenSubject =
     "SELECT " DFAUTH_USER_COLUMNS ", EXISTS(SELECT 1 FROM revoked_tokens WHERE jti = ?2) "
     "FROM users WHERE id = ?1";
+constexpr const char* kSelectTokenState =
+    "SELECT tokens_valid_after, EXISTS(SELECT 1 FROM revoked_tokens WHERE jti = ?2) "
+    "FROM users WHERE id = ?1";
 constexpr const char* kSelectUserByUsername =
     "SELECT " DFAUTH_USER_COLUMNS " FROM users WHERE username = ?";
 constexpr const char* kSelectUserByEmail =
@@ -301,6 +304,13 @@ std::optional<Store::TokenSubject> SqliteStore::FindTokenSubject(int64_t user_id
   if (!st.Bind(1, user_id).Bind(2, jti).Step()) return std::nullopt;
   TokenSubject subject{ReadUser(st), st.Int64(17) != 0};
   return subject;
+}
+
+std::optional<Store::TokenState> SqliteStore::FindTokenState(int64_t user_id, std::string_view jti) {
+  Lease c(*this);
+  auto st = c->Prepare(kSelectTokenState);
+  if (!st.Bind(1, user_id).Bind(2, jti).Step()) return std::nullopt;
+  return TokenState{st.Int64(0), st.Int64(1) != 0};
 }
 
 std::optional<User> SqliteStore::FindUserByUsername(std::string_view username) {

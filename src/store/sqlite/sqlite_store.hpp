@@ -45,6 +45,7 @@ class SqliteStore final : public Store {
   void RevokeJti(std::string_view jti, int64_t expires_at) override;
   bool IsJtiRevoked(std::string_view jti) override;
   std::optional<TokenSubject> FindTokenSubject(int64_t user_id, std::string_view jti) override;
+  std::optional<TokenState> FindTokenState(int64_t user_id, std::string_view jti) override;
   void SaveRefreshToken(const RefreshTokenRecord& record) override;
   SpendResult RotateRefreshToken(std::string_view jti, const RefreshTokenRecord& next,
                                  int64_t now) override;

@@ -378,6 +378,20 @@ TEST_F(SqliteStoreTest, FindTokenSubjectJoinsUserAndRevocation) {
   EXPECT_FALSE(store_->FindTokenSubject(id + 1000, "fresh").has_value());
 }
 
+TEST_F(SqliteStoreTest, FindTokenStateReadsRevocationsWithoutTheUser) {
+  int64_t id = store_->CreateUser(MakeUser("alice"));
+  store_->RevokeUserTokens(id, 1234);
+  store_->RevokeJti("gone", 500);
+  auto live = store_->FindTokenState(id, "fresh");
+  ASSERT_TRUE(live.has_value());
+  EXPECT_EQ(live->tokens_valid_after, 1234);
+  EXPECT_FALSE(live->jti_revoked);
+  auto revoked = store_->FindTokenState(id, "gone");
+  ASSERT_TRUE(revoked.has_value());
+  EXPECT_TRUE(revoked->jti_revoked);
+  EXPECT_FALSE(store_->FindTokenState(id + 1000, "fresh").has_value());
+}
+
 TEST_F(SqliteStoreTest, RefreshRotationAndReuseRevokesFamily) {
   int64_t id = store_->CreateUser(MakeUser("alice"));
   store_->SaveRefreshToken(Refresh("r1", "f1", id, "a1"));
