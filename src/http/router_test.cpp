@@ -65,6 +65,20 @@ TEST(RouterTest, OtherMethodReportsAllowedMethods) {
   EXPECT_EQ(m.path_route->method, "GET");
 }
 
+// The chosen route's own parameter names, even when another route of the path came first.
+TEST(RouterTest, ChosenRouteKeepsItsOwnParameters) {
+  Router router;
+  router.Add("GET", "/items/{x}/", Named("get"));
+  router.Add("PATCH", "/items/{y}/", Named("patch"));
+  RouteMatch patch = router.Match("PATCH", "/items/7/");
+  ASSERT_NE(patch.route, nullptr);
+  EXPECT_EQ(patch.route->method, "PATCH");
+  EXPECT_EQ(patch.params, (std::map<std::string, std::string>{{"y", "7"}}));
+  RouteMatch get = router.Match("GET", "/items/7/");
+  EXPECT_EQ(get.params, (std::map<std::string, std::string>{{"x", "7"}}));
+  EXPECT_EQ(router.Match("PUT", "/items/7/").params, (std::map<std::string, std::string>{{"x", "7"}}));
+}
+
 // A path written without parameters is answered from a table built at Add: the same routes,
 // order and parameters as matching segment by segment, including routes added later.
 TEST(RouterTest, ExactPathsMatchLikeAnyOther) {
