@@ -198,7 +198,7 @@ def wrk(url, script, env, conns, duration, threads=2):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--build", default=os.path.join(ROOT, "build-release"))
-    ap.add_argument("--rounds", type=int, default=int(os.environ.get("ROUNDS", 3)))
+    ap.add_argument("--rounds", type=int, default=int(os.environ.get("ROUNDS", 5)))
     ap.add_argument("--duration", default=os.environ.get("DURATION", "10s"))
     ap.add_argument("--conns", type=int, default=int(os.environ.get("CONNS", 64)))
     ap.add_argument("--login-conns", type=int, default=int(os.environ.get("LOGIN_CONNS", 16)))
@@ -236,7 +236,7 @@ def main():
         def job(endpoint, server):
             """(url, lua script, env, connections) for one measurement."""
             base = servers.get(server)
-            if endpoint == "pair refresh":
+            if endpoint == "pair refresh" and server == "df-auth":
                 return pair.base + "/token/refresh/", f"{LUA}/refresh_pair.lua", {"TOKENS_FILE": refresh_file}, args.conns
             if server == "floor":
                 return base + "/", f"{LUA}/get.lua", {}, args.conns
@@ -254,9 +254,11 @@ def main():
                 return base.replace("/api/v1/auth", "") + "/health/live", f"{LUA}/get.lua", {}, args.conns
             raise ValueError(endpoint)
 
-        plan = [("verify", ["df-auth", "django", "floor"]), ("users0", ["df-auth", "django"]),
-                ("refresh", ["df-auth", "django"]), ("pair refresh", ["df-auth"]),
-                ("login", ["df-auth", "django"]), ("otp", ["df-auth"]), ("health", ["df-auth"])]
+        # The floor runs beside every endpoint it is compared with, in the same round: this
+        # machine's speed drifts over minutes, and a ratio must compare runs made side by side.
+        plan = [("verify", ["df-auth", "django", "floor"]), ("users0", ["df-auth", "django", "floor"]),
+                ("refresh", ["df-auth", "django", "floor"]), ("pair refresh", ["df-auth", "floor"]),
+                ("login", ["df-auth", "django"]), ("otp", ["df-auth", "floor"]), ("health", ["df-auth", "floor"])]
         results = {}
         busy_notes = []
         for rnd in range(args.rounds):
@@ -266,7 +268,7 @@ def main():
                     if server not in servers:
                         continue
                     url, script, env, conns = job(endpoint, server)
-                    if endpoint == "pair refresh":  # fresh single-use tokens for this run
+                    if endpoint == "pair refresh" and server == "df-auth":  # fresh single-use tokens
                         bulk_refresh_tokens(pair.db, pair_user, int(os.environ.get("PAIR_TOKENS", 600000)), refresh_file)
                     busy = wait_idle()
                     if busy > 25:
@@ -364,16 +366,26 @@ def scale_test(binary, work, big):
     return out
 
 
+def paired_ratio(results, endpoint, other):
+    """Median over rounds of df-auth's req/s over `other`'s, each pair measured side by side in
+    one round (the rounds are the lists' positions); None when `other` did not run."""
+    ours, theirs = results.get((endpoint, "df-auth")), results.get((endpoint, other))
+    if not ours or not theirs or len(ours) != len(theirs):
+        return None
+    return statistics.median(a["rps"] / b["rps"] for a, b in zip(ours, theirs) if b["rps"] > 0)
+
+
 def report(results, raw, idle_rss, rss_after, served, rss_10k, scale, slow_smtp, busy_notes, args):
     med = {k: statistics.median(r["rps"] for r in v) for k, v in results.items()}
     p50 = {k: statistics.median(r["p50"] or 0 for r in v) for k, v in results.items()}
     p99 = {k: statistics.median(r["p99"] or 0 for r in v) for k, v in results.items()}
-    floor = med.get(("verify", "floor"))
     lines = [f"# df-auth benchmark ({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())})", "",
              f"{os.cpu_count()} cores; wrk -t2 -c{args.conns} -d{args.duration} (logins -c{args.login_conns}), "
-             f"{args.rounds} alternating rounds, median; request-rate throttles off; HS256, SQLite.", "",
-             "| endpoint | df-auth req/s | p50 ms | p99 ms | Django req/s | × Django | % of floor |",
-             "|---|---|---|---|---|---|---|"]
+             f"{args.rounds} alternating rounds, median req/s; request-rate throttles off; HS256, SQLite.",
+             "The floor (a bare Beast hello server) runs beside each endpoint in every round. Each ratio is "
+             "the median over the rounds of df-auth's req/s over the other server's in the same round.", "",
+             "| endpoint | df-auth req/s | p50 ms | p99 ms | Django req/s | × Django | floor req/s | % of floor |",
+             "|---|---|---|---|---|---|---|---|"]
     names = {"verify": "POST token/verify/", "users0": "GET users/0/", "refresh": "POST token/refresh/ (sliding)",
              "pair refresh": "POST token/refresh/ (pair)", "login": "POST token/ (password)", "otp": "POST otp/ (email, console)",
              "health": "GET /health/live"}
@@ -382,14 +394,13 @@ def report(results, raw, idle_rss, rss_after, served, rss_10k, scale, slow_smtp,
         k = (e, "df-auth")
         if k not in med:
             continue
-        dj = med.get((e, "django"))
-        ratio = f"{med[k] / dj:.1f}×" if dj else "–"
-        fl = f"{100 * med[k] / floor:.0f} %" if floor and e not in ("login",) else "–"
-        lines.append(f"| {label} | {med[k]:.0f} | {p50[k]:.2f} | {p99[k]:.2f} | {dj:.0f} | {ratio} | {fl} |" if dj else
-                     f"| {label} | {med[k]:.0f} | {p50[k]:.2f} | {p99[k]:.2f} | – | – | {fl} |")
+        dj, floor = med.get((e, "django")), med.get((e, "floor"))
+        to_django, to_floor = paired_ratio(results, e, "django"), paired_ratio(results, e, "floor")
+        cells = [label, f"{med[k]:.0f}", f"{p50[k]:.2f}", f"{p99[k]:.2f}",
+                 f"{dj:.0f}" if dj else "–", f"{to_django:.1f}×" if to_django else "–",
+                 f"{floor:.0f}" if floor else "–", f"{100 * to_floor:.0f} %" if to_floor else "–"]
+        lines.append("| " + " | ".join(cells) + " |")
         chart.append((label, med[k], dj or 0))
-    if floor:
-        lines.append(f"| bare Beast hello (floor) | {floor:.0f} | {p50[('verify', 'floor')]:.2f} | {p99[('verify', 'floor')]:.2f} | | | 100 % |")
     login = med.get(("login", "df-auth"), 0)
     lines += ["", f"Raw Argon2id verifications/s on all cores (m=19456 KiB, t=2): {raw:.1f}; "
               f"df-auth logins/s: {login:.1f} = {100 * login / raw:.0f} % of raw.", "",

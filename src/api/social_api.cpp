@@ -87,19 +87,22 @@ nlohmann::json PageUrl(const http::Request& request, int64_t limit, std::optiona
 
 void RegisterSocialRoutes(http::Router& router, ApiContext& ctx, const std::string& prefix) {
   if (ctx.social == nullptr) return;
-  const http::RouteOptions anyone{.auth_required = false};
   const http::RouteOptions authed{};
+  // Logging in and connecting ask the provider (userinfo, JWKS): they wait on its network, on
+  // their own pool, so that a slow provider never holds the workers every other route needs.
+  const http::RouteOptions anyone_asking{.auth_required = false, .pool = http::Pool::kNetwork};
+  const http::RouteOptions authed_asking{.pool = http::Pool::kNetwork};
 
   router.Add("POST", prefix + "social/", [&ctx](http::Request& request) {
     if (request.caller.Authenticated()) throw errors::PermissionDenied();
     auto body = ReadSocialRequest(ctx, request);
     return TokenResponse(ctx.social->Login(body), body.provider);
-  }, anyone);
+  }, anyone_asking);
 
   router.Add("POST", prefix + "social/connect/", [&ctx](http::Request& request) {
     auto body = ReadSocialRequest(ctx, request);
     return TokenResponse(ctx.social->Connect(CallerUser(request), body), body.provider);
-  }, authed);
+  }, authed_asking);
 
   router.Add("GET", prefix + "social/connections/", [&ctx](http::Request& request) {
     const int64_t user_id = CallerUser(request).id;

@@ -145,14 +145,21 @@ int Serve(config::Settings settings) {
   http::ServerOptions options;
   options.listen = settings.listen;
   options.io_threads = static_cast<int>(settings.worker_threads);
-  // SQLite work is CPU-bound (no network round trip): one worker per core measured fastest
-  // (bench/: 2 workers 31k req/s on token/verify/, 4 workers 22k, 8 workers 20k on 2 cores).
-  // A networked database waits on I/O, so there each pooled connection gets its worker.
+  // SQLite work is CPU-bound (no network round trip, microseconds a request): one worker per
+  // two cores measured fastest, as every extra thread that sleeps and wakes per request costs
+  // more than it adds (2 cores, token/verify/: 1 worker 33-42k req/s against 25-40k with 2,
+  // 22k with 4, 20k with 8). Hashing and provider calls have pools of their own, so nothing
+  // slow holds these workers. A networked database waits on I/O: there each pooled connection
+  // gets its worker.
   const bool embedded = settings.database_url.rfind("sqlite://", 0) == 0;
-  options.worker_threads = embedded ? cores : static_cast<int>(settings.database_pool_size);
+  options.worker_threads =
+      embedded ? std::max(1, cores / 2) : static_cast<int>(settings.database_pool_size);
   options.worker_queue_limit = 4096;
   options.hash_threads = cores;
   options.hash_queue_limit = 1024;
+  // Social logins wait on the provider (up to its 10 s timeout): threads that mostly sleep.
+  options.network_threads = std::max(4, 4 * cores);
+  options.network_queue_limit = 1024;
   options.cors_allowed_origins = settings.cors_allowed_origins;
   options.trusted_proxies = settings.trusted_proxies;
   options.throttle_anon = ToRateLimit(settings.throttle_anon);

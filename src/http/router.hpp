@@ -19,6 +19,7 @@ namespace dfauth::http {
 enum class Pool {
   kDefault,  ///< database work
   kHashing,  ///< may hash a password: at most cores-many at once
+  kNetwork,  ///< waits on another server (social providers): never holds a database worker
 };
 
 using Handler = std::function<Response(Request&)>;

@@ -167,7 +167,8 @@ struct Server::Impl {
         metrics(m),
         proxies(options.trusted_proxies),
         default_pool("dfauth-worker", options.worker_threads, options.worker_queue_limit),
-        hash_pool("dfauth-hash", options.hash_threads, options.hash_queue_limit) {
+        hash_pool("dfauth-hash", options.hash_threads, options.hash_queue_limit),
+        network_pool("dfauth-net", options.network_threads, options.network_queue_limit) {
     const int n = std::max(1, options.io_threads);
     for (int i = 0; i < n; ++i) {
       contexts.push_back(std::make_unique<Context>());
@@ -180,13 +181,29 @@ struct Server::Impl {
                                   "*") != options.cors_allowed_origins.end();
     metrics.SetQueueDepthSource("default", [this] { return default_pool.QueueDepth(); });
     metrics.SetQueueDepthSource("hashing", [this] { return hash_pool.QueueDepth(); });
+    metrics.SetQueueDepthSource("network", [this] { return network_pool.QueueDepth(); });
   }
 
   ~Impl() {
     metrics.SetQueueDepthSource("default", {});
     metrics.SetQueueDepthSource("hashing", {});
+    metrics.SetQueueDepthSource("network", {});
+    StopPools();
+  }
+
+  void StopPools() {
     default_pool.Stop();
     hash_pool.Stop();
+    network_pool.Stop();
+  }
+
+  WorkPool& PoolFor(const Route* route) {
+    switch (route ? route->options.pool : Pool::kDefault) {
+      case Pool::kHashing: return hash_pool;
+      case Pool::kNetwork: return network_pool;
+      case Pool::kDefault: break;
+    }
+    return default_pool;
   }
 
   bool OriginAllowed(std::string_view origin) const {
@@ -207,6 +224,7 @@ struct Server::Impl {
   bool allow_all_origins = false;
   WorkPool default_pool;
   WorkPool hash_pool;
+  WorkPool network_pool;
   std::vector<std::unique_ptr<Context>> contexts;
   std::optional<tcp::acceptor> acceptor;
   std::optional<asio::signal_set> signals;
@@ -371,9 +389,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
     // One trip to a pool per request: the pre-route hook (it may read the database), then
     // authentication, throttling and the handler, all in one job.
-    WorkPool& pool = match_.route && match_.route->options.pool == Pool::kHashing
-                         ? server_.hash_pool
-                         : server_.default_pool;
+    WorkPool& pool = server_.PoolFor(match_.route);
     auto self = shared_from_this();
     // The guard keeps this I/O thread's run() going while the job is away on the pool.
     auto guard = std::make_shared<WorkGuard>(asio::make_work_guard(context_.io));
@@ -675,8 +691,7 @@ void Server::Run() {
   impl.contexts[0]->io.run();
   for (auto& thread : threads) thread.join();
   // Every job held a work guard until its response was posted back, so the pools are idle.
-  impl.default_pool.Stop();
-  impl.hash_pool.Stop();
+  impl.StopPools();
 }
 
 void Server::Shutdown() {

@@ -26,6 +26,8 @@ struct ServerOptions {
   std::size_t worker_queue_limit = 1024;
   int hash_threads = 1;
   std::size_t hash_queue_limit = 64;
+  int network_threads = 4;
+  std::size_t network_queue_limit = 256;
   std::size_t header_limit = 16 * 1024;
   std::size_t body_limit = 1024 * 1024;
   std::chrono::seconds header_timeout{10};

@@ -148,8 +148,9 @@ class Store {
                                          int64_t now) = 0;
   /// Revokes a family (blacklisting a refresh token); an unknown family is ignored.
   virtual void RevokeFamily(std::string_view family, int64_t now) = 0;
-  /// Deletes revoked-jti and refresh rows that expired before `now`.
-  virtual void PurgeExpiredTokens(int64_t now) = 0;
+  /// Deletes revoked-jti and refresh rows that expired before `now`, in short transactions, and
+  /// stops once about `row_limit` rows went: true when nothing expired is left.
+  virtual bool PurgeExpiredTokens(int64_t now, int64_t row_limit) = 0;
 
   // --- server state --------------------------------------------------------------------
   virtual std::optional<std::string> GetSetting(std::string_view key) = 0;

@@ -101,7 +101,8 @@ class TokenService {
                                                               const std::string& family);
   int64_t Now() const;
   /// Deletes expired revocations and refresh tokens once an hour (kPurgeEverySeconds), on the
-  /// thread of a login or refresh that finds the hour passed; one thread at a time.
+  /// thread of a login or refresh that finds the hour passed; one thread at a time. A round
+  /// deletes at most kPurgeRowsPerRound rows; what is left goes in rounds a second apart.
   void PurgeExpiredHourly();
 
   TokenOptions options_;

@@ -73,7 +73,9 @@ def apple_claims(client_id, sub, email=None, verified="true", lifetime=3600, **e
 class FakeProviders:
     """The fake endpoints. Tests fill `google_tokens` / `facebook_tokens` (access token →
     profile), set `jwks[name]` (lists of RsaKey) and switch `mode` to "down" (503) or
-    "garbage" (200, not JSON) to break the userinfo endpoints."""
+    "garbage" (200, not JSON) to break the userinfo endpoints. With `hold` set to a
+    threading.Event, userinfo calls wait for it (at most 30 s) before answering; `waiting` counts
+    the calls that arrived and wait."""
 
     def __init__(self):
         self.google_tokens = {}
@@ -81,6 +83,8 @@ class FakeProviders:
         self.jwks = {"google": [], "apple": []}
         self.jwks_fetches = {"google": 0, "apple": 0}
         self.mode = "ok"
+        self.hold = None
+        self.waiting = 0
         self.requests = []  # (path, query, authorization) of each userinfo call
         self.lock = threading.Lock()
         fake = self
@@ -129,7 +133,11 @@ class FakeProviders:
             return self._send(handler, 200, {"keys": keys}, {"Cache-Control": "public, max-age=3600"})
         with self.lock:
             self.requests.append((path, query, handler.headers.get("Authorization")))
-            mode = self.mode
+            mode, hold = self.mode, self.hold
+            if hold is not None:
+                self.waiting += 1
+        if hold is not None:
+            hold.wait(30)
         if mode == "down":
             return self._send(handler, 503, {"error": "unavailable"})
         if mode == "garbage":

@@ -1,6 +1,7 @@
 """social/ routes end to end against fake providers on loopback (reference-contract R17, R18;
 interface.md §3 "Social" and §4's associate-by-email rule)."""
 import sqlite3
+import threading
 import time
 import unittest
 
@@ -379,6 +380,53 @@ class SocialPairAndUnreachableTest(unittest.TestCase):
                              502, "provider_error")
                 self.assertLess(time.monotonic() - started, 10)
         finally:
+            fake.stop()
+
+
+class SlowProviderTest(unittest.TestCase):
+    """Provider calls wait on their own pool: while social logins hang on a slow provider, every
+    other route still answers."""
+
+    def test_routes_answer_while_social_logins_wait_on_the_provider(self):
+        fake = FakeProviders().start()
+        held = threading.Event()
+        try:
+            with Server(env=social_env(fake)) as server:
+                c = Client(server, timeout=10)
+                r = c.signup(username="steady", email="steady@example.com", password="a good password 1")
+                self.assertEqual(r.status, 201, r)
+                token = c.login(username="steady", password="a good password 1")
+                hanging = 4  # more than the database workers of a machine with up to 8 cores
+                results = [None] * hanging
+
+                def social(i):
+                    fake.google_tokens[f"slow{i}"] = {"sub": f"slow{i}", "email": f"slow{i}@example.com",
+                                                       "email_verified": True}
+                    results[i] = Client(server, timeout=60).post(
+                        "social/", {"provider": "google-oauth2", "access_token": f"slow{i}"})
+
+                fake.hold = held
+                threads = [threading.Thread(target=social, args=(i,)) for i in range(hanging)]
+                for t in threads:
+                    t.start()
+                deadline = time.monotonic() + 20
+                while fake.waiting < hanging and time.monotonic() < deadline:
+                    time.sleep(0.05)
+                self.assertEqual(fake.waiting, hanging)
+                # Every provider call is now held: the database routes must not wait for them.
+                r = c.post("token/verify/", {"token": token})
+                self.assertEqual((r.status, r.json()), (200, {}))
+                r = c.get("users/0/", token=token)
+                self.assertEqual((r.status, r.json()["username"]), (200, "steady"))
+                self.assertEqual([t.is_alive() for t in threads], [True] * hanging)
+                self.assertEqual(results, [None] * hanging)
+                held.set()
+                for t in threads:
+                    t.join(30)
+                self.assertEqual([r.status for r in results], [200] * hanging)
+                self.assertEqual(sorted(r.json()["provider"] for r in results), ["google-oauth2"] * hanging)
+        finally:
+            held.set()
             fake.stop()
 
 

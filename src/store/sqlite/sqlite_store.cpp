@@ -461,12 +461,12 @@ void SqliteStore::RevokeFamily(std::string_view family, int64_t now) {
   tx.Commit();
 }
 
-void SqliteStore::PurgeExpiredTokens(int64_t now) {
+bool SqliteStore::PurgeExpiredTokens(int64_t now, int64_t row_limit) {
   // Short transactions of at most kChunk rows per table, each found through an expires_at
   // index, so that the writer is held for milliseconds whatever the table sizes. (One pass over
   // every family held all writes — logins, OTP, refreshes — for 0.2 s per 300,000 families.)
   constexpr int64_t kChunk = 200;
-  for (;;) {
+  for (int64_t purged = 0;; ) {
     WriteLease c(*this);
     Transaction tx(*c, TransactionMode::kImmediate);
     c->Prepare(
@@ -496,7 +496,9 @@ void SqliteStore::PurgeExpiredTokens(int64_t now) {
         .Run();
     removed += c->Changes();
     tx.Commit();
-    if (removed == 0) return;
+    if (removed == 0) return true;
+    purged += removed;
+    if (purged >= row_limit) return false;
   }
 }
 

@@ -50,7 +50,7 @@ class SqliteStore final : public Store {
   SpendResult RotateRefreshToken(std::string_view jti, const RefreshTokenRecord& next,
                                  int64_t now) override;
   void RevokeFamily(std::string_view family, int64_t now) override;
-  void PurgeExpiredTokens(int64_t now) override;
+  bool PurgeExpiredTokens(int64_t now, int64_t row_limit) override;
 
   std::optional<std::string> GetSetting(std::string_view key) override;
   std::string PutSettingIfAbsent(std::string_view key, std::string_view value) override;

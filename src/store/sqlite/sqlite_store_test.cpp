@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <atomic>
 #include <filesystem>
+#include <limits>
 #include <thread>
 
 #include "store/migrations/sqlite_migrations.hpp"
@@ -19,6 +20,7 @@ namespace dfauth::store {
 namespace {
 
 namespace fs = std::filesystem;
+constexpr int64_t kAll = std::numeric_limits<int64_t>::max();
 
 // Each feature appends its own numbered migration, in whatever order they land.
 const int kMigrationCount = static_cast<int>(migrations::SqliteMigrations().size());
@@ -359,9 +361,9 @@ TEST_F(SqliteStoreTest, RevokeJti) {
   EXPECT_TRUE(store_->IsJtiRevoked("j1"));
   EXPECT_FALSE(store_->IsJtiRevoked("j2"));
   store_->RevokeJti("j1", 400);  // revoking again is fine and keeps the later expiry
-  store_->PurgeExpiredTokens(450);
+  EXPECT_TRUE(store_->PurgeExpiredTokens(450, kAll));
   EXPECT_TRUE(store_->IsJtiRevoked("j1"));
-  store_->PurgeExpiredTokens(501);
+  EXPECT_TRUE(store_->PurgeExpiredTokens(501, kAll));
   EXPECT_FALSE(store_->IsJtiRevoked("j1"));
 }
 
@@ -443,7 +445,7 @@ TEST_F(SqliteStoreTest, PurgeExpiredTokens) {
   store_->SaveRefreshToken(Refresh("new", "new", id, "a-new", 3000));
   store_->RevokeJti("x-old", 1000);
   store_->RevokeJti("x-new", 3000);
-  store_->PurgeExpiredTokens(2000);
+  EXPECT_TRUE(store_->PurgeExpiredTokens(2000, kAll));
   EXPECT_FALSE(store_->IsJtiRevoked("x-old"));
   EXPECT_TRUE(store_->IsJtiRevoked("x-new"));
   EXPECT_EQ(store_->RotateRefreshToken("old", Refresh("old2", "old", id, "a-old2"), 2000),
@@ -464,7 +466,12 @@ TEST_F(SqliteStoreTest, PurgeWorksInChunksAndKeepsLiveFamilies) {
   store_->SaveRefreshToken(Refresh("k1", "keep", id, "ak1", 1500));
   ASSERT_EQ(store_->RotateRefreshToken("k1", Refresh("k2", "keep", id, "ak2", 9000), 1400),
             SpendResult::kSpent);
-  store_->PurgeExpiredTokens(1099 + 1000);  // everything above but t1099/x1099 has expired
+  // Everything above but t1099/x1099 has expired. A bounded call stops after its first
+  // transaction (200 revocations, 200 families with their tokens) and says more is left.
+  EXPECT_FALSE(store_->PurgeExpiredTokens(1099 + 1000, 1));
+  EXPECT_FALSE(store_->IsJtiRevoked("x199"));
+  EXPECT_TRUE(store_->IsJtiRevoked("x200"));
+  EXPECT_TRUE(store_->PurgeExpiredTokens(1099 + 1000, kAll));
   for (int i : {0, 199, 200, 599, 1000, 1098}) {
     const std::string n = std::to_string(i);
     EXPECT_FALSE(store_->IsJtiRevoked("x" + n)) << n;
