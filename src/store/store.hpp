@@ -128,11 +128,13 @@ class Store {
     bool jti_revoked = false;
   };
   virtual std::optional<TokenSubject> FindTokenSubject(int64_t user_id, std::string_view jti) = 0;
-  /// The same check without reading the user's row (token/verify/ needs no more): the user's
-  /// tokens_valid_after and whether the jti is revoked; nullopt when the user does not exist.
+  /// The same check without reading the user's row (token/verify/ and the sliding refresh need
+  /// no more): the user's tokens_valid_after and is_active, and whether the jti is revoked;
+  /// nullopt when the user does not exist.
   struct TokenState {
     int64_t tokens_valid_after = 0;
     bool jti_revoked = false;
+    bool is_active = false;
   };
   virtual std::optional<TokenState> FindTokenState(int64_t user_id, std::string_view jti) = 0;
   /// Records a revoked jti until `expires_at` (after which the token is expired anyway).

@@ -217,10 +217,11 @@ std::string TokenService::SignClaims(const std::string& payload_json) {
   return Sign(keys->SigningHeader(), payload_json, keys->keys.front());
 }
 
-IssuedTokens TokenService::IssueSliding(const store::User& user, const std::string& jti,
+IssuedTokens TokenService::IssueSliding(int64_t user_id, int64_t tokens_valid_after,
+                                        const std::string& jti,
                                         std::optional<int64_t> refresh_exp) {
   // A token issued in the second of a revocation must still pass it (see RevokeUserTokens).
-  const int64_t iat = std::max(Now(), user.tokens_valid_after);
+  const int64_t iat = std::max(Now(), tokens_valid_after);
   return {SignClaims(ClaimsWriter()
                          .Add(options_.type_claim, kSliding)
                          .Add("exp", iat + options_.sliding_lifetime)
@@ -228,7 +229,7 @@ IssuedTokens TokenService::IssueSliding(const store::User& user, const std::stri
                          .Add("jti", jti)
                          .Add("refresh_exp",
                               refresh_exp.value_or(iat + options_.sliding_refresh_lifetime))
-                         .Add("user_id", user.id)
+                         .Add("user_id", user_id)
                          .AddScope(options_.issuer, options_.audience)
                          .Done()),
           std::nullopt};
@@ -281,7 +282,9 @@ void TokenService::PurgeExpiredHourly() {
 
 IssuedTokens TokenService::Issue(const store::User& user) {
   PurgeExpiredHourly();
-  if (options_.profile == kSliding) return IssueSliding(user, crypto::RandomHex(16), std::nullopt);
+  if (options_.profile == kSliding) {
+    return IssueSliding(user.id, user.tokens_valid_after, crypto::RandomHex(16), std::nullopt);
+  }
   auto [issued, record] = SignPair(user, crypto::RandomHex(kFamilyIdHex / 2));
   store_.SaveRefreshToken(record);
   return std::move(issued);
@@ -421,10 +424,12 @@ std::shared_ptr<const TokenService::KeySet> TokenService::CheckToken(
 IssuedTokens TokenService::Refresh(std::string_view presented) {
   PurgeExpiredHourly();
   if (options_.profile == kSliding) {
-    Claims claims = Decode(presented, {kSliding});
-    if (!claims.user || !claims.user->is_active) throw errors::TokenNotValid();
+    // The next token needs the user's id and revocation time only, not the whole row.
+    store::Store::TokenState state;
+    const VerifiedClaims claims = CheckWithState(presented, {kSliding}, state);
+    if (!state.is_active) throw errors::TokenNotValid();
     if (!claims.refresh_exp || *claims.refresh_exp <= Now()) throw errors::TokenNotValid();
-    return IssueSliding(*claims.user, claims.jti, claims.refresh_exp);
+    return IssueSliding(claims.user_id, state.tokens_valid_after, claims.jti, claims.refresh_exp);
   }
   Claims claims = Decode(presented, {kRefresh});
   if (!claims.user || !claims.user->is_active) throw errors::TokenNotValid();
@@ -451,12 +456,21 @@ AuthenticatedToken TokenService::Authenticate(std::string_view bearer_token) {
   return {std::move(*claims.user), std::move(claims.jti), std::move(claims.type), claims.exp};
 }
 
+VerifiedClaims TokenService::CheckWithState(std::string_view token,
+                                            std::initializer_list<std::string_view> types,
+                                            store::Store::TokenState& state) {
+  VerifiedClaims claims = Check(token, types);
+  auto found = store_.FindTokenState(claims.user_id, claims.jti);
+  if (!found) throw errors::TokenNotValid();
+  JudgeSubject(claims, found->jti_revoked, found->tokens_valid_after);
+  state = *found;
+  return claims;
+}
+
 void TokenService::Verify(std::string_view token) {
   // Decode's checks, without reading the user's row: verify answers only whether the token holds.
-  const VerifiedClaims claims = Check(token, {kSliding, kAccess, kRefresh});
-  auto state = store_.FindTokenState(claims.user_id, claims.jti);
-  if (!state) throw errors::TokenNotValid();
-  JudgeSubject(claims, state->jti_revoked, state->tokens_valid_after);
+  store::Store::TokenState state;
+  CheckWithState(token, {kSliding, kAccess, kRefresh}, state);
 }
 
 void TokenService::Blacklist(std::string_view token) {

@@ -89,12 +89,17 @@ class TokenService {
   /// user's last revocation, throws.
   static void JudgeSubject(const VerifiedClaims& claims, bool jti_revoked,
                            int64_t tokens_valid_after);
+  /// Check, then JudgeSubject on the store's TokenState (not the whole user row); a token
+  /// whose user is gone throws. `state` receives the user's state.
+  VerifiedClaims CheckWithState(std::string_view token,
+                                std::initializer_list<std::string_view> types,
+                                store::Store::TokenState& state);
   /// Signature and claims, without the store; fills `claims`, returns the keys that verified.
   std::shared_ptr<const KeySet> CheckToken(std::string_view token,
                                            std::initializer_list<std::string_view> types,
                                            int64_t now, VerifiedClaims& claims);
   std::string SignClaims(const std::string& payload_json);
-  IssuedTokens IssueSliding(const store::User& user, const std::string& jti,
+  IssuedTokens IssueSliding(int64_t user_id, int64_t tokens_valid_after, const std::string& jti,
                             std::optional<int64_t> refresh_exp);
   /// Signs an access + refresh pair of `family`; the refresh token's row is returned unsaved.
   std::pair<IssuedTokens, store::RefreshTokenRecord> SignPair(const store::User& user,

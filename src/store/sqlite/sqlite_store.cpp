@@ -26,7 +26,7 @@ constexpr const char* kSelectTokenSubject =
     "SELECT " DFAUTH_USER_COLUMNS ", EXISTS(SELECT 1 FROM revoked_tokens WHERE jti = ?2) "
     "FROM users WHERE id = ?1";
 constexpr const char* kSelectTokenState =
-    "SELECT tokens_valid_after, EXISTS(SELECT 1 FROM revoked_tokens WHERE jti = ?2) "
+    "SELECT tokens_valid_after, EXISTS(SELECT 1 FROM revoked_tokens WHERE jti = ?2), is_active "
     "FROM users WHERE id = ?1";
 constexpr const char* kSelectUserByUsername =
     "SELECT " DFAUTH_USER_COLUMNS " FROM users WHERE username = ?";
@@ -310,7 +310,7 @@ std::optional<Store::TokenState> SqliteStore::FindTokenState(int64_t user_id, st
   Lease c(*this);
   auto st = c->Prepare(kSelectTokenState);
   if (!st.Bind(1, user_id).Bind(2, jti).Step()) return std::nullopt;
-  return TokenState{st.Int64(0), st.Int64(1) != 0};
+  return TokenState{st.Int64(0), st.Int64(1) != 0, st.Bool(2)};
 }
 
 std::optional<User> SqliteStore::FindUserByUsername(std::string_view username) {

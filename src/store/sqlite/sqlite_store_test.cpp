@@ -384,8 +384,13 @@ TEST_F(SqliteStoreTest, FindTokenSubjectAndStateJoinUserAndRevocation) {
   ASSERT_TRUE(state.has_value());
   EXPECT_EQ(state->tokens_valid_after, 1234);
   EXPECT_FALSE(state->jti_revoked);
+  EXPECT_TRUE(state->is_active);
   EXPECT_TRUE(store_->FindTokenState(id, "gone")->jti_revoked);
   EXPECT_FALSE(store_->FindTokenState(id + 1000, "fresh").has_value());
+  User user = *store_->FindUserById(id);
+  user.is_active = false;
+  store_->UpdateUser(user);
+  EXPECT_FALSE(store_->FindTokenState(id, "fresh")->is_active);
 }
 
 TEST_F(SqliteStoreTest, RefreshRotationAndReuseRevokesFamily) {
