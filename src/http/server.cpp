@@ -423,7 +423,7 @@ class Session : public std::enable_shared_from_this<Session> {
     return response;
   }
 
-  /// Runs on the default pool: the pre-route hook, its failures answered like a handler's.
+  /// Runs on the route's pool: the pre-route hook, its failures answered like a handler's.
   std::optional<Response> RunPreRoute() {
     try {
       return server_.options.pre_route(request_);

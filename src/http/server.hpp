@@ -39,7 +39,7 @@ struct ServerOptions {
   RateLimit throttle_user;                        ///< keyed by user id
   std::string metrics_token;                      ///< for the api layer's /metrics route
   /// Runs for every request (unknown paths and CORS preflights included) before routing and
-  /// authentication, on the default pool (it may block on the database). A response it returns
+  /// authentication, on the route's pool (it may block on the database). A response it returns
   /// is sent as the answer; nullopt lets the request continue. The app wires the guard's IP
   /// blocklist and honeypot paths here, so that http needs no knowledge of them.
   std::function<std::optional<Response>(const Request&)> pre_route;
