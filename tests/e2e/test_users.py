@@ -155,6 +155,7 @@ class UsersTest(unittest.TestCase):
         out = self.server.run_cli("users", "deactivate", r.json()["id"])
         self.assertEqual(out.returncode, 0, out.stderr)
         self.assertEqual(self.c.request("GET", "users/0/", token=token).status, 401)
+        assert_error(self, self.c.request("POST", "token/refresh/", {"token": token}), 401, "token_not_valid")
         assert_error(self, self.c.request("POST", "token/", {"username": "sleeper", "password": "sleeper password"}),
                      401, "authentication_failed")
         self.assertEqual(self.server.run_cli("users", "activate", r.json()["id"]).returncode, 0)
