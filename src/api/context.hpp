@@ -7,7 +7,7 @@
 #include "http/router.hpp"
 #include "identity/user_service.hpp"
 #include "otp/device_service.hpp"
-#include "store/store.hpp"
+#include "store/database.hpp"
 #include "token/token_service.hpp"
 
 namespace dfauth::social { class SocialService; }
@@ -17,7 +17,7 @@ namespace dfauth::api {
 
 struct ApiContext {
   const config::Settings& settings;
-  store::Store& store;
+  store::Database& store;
   token::TokenService& tokens;
   auth::LoginService& login;
   identity::UserService& users;

@@ -100,7 +100,7 @@ void RegisterOtpRoutes(http::Router& router, ApiContext& ctx, const std::string&
     if (target) {
       owned = Owns(*target, type, destination);
     } else {
-      target = field == "email" ? ctx.store.FindUserByEmail(destination) : ctx.store.FindUserByPhone(destination);
+      target = field == "email" ? ctx.store.Users().FindUserByEmail(destination) : ctx.store.Users().FindUserByPhone(destination);
       if (!target) {
         if ((!ctx.settings.otp_auto_create_account || !ctx.settings.signup_allowed) &&
             ctx.settings.prevent_enumeration)
@@ -113,7 +113,7 @@ void RegisterOtpRoutes(http::Router& router, ApiContext& ctx, const std::string&
           target = ctx.users.CreateFromOtp(fields, field, destination);
         } catch (const ApiError&) {
           // A concurrent request created the account first: use it.
-          target = field == "email" ? ctx.store.FindUserByEmail(destination) : ctx.store.FindUserByPhone(destination);
+          target = field == "email" ? ctx.store.Users().FindUserByEmail(destination) : ctx.store.Users().FindUserByPhone(destination);
           if (!target) throw;
         }
       }

@@ -5,7 +5,7 @@
 #include <string>
 
 #include "config/settings.hpp"
-#include "store/store.hpp"
+#include "store/user_store.hpp"
 
 namespace dfauth::api {
 

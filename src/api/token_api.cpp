@@ -31,9 +31,9 @@ std::optional<std::string> NamedAccount(ApiContext& ctx, const auth::Credentials
     auto it = credentials.find(field);
     if (it == credentials.end()) continue;
     std::optional<store::User> user;
-    if (field == "username") user = ctx.store.FindUserByUsername(it->second);
-    else if (field == "email") user = ctx.store.FindUserByEmail(identity::NormalizeEmail(it->second));
-    else if (field == "phone_number") user = ctx.store.FindUserByPhone(it->second);  // E.164 already
+    if (field == "username") user = ctx.store.Users().FindUserByUsername(it->second);
+    else if (field == "email") user = ctx.store.Users().FindUserByEmail(identity::NormalizeEmail(it->second));
+    else if (field == "phone_number") user = ctx.store.Users().FindUserByPhone(it->second);  // E.164 already
     return user ? std::optional<std::string>(std::to_string(user->id)) : std::nullopt;
   }
   return std::nullopt;

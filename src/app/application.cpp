@@ -24,7 +24,7 @@
 #include "social/providers.hpp"
 #include "social/social_service.hpp"
 #include "store/social_store.hpp"
-#include "store/store.hpp"
+#include "store/database.hpp"
 #include "token/token_service.hpp"
 
 namespace dfauth::app {
@@ -36,23 +36,23 @@ config::Settings LoadConfiguration(const std::optional<std::string>& config_file
   return settings;
 }
 
-std::unique_ptr<store::Store> OpenConfiguredStore(const config::Settings& settings) {
+std::unique_ptr<store::Database> OpenConfiguredStore(const config::Settings& settings) {
   try {
-    return store::OpenStore(settings.database_url, static_cast<int>(settings.database_pool_size));
+    return store::OpenDatabase(settings.database_url, static_cast<int>(settings.database_pool_size));
   } catch (const std::invalid_argument& e) {
     throw config::ConfigError("DATABASE_URL", e.what());
   }
 }
 
-void ResolveSecretKey(config::Settings& settings, store::Store& store) {
+void ResolveSecretKey(config::Settings& settings, store::Database& store) {
   if (!settings.secret_key.empty()) return;
   static constexpr std::string_view kAlphabet =
       "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!@#%^&*(-_=+)";
   std::string generated;
   for (int i = 0; i < 50; ++i)
     generated += kAlphabet[crypto::RandomUniform(static_cast<uint32_t>(kAlphabet.size()))];
-  bool existed = store.GetSetting("secret_key").has_value();
-  settings.secret_key = store.PutSettingIfAbsent("secret_key", generated);
+  bool existed = store.Keys().GetSetting("secret_key").has_value();
+  settings.secret_key = store.Keys().PutSettingIfAbsent("secret_key", generated);
   if (!existed)
     spdlog::warn("SECRET_KEY is not set: generated one and stored it in the database; set "
                  "SECRET_KEY to share it between replicas or keep it across databases");
@@ -105,26 +105,23 @@ int Serve(config::Settings settings) {
                       {{"channel", std::string(channel)}, {"outcome", std::string(outcome)}});
   });
   // OTP devices, codes and 2FA (issue 3): logins, sign-up and the otp routes share them.
-  auto device_store = store::OpenDeviceStore(*store);
-  otp::DeviceService devices(settings, *store, *device_store, delivery);
+  otp::DeviceService devices(settings, *store, store->Devices(), delivery);
   auth::LoginService login(settings, *store, &devices);
-  identity::UserService users(settings, *store, device_store.get());
+  identity::UserService users(settings, *store, &store->Devices());
   http::Router router;
   api::ApiContext context{settings, *store, tokens, login, users, metrics};
   // The guard (issue 5): blacklists, bans, honeypots and failed-login limits; its refusals are
   // counted by rule.
-  auto guard_store = store::OpenGuardStore(*store);
-  guard::Guard guard(settings, *guard_store);
+  guard::Guard guard(settings, store->Guard());
   guard.SetRefusalObserver([&metrics](std::string_view rule) {
     metrics.Increment("dfauth_guard_refusals_total", "Refusals by the guard, by rule",
                       {{"rule", std::string(rule)}});
   });
   context.guard = &guard;
   // Social login: provider calls run inside the request, on the worker pool (issue 4).
-  auto social_links = store::OpenSocialStore(*store);
   social::JwksCache jwks(social::CurlFetcher());
   social::SocialService social_service(
-      settings, *store, *social_links, tokens,
+      settings, *store, store->Social(), tokens,
       social::MakeProviders(settings, social::CurlFetcher(), jwks, {}),
       [&login](const store::User& user, const std::optional<std::string>& otp) {
         login.PassTwoFactorGate(user, otp);
@@ -145,15 +142,10 @@ int Serve(config::Settings settings) {
   http::ServerOptions options;
   options.listen = settings.listen;
   options.io_threads = static_cast<int>(settings.worker_threads);
-  // SQLite work is CPU-bound (no network round trip, microseconds a request): one worker per
-  // two cores measured fastest, as every extra thread that sleeps and wakes per request costs
-  // more than it adds (2 cores, token/verify/: 1 worker 33-42k req/s against 25-40k with 2,
-  // 22k with 4, 20k with 8). Hashing and provider calls have pools of their own, so nothing
-  // slow holds these workers. A networked database waits on I/O: there each pooled connection
-  // gets its worker.
-  const bool embedded = settings.database_url.rfind("sqlite://", 0) == 0;
-  options.worker_threads =
-      embedded ? std::max(1, cores / 2) : static_cast<int>(settings.database_pool_size);
+  // The backend knows what suits it (an embedded database is CPU-bound, a networked one waits on
+  // round trips). Hashing and provider calls have pools of their own, so nothing slow holds
+  // these workers.
+  options.worker_threads = store->SuggestedWorkers(cores);
   options.worker_queue_limit = 4096;
   options.hash_threads = cores;
   options.hash_queue_limit = 1024;

@@ -7,7 +7,7 @@
 
 #include "config/settings.hpp"
 
-namespace dfauth::store { class Store; }
+namespace dfauth::store { class Database; }
 
 namespace dfauth::app {
 
@@ -15,10 +15,10 @@ namespace dfauth::app {
 config::Settings LoadConfiguration(const std::optional<std::string>& config_file);
 
 /// Opens the store named by DATABASE_URL (a configuration error names DATABASE_URL).
-std::unique_ptr<store::Store> OpenConfiguredStore(const config::Settings& settings);
+std::unique_ptr<store::Database> OpenConfiguredStore(const config::Settings& settings);
 
 /// Fills settings.secret_key from the database, generating it on first start (with a warning).
-void ResolveSecretKey(config::Settings& settings, store::Store& store);
+void ResolveSecretKey(config::Settings& settings, store::Database& store);
 
 /// Runs the HTTP server until SIGTERM/SIGINT; returns the process exit code.
 int Serve(config::Settings settings);

@@ -18,7 +18,7 @@
 #include "notify/transport.hpp"
 #include "store/device_store.hpp"
 #include "store/guard_store.hpp"
-#include "store/store.hpp"
+#include "store/database.hpp"
 #include "token/keys.hpp"
 
 namespace dfauth::app {
@@ -33,7 +33,7 @@ int64_t Now() {
 }
 
 /// Opens the configured store with its schema up to date (the CLI commands need it).
-std::unique_ptr<store::Store> OpenMigratedStore(const config::Settings& settings) {
+std::unique_ptr<store::Database> OpenMigratedStore(const config::Settings& settings) {
   auto store = OpenConfiguredStore(settings);
   store->Migrate();
   return store;
@@ -52,8 +52,8 @@ void PrintUser(const store::User& u) {
   std::cout << out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
 }
 
-store::User RequireUser(store::Store& store, int64_t id) {
-  auto user = store.FindUserById(id);
+store::User RequireUser(store::Database& store, int64_t id) {
+  auto user = store.Users().FindUserById(id);
   if (!user) throw std::runtime_error("no user with id " + std::to_string(id));
   return *user;
 }
@@ -175,7 +175,7 @@ int Main(int argc, char** argv) {
             password, {static_cast<uint64_t>(settings.argon2_memory_kib), static_cast<uint32_t>(settings.argon2_time_cost)});
       }
       try {
-        user.id = store->CreateUser(user);
+        user.id = store->Users().CreateUser(user);
       } catch (const store::DuplicateError& e) {
         std::cerr << "a user with this " << e.Field() << " already exists\n";
         return 1;
@@ -184,7 +184,7 @@ int Main(int argc, char** argv) {
       return 0;
     }
     if (*users_list) {
-      for (const auto& u : store->ListUsers(list_offset, list_limit))
+      for (const auto& u : store->Users().ListUsers(list_offset, list_limit))
         std::cout << u.id << "\t" << u.username << "\t" << u.email.value_or("-") << "\t"
                   << u.phone_number.value_or("-") << "\t" << (u.is_active ? "active" : "inactive") << "\n";
       return 0;
@@ -201,26 +201,24 @@ int Main(int argc, char** argv) {
       return 0;
     }
     if (*users_2fa) {
-      auto device_store = store::OpenDeviceStore(*store);
-      identity::UserService service(settings, *store, device_store.get());
+      identity::UserService service(settings, *store, &store->Devices());
       bool on = service.SetTwoFactorRequired(RequireUser(*store, user_id), two_fa_state == "on");
       std::cout << "2FA " << (on ? "required" : "not required") << " for user " << user_id << "\n";
       return 0;
     }
     if (*users_revoke) {
       RequireUser(*store, user_id);
-      store->RevokeUserTokens(user_id, Now() + 1);  // tokens issued from now on get iat >= this
+      store->Users().RevokeUserTokens(user_id, Now() + 1);  // tokens issued from now on get iat >= this
       std::cout << "tokens of user " << user_id << " revoked\n";
       return 0;
     }
     if (*users_delete) {
-      if (!store->DeleteUser(user_id)) throw std::runtime_error("no user with id " + std::to_string(user_id));
+      if (!store->Users().DeleteUser(user_id)) throw std::runtime_error("no user with id " + std::to_string(user_id));
       std::cout << "user " << user_id << " deleted\n";
       return 0;
     }
     if (*guard_cmd) {
-      auto guard_store = store::OpenGuardStore(*store);
-      guard::Guard bans(settings, *guard_store);
+      guard::Guard bans(settings, store->Guard());
       if (*guard_list) {
         for (const auto& ban : bans.ActiveBans())
           std::cout << ban.ip << "\tuntil " << ban.until << "\t" << ban.reason << "\n";

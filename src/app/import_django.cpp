@@ -121,7 +121,7 @@ std::optional<std::string> OptionalText(const store::sqlite::Statement& st, int 
 
 }  // namespace
 
-ImportCounts ImportDjango(const config::Settings& settings, store::Store& target,
+ImportCounts ImportDjango(const config::Settings& settings, store::Database& target,
                           const std::string& from_url, const std::string& user_table) {
   std::unique_ptr<Connection> source;
   try {
@@ -132,7 +132,7 @@ ImportCounts ImportDjango(const config::Settings& settings, store::Store& target
   }
   Connection& c = *source;
   const std::string users_table = FindUserTable(c, user_table);
-  if (target.CountUsers() != 0) {
+  if (target.Users().CountUsers() != 0) {
     throw std::runtime_error("the df-auth database already has users; import-django keeps user ids and needs an empty one");
   }
   ImportCounts counts;
@@ -170,7 +170,7 @@ ImportCounts ImportDjango(const config::Settings& settings, store::Store& target
       u.last_login = DjangoTime(st, 11);
       if (u.email) emails[u.id] = *u.email;
       try {
-        target.CreateUser(u);
+        target.Users().CreateUser(u);
       } catch (const store::DuplicateError& e) {
         // Django compares emails case-sensitively; df-auth does not (and phone numbers are
         // unique in both). Nothing is guessed: the operator merges or renames, then imports again.
@@ -186,9 +186,9 @@ ImportCounts ImportDjango(const config::Settings& settings, store::Store& target
   if (HasTable(c, "df_auth_user2fa")) {
     auto st = c.Prepare("SELECT user_id FROM df_auth_user2fa WHERE is_required");
     while (st.Step()) {
-      if (auto user = target.FindUserById(st.Int64(0))) {
+      if (auto user = target.Users().FindUserById(st.Int64(0))) {
         user->two_fa_required = true;
-        target.UpdateUser(*user);
+        target.Users().UpdateUser(*user);
         ++counts.two_fa;
       }
     }
@@ -196,21 +196,21 @@ ImportCounts ImportDjango(const config::Settings& settings, store::Store& target
   if (HasTable(c, "df_auth_userregistration")) {
     auto st = c.Prepare("SELECT user_id, is_registering, invited_by_id FROM df_auth_userregistration");
     while (st.Step()) {
-      if (auto user = target.FindUserById(st.Int64(0))) {
+      if (auto user = target.Users().FindUserById(st.Int64(0))) {
         user->is_registering = st.Bool(1);
         if (!st.IsNull(2)) user->invited_by = st.Int64(2);
-        target.UpdateUser(*user);
+        target.Users().UpdateUser(*user);
       }
     }
   }
 
   // OTP devices. Codes in flight (stored in clear by django-otp) are not carried over: they
   // would land in clear nowhere, and they expire within minutes anyway.
-  auto devices = store::OpenDeviceStore(target);
+  store::DeviceStore& devices = target.Devices();
   const int64_t now = static_cast<int64_t>(std::time(nullptr));
   auto add_device = [&](store::Device d) {
     d.created_at = now;
-    d.id = devices->CreateDevice(d);
+    d.id = devices.CreateDevice(d);
     ++counts.devices;
     return d.id;
   };
@@ -273,7 +273,7 @@ ImportCounts ImportDjango(const config::Settings& settings, store::Store& target
       while (tokens.Step()) {
         hashes.push_back(otp::HashCode(settings.secret_key, id, otp::NormalizeStaticCode(tokens.Text(0))));
       }
-      devices->UpdateDevice(id, [&](store::Device& row) {
+      devices.UpdateDevice(id, [&](store::Device& row) {
         row.static_code_hashes = hashes;
         return true;
       });
@@ -282,13 +282,13 @@ ImportCounts ImportDjango(const config::Settings& settings, store::Store& target
 
   // Social links (python-social-auth).
   if (HasTable(c, "social_auth_usersocialauth")) {
-    auto social = store::OpenSocialStore(target);
+    store::SocialStore& social = target.Social();
     auto st = c.Prepare("SELECT user_id, provider, uid, extra_data FROM social_auth_usersocialauth ORDER BY id");
     while (st.Step()) {
       // extra_data is JSON text in python-social-auth; anything but an object becomes {}.
       nlohmann::json extra_data = st.IsNull(3) ? nlohmann::json() : nlohmann::json::parse(st.Text(3), nullptr, false);
       const std::string extra = extra_data.is_object() ? extra_data.dump() : "{}";
-      social->Link(st.Int64(0), st.Text(1), st.Text(2), extra, now);
+      social.Link(st.Int64(0), st.Text(1), st.Text(2), extra, now);
       ++counts.social_links;
     }
   }

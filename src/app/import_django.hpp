@@ -8,7 +8,7 @@
 #include <string>
 
 #include "config/settings.hpp"
-#include "store/store.hpp"
+#include "store/database.hpp"
 
 namespace dfauth::app {
 
@@ -26,7 +26,7 @@ struct ImportCounts {
 /// names the user model's table; empty: the one table with username, password and email
 /// columns. Throws std::runtime_error (message for the operator) when the source cannot be read,
 /// the user table is ambiguous, or the target already has users.
-ImportCounts ImportDjango(const config::Settings& settings, store::Store& target,
+ImportCounts ImportDjango(const config::Settings& settings, store::Database& target,
                           const std::string& from_url, const std::string& user_table);
 
 }  // namespace dfauth::app

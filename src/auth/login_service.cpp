@@ -17,10 +17,10 @@ const std::string* Find(const Credentials& c, const std::string& key) {
 
 }  // namespace
 
-LoginService::LoginService(const config::Settings& settings, store::Store& store)
+LoginService::LoginService(const config::Settings& settings, store::Database& store)
     : settings_(settings), store_(store) {}
 
-LoginService::LoginService(const config::Settings& settings, store::Store& store,
+LoginService::LoginService(const config::Settings& settings, store::Database& store,
                            otp::DeviceService* devices)
     : settings_(settings), store_(store), devices_(devices) {}
 
@@ -41,12 +41,12 @@ std::optional<Authenticated> LoginService::OtpBackend(const std::string& backend
   std::optional<store::User> user;
   if (email) {
     destination = identity::NormalizeEmail(*value);
-    user = store_.FindUserByEmail(destination);
+    user = store_.Users().FindUserByEmail(destination);
   } else {
     auto phone = identity::ParsePhone(*value);
     if (!phone) return std::nullopt;
     destination = phone->e164;
-    user = store_.FindUserByPhone(destination);
+    user = store_.Users().FindUserByPhone(destination);
   }
   if (!user) {
     // DEFER_IDENTITY_UPDATE: the address may still be pending on unconfirmed devices (an
@@ -67,12 +67,12 @@ std::optional<Authenticated> LoginService::OtpBackend(const std::string& backend
 
 std::optional<store::User> LoginService::FindByIdentity(const std::string& field,
                                                         const std::string& value) {
-  if (field == "username") return store_.FindUserByUsername(value);
-  if (field == "email") return store_.FindUserByEmail(identity::NormalizeEmail(value));
+  if (field == "username") return store_.Users().FindUserByUsername(value);
+  if (field == "email") return store_.Users().FindUserByEmail(identity::NormalizeEmail(value));
   if (field == "phone_number") {
     auto phone = identity::ParsePhone(value);
     if (!phone) return std::nullopt;
-    return store_.FindUserByPhone(phone->e164);
+    return store_.Users().FindUserByPhone(phone->e164);
   }
   return std::nullopt;
 }
@@ -95,7 +95,7 @@ std::optional<store::User> LoginService::PasswordBackend(const Credentials& cred
     if (!result.ok || !user->is_active) return std::nullopt;
     if (result.needs_upgrade) {
       std::string upgraded = crypto::HashPassword(*password, params);
-      if (store_.ReplacePasswordHash(user->id, user->password_hash, upgraded))
+      if (store_.Users().ReplacePasswordHash(user->id, user->password_hash, upgraded))
         user->password_hash = upgraded;
     }
     return user;
@@ -108,7 +108,7 @@ std::optional<store::User> LoginService::TestEmailBackend(const Credentials& cre
   const std::string* email = Find(credentials, "email");
   if (!email || identity::NormalizeEmail(*email) != identity::NormalizeEmail(settings_.test_user_email))
     return std::nullopt;
-  return store_.FindUserByEmail(identity::NormalizeEmail(*email));
+  return store_.Users().FindUserByEmail(identity::NormalizeEmail(*email));
 }
 
 std::optional<Authenticated> LoginService::Identify(const Credentials& credentials) {

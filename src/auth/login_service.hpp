@@ -9,7 +9,7 @@
 
 #include "config/settings.hpp"
 #include "otp/device_service.hpp"
-#include "store/store.hpp"
+#include "store/database.hpp"
 
 namespace dfauth::auth {
 
@@ -26,9 +26,9 @@ struct Authenticated {
 
 class LoginService {
  public:
-  LoginService(const config::Settings& settings, store::Store& store);
+  LoginService(const config::Settings& settings, store::Database& store);
   /// With OTP devices: the sms_otp/email_otp backends and a 2FA gate that checks devices.
-  LoginService(const config::Settings& settings, store::Store& store, otp::DeviceService* devices);
+  LoginService(const config::Settings& settings, store::Database& store, otp::DeviceService* devices);
 
   /// The user these credentials prove, after the 2FA gate and the active check.
   /// Throws ApiError: 401 authentication_failed, 400 wrong_otp, 401 2fa_required.
@@ -55,7 +55,7 @@ class LoginService {
   std::optional<store::User> FindByIdentity(const std::string& field, const std::string& value);
 
   const config::Settings& settings_;
-  store::Store& store_;
+  store::Database& store_;
   otp::DeviceService* devices_ = nullptr;
 };
 

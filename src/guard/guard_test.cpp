@@ -9,7 +9,7 @@
 #include <map>
 
 #include "config/loader.hpp"
-#include "store/store.hpp"
+#include "store/database.hpp"
 
 namespace dfauth::guard {
 namespace {
@@ -19,9 +19,9 @@ namespace fs = std::filesystem;
 class GuardTest : public ::testing::Test {
  protected:
   GuardTest() {
-    store_ = store::OpenStore("sqlite://" + tmp_.Path() + "/db.sqlite3", 4);
+    store_ = store::OpenDatabase("sqlite://" + tmp_.Path() + "/db.sqlite3", 4);
     store_->Migrate();
-    guard_store_ = store::OpenGuardStore(*store_);
+    guard_store_ = &store_->Guard();
     settings_.blacklist_disposable_email_domains = false;  // fast: enabled where tested
   }
 
@@ -53,8 +53,8 @@ class GuardTest : public ::testing::Test {
 
   ::dfauth::store::testing::TempDir tmp_;  ///< removed after the fixture, with the database in it
   config::Settings settings_;
-  std::unique_ptr<store::Store> store_;
-  std::unique_ptr<store::GuardStore> guard_store_;
+  std::unique_ptr<store::Database> store_;
+  store::GuardStore* guard_store_ = nullptr;
   std::unique_ptr<Guard> guard_;
   int64_t now_ = 1'700'000'000;
   std::map<std::string, int> refusals_;

@@ -59,10 +59,10 @@ std::string DuplicateMessage(const std::string& field) {
 
 }  // namespace
 
-UserService::UserService(const config::Settings& settings, store::Store& store, Clock clock)
+UserService::UserService(const config::Settings& settings, store::Database& store, Clock clock)
     : UserService(settings, store, nullptr, std::move(clock)) {}
 
-UserService::UserService(const config::Settings& settings, store::Store& store,
+UserService::UserService(const config::Settings& settings, store::Database& store,
                          store::DeviceStore* devices, Clock clock)
     : settings_(settings), store_(store), devices_(devices), clock_(std::move(clock)) {
   for (const auto& f : settings_.user_optional_fields)
@@ -111,7 +111,7 @@ using ConfirmedCheck = std::function<bool(const std::string& type, const std::st
 
 /// Validates one built-in or extra field into `user`; records errors. `creating` selects the
 /// sign-up rules (duplicates pre-checked) from the PATCH rules (identities need a confirmed device).
-void ApplyField(const config::Settings& settings, store::Store& store, const std::string& name,
+void ApplyField(const config::Settings& settings, store::Database& store, const std::string& name,
                 const std::string& value, bool creating, store::User& user, nlohmann::json& extra,
                 Errors& errors, const ConfirmedCheck& confirmed = {}) {
   if (name == "username") {
@@ -121,7 +121,7 @@ void ApplyField(const config::Settings& settings, store::Store& store, const std
     }
     if (value.size() > kMaxNameLength) return errors.Add("max_length", MaxLengthMessage(kMaxNameLength), name);
     if (value != user.username) {
-      auto other = store.FindUserByUsername(value);
+      auto other = store.Users().FindUserByUsername(value);
       if (other && other->id != user.id) return errors.Invalid(DuplicateMessage(name), name);
     }
     user.username = value;
@@ -141,7 +141,7 @@ void ApplyField(const config::Settings& settings, store::Store& store, const std
       user.email = normalized;
       return;
     }
-    if (store.FindUserByEmail(normalized)) return errors.Invalid(DuplicateMessage(name), name);
+    if (store.Users().FindUserByEmail(normalized)) return errors.Invalid(DuplicateMessage(name), name);
     user.email = normalized;
   } else if (name == "phone_number") {
     if (value.empty()) {
@@ -156,7 +156,7 @@ void ApplyField(const config::Settings& settings, store::Store& store, const std
       user.phone_number = phone->e164;
       return;
     }
-    if (store.FindUserByPhone(phone->e164)) return errors.Invalid(DuplicateMessage(name), name);
+    if (store.Users().FindUserByPhone(phone->e164)) return errors.Invalid(DuplicateMessage(name), name);
     user.phone_number = phone->e164;
   } else if (name == "first_name" || name == "last_name") {
     if (value.size() > kMaxNameLength) return errors.Add("max_length", MaxLengthMessage(kMaxNameLength), name);
@@ -230,7 +230,7 @@ store::User UserService::Register(const FieldValues& submitted, std::optional<in
   }
   if (user.username.empty()) {
     user.username = DeriveUsername(settings_.user_identity_fields, identities);
-    if (store_.FindUserByUsername(user.username))
+    if (store_.Users().FindUserByUsername(user.username))
       throw errors::Invalid(DuplicateMessage("username"), std::string("username"));
   }
 
@@ -244,7 +244,7 @@ store::User UserService::Register(const FieldValues& submitted, std::optional<in
   user.invited_by = inviter;
   user.is_registering = true;
   try {
-    user.id = store_.CreateUser(user);
+    user.id = store_.Users().CreateUser(user);
   } catch (const store::DuplicateError& e) {
     throw errors::Invalid(DuplicateMessage(e.Field()), e.Field());
   }
@@ -282,7 +282,7 @@ store::User UserService::CreateFromOtp(const FieldValues& input, const std::stri
   user.extra_json = extra.dump();
   user.date_joined = Now();
   try {
-    user.id = store_.CreateUser(user);
+    user.id = store_.Users().CreateUser(user);
   } catch (const store::DuplicateError& e) {
     throw errors::Invalid(DuplicateMessage(e.Field()), e.Field());
   }
@@ -304,7 +304,7 @@ store::User UserService::Update(const store::User& current, const FieldValues& i
   errors.ThrowIfAny();
   user.extra_json = extra.dump();
   try {
-    store_.UpdateUser(user);
+    store_.Users().UpdateUser(user);
   } catch (const store::DuplicateError& e) {
     throw errors::Invalid(DuplicateMessage(e.Field()), e.Field());
   }
@@ -319,10 +319,10 @@ void UserService::SetPassword(const store::User& user, const std::string& old_pa
   if (auto problem = CheckPassword(new_password, static_cast<std::size_t>(settings_.password_min_length)))
     throw errors::Invalid(*problem, std::string("new_password"));
   std::string hash = crypto::HashPassword(new_password, params);
-  if (!store_.ReplacePasswordHash(user.id, user.password_hash, hash))
+  if (!store_.Users().ReplacePasswordHash(user.id, user.password_hash, hash))
     throw ApiError(409, "conflict", "The password was changed concurrently; try again.");
   // Tokens issued up to this second are refused; new ones get iat = now + 1 (token service).
-  store_.RevokeUserTokens(user.id, Now() + 1);
+  store_.Users().RevokeUserTokens(user.id, Now() + 1);
 }
 
 bool UserService::SetTwoFactorRequired(const store::User& user, bool required) {
@@ -339,17 +339,17 @@ bool UserService::SetTwoFactorRequired(const store::User& user, bool required) {
   if (user.two_fa_required != required) {
     store::User updated = user;
     updated.two_fa_required = required;
-    store_.UpdateUser(updated);
+    store_.Users().UpdateUser(updated);
   }
   return required;
 }
 
 void UserService::SetActive(int64_t user_id, bool active) {
-  auto user = store_.FindUserById(user_id);
+  auto user = store_.Users().FindUserById(user_id);
   if (!user) throw errors::NotFound("No such user.");
   user->is_active = active;
-  store_.UpdateUser(*user);
-  if (!active) store_.RevokeUserTokens(user_id, Now() + 1);
+  store_.Users().UpdateUser(*user);
+  if (!active) store_.Users().RevokeUserTokens(user_id, Now() + 1);
 }
 
 }  // namespace dfauth::identity

@@ -10,7 +10,7 @@
 
 #include "config/settings.hpp"
 #include "store/device_store.hpp"
-#include "store/store.hpp"
+#include "store/database.hpp"
 
 namespace dfauth::identity {
 
@@ -20,11 +20,11 @@ using FieldValues = std::map<std::string, std::string>;
 class UserService {
  public:
   using Clock = std::function<int64_t()>;
-  UserService(const config::Settings& settings, store::Store& store, Clock clock = {});
+  UserService(const config::Settings& settings, store::Database& store, Clock clock = {});
   /// With the OTP device store: sign-up creates the unconfirmed email/SMS devices (reference R6
   /// step 4, DEFER_IDENTITY_UPDATE keeps the address on the device only), PATCH accepts an
   /// email/phone of a confirmed device, and 2FA can be enabled once a device is confirmed.
-  UserService(const config::Settings& settings, store::Store& store, store::DeviceStore* devices,
+  UserService(const config::Settings& settings, store::Database& store, store::DeviceStore* devices,
               Clock clock = {});
 
   /// The writable fields of the user representation, in the reference's order
@@ -63,7 +63,7 @@ class UserService {
   void CreateSignupDevice(int64_t user_id, const std::string& type, const std::string& destination);
 
   const config::Settings& settings_;
-  store::Store& store_;
+  store::Database& store_;
   store::DeviceStore* devices_ = nullptr;
   Clock clock_;
   std::vector<std::string> writable_fields_;

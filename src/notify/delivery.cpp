@@ -31,13 +31,13 @@ int64_t RetryDelayMs(int64_t attempts) {
   return std::min<int64_t>(kMaxDelayMs, int64_t{1000} << (attempts - 1));
 }
 
-Delivery::Delivery(const config::Settings& settings, store::Store& store)
+Delivery::Delivery(const config::Settings& settings, store::Database& store)
     : Delivery(settings, store, MakeEmailTransport(settings), MakeSmsTransport(settings), &SystemNowMs) {}
 
-Delivery::Delivery(const config::Settings& settings, store::Store& store, std::unique_ptr<Transport> email,
+Delivery::Delivery(const config::Settings& settings, store::Database& store, std::unique_ptr<Transport> email,
                    std::unique_ptr<Transport> sms, Clock clock)
     : templates_(settings),
-      outbox_(store::OpenOutboxStore(store)),
+      outbox_(store.Outbox()),
       email_(std::move(email)),
       sms_(std::move(sms)),
       clock_(std::move(clock)) {}
@@ -56,7 +56,7 @@ void Delivery::Enqueue(const Message& message) {
   row.html = std::move(rendered.html);
   row.created_at_ms = clock_();
   row.next_attempt_at_ms = row.created_at_ms;
-  int64_t id = outbox_->Add(row);
+  int64_t id = outbox_.Add(row);
   spdlog::debug("outbox message {} queued ({})", id, row.channel);
   {
     std::lock_guard lock(mutex_);
@@ -82,11 +82,11 @@ void Delivery::Stop() {
 
 int Delivery::SendDue() {
   int claimed = 0;
-  for (const auto& row : outbox_->ListDue(clock_(), kBatch)) {
+  for (const auto& row : outbox_.ListDue(clock_(), kBatch)) {
     if (stopping_) break;
     // The compare-and-set claim: if another sender (replica) took the row since ListDue,
     // its next_attempt_at moved and this claim changes nothing.
-    if (!outbox_->Claim(row.id, *row.next_attempt_at_ms, clock_() + kLeaseMs)) continue;
+    if (!outbox_.Claim(row.id, *row.next_attempt_at_ms, clock_() + kLeaseMs)) continue;
     ++claimed;
     store::OutboxMessage claimed_row = row;
     ++claimed_row.attempts;
@@ -108,21 +108,21 @@ void Delivery::SendOne(const store::OutboxMessage& row) {
     error = std::string("transport: ") + e.what();
   }
   if (error.empty()) {
-    outbox_->MarkSent(row.id, clock_());
+    outbox_.MarkSent(row.id, clock_());
     spdlog::info("outbox message {} delivered ({}, attempt {})", row.id, row.channel, row.attempts);
     if (on_outcome_) on_outcome_(row.channel, "sent");
     return;
   }
   // The error text names the transport failure only, never the message or a secret.
   if (permanent || row.attempts >= kMaxAttempts) {
-    outbox_->MarkFailed(row.id, std::nullopt, error);
+    outbox_.MarkFailed(row.id, std::nullopt, error);
     spdlog::error("outbox message {} ({}) given up after {} attempt(s): {}", row.id, row.channel,
                   row.attempts, error);
     if (on_outcome_) on_outcome_(row.channel, "failed");
     return;
   }
   int64_t delay = RetryDelayMs(row.attempts);
-  outbox_->MarkFailed(row.id, clock_() + delay, error);
+  outbox_.MarkFailed(row.id, clock_() + delay, error);
   spdlog::warn("outbox message {} ({}) attempt {} failed, retrying in {} ms: {}", row.id, row.channel,
                row.attempts, delay, error);
   if (on_outcome_) on_outcome_(row.channel, "retry");
@@ -139,7 +139,7 @@ void Delivery::Loop() {
       claimed = SendDue();
       int64_t now = clock_();
       if (now - last_purge >= kPurgeEveryMs) {
-        outbox_->PurgeFinished(now - kKeepFinishedMs);
+        outbox_.PurgeFinished(now - kKeepFinishedMs);
         last_purge = now;
       }
     } catch (const std::exception& e) {

@@ -17,8 +17,7 @@
 #include "notify/notifier.hpp"
 #include "notify/templates.hpp"
 #include "notify/transport.hpp"
-#include "store/outbox_store.hpp"
-#include "store/store.hpp"
+#include "store/database.hpp"
 
 namespace dfauth::notify {
 
@@ -39,9 +38,9 @@ class Delivery final : public Notifier {
 
   /// The backends of EMAIL_BACKEND / SMS_BACKEND and the templates; throws config::ConfigError
   /// (naming the key) for a bad configuration, so the server stops at start.
-  Delivery(const config::Settings& settings, store::Store& store);
+  Delivery(const config::Settings& settings, store::Database& store);
   /// With explicit transports and clock (tests).
-  Delivery(const config::Settings& settings, store::Store& store, std::unique_ptr<Transport> email,
+  Delivery(const config::Settings& settings, store::Database& store, std::unique_ptr<Transport> email,
            std::unique_ptr<Transport> sms, Clock clock);
   ~Delivery() override;
   Delivery(const Delivery&) = delete;
@@ -66,7 +65,7 @@ class Delivery final : public Notifier {
   void SendOne(const store::OutboxMessage& message);
 
   Templates templates_;
-  std::unique_ptr<store::OutboxStore> outbox_;
+  store::OutboxStore& outbox_;
   std::unique_ptr<Transport> email_;
   std::unique_ptr<Transport> sms_;
   Clock clock_;

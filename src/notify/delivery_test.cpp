@@ -12,7 +12,7 @@
 
 #include "config/loader.hpp"
 #include "notify/test_util.hpp"
-#include "store/sqlite/sqlite_store.hpp"
+#include "store/testing.hpp"
 
 namespace dfauth::notify {
 namespace {
@@ -40,19 +40,18 @@ struct Recorder final : Transport {
 
 struct Fixture {
   TempDir dir;
-  std::unique_ptr<store::sqlite::SqliteStore> db;
-  std::unique_ptr<store::OutboxStore> outbox;
+  std::unique_ptr<store::Database> db;
+  store::OutboxStore* outbox = nullptr;
   std::shared_ptr<Recorder::Shared> email = std::make_shared<Recorder::Shared>();
   std::shared_ptr<Recorder::Shared> sms = std::make_shared<Recorder::Shared>();
   std::atomic<int64_t> now{1'700'000'000'000};
   config::Settings settings;
 
   Fixture() {
-    db = std::make_unique<store::sqlite::SqliteStore>(dir.File("db.sqlite3"), 4);
-    db->Migrate();
-    outbox = store::OpenOutboxStore(*db);
+    db = store::testing::OpenSqliteFile(dir.File("db.sqlite3"), 4);
+    outbox = &db->Outbox();
   }
-  std::unique_ptr<Delivery> MakeDelivery(store::Store& on) {
+  std::unique_ptr<Delivery> MakeDelivery(store::Database& on) {
     return std::make_unique<Delivery>(settings, on, std::make_unique<Recorder>(email),
                                       std::make_unique<Recorder>(sms), [this] { return now.load(); });
   }
@@ -200,8 +199,8 @@ TEST(Delivery, ARestartLosesNothing) {
     d->Enqueue(Otp("a@x.io", "333333"));
     d->Enqueue(Otp("b@x.io", "444444"));
   }  // "crash" before sending
-  store::sqlite::SqliteStore reopened(f.dir.File("db.sqlite3"), 2);
-  auto d = f.MakeDelivery(reopened);
+  auto reopened = store::testing::OpenSqliteFile(f.dir.File("db.sqlite3"), 2);
+  auto d = f.MakeDelivery(*reopened);
   EXPECT_EQ(d->SendDue(), 2);
   ASSERT_EQ(f.email->sent.size(), 2u);
   EXPECT_EQ(f.email->sent[0].recipient, "a@x.io");
@@ -228,8 +227,8 @@ TEST(Outbox, OnlyOneOfTwoClaimsWithTheSameExpectationWins) {
   m.created_at_ms = 5;
   m.next_attempt_at_ms = 5;
   int64_t id = f.outbox->Add(m);
-  store::sqlite::SqliteStore other(f.dir.File("db.sqlite3"), 1);
-  auto other_outbox = store::OpenOutboxStore(other);
+  auto other = store::testing::OpenSqliteFile(f.dir.File("db.sqlite3"), 1);
+  store::OutboxStore* other_outbox = &other->Outbox();
   EXPECT_TRUE(f.outbox->Claim(id, 5, 100));
   EXPECT_FALSE(other_outbox->Claim(id, 5, 100));
   EXPECT_EQ(f.outbox->Find(id)->attempts, 1);
@@ -241,9 +240,9 @@ TEST(Outbox, OnlyOneOfTwoClaimsWithTheSameExpectationWins) {
 // is sent exactly once.
 TEST(Outbox, TwoSendersOnOneDatabaseNeverSendAMessageTwice) {
   Fixture f;
-  store::sqlite::SqliteStore replica(f.dir.File("db.sqlite3"), 2);
+  auto replica = store::testing::OpenSqliteFile(f.dir.File("db.sqlite3"), 2);
   auto a = f.MakeDelivery(*f.db);
-  auto b = f.MakeDelivery(replica);
+  auto b = f.MakeDelivery(*replica);
   constexpr int kMessages = 300;
   for (int i = 0; i < kMessages; ++i) a->Enqueue(Otp("u" + std::to_string(i) + "@x.io", "000000"));
   std::atomic<int> claimed{0};
@@ -327,8 +326,8 @@ TEST(FileBackends, WriteOneFilePerMessage) {
 
 TEST(Backends, BadConfigurationNamesTheKey) {
   TempDir dir;
-  store::sqlite::SqliteStore db(dir.File("db.sqlite3"), 1);
-  db.Migrate();
+  auto database = store::testing::OpenSqliteFile(dir.File("db.sqlite3"), 1);
+  store::Database& db = *database;
   auto key_of = [&](config::Settings s) -> std::string {
     try {
       Delivery d(s, db);

@@ -29,7 +29,7 @@ std::string Minutes(int64_t seconds) { return std::to_string(std::max<int64_t>(1
 
 }  // namespace
 
-DeviceService::DeviceService(const config::Settings& settings, store::Store& store,
+DeviceService::DeviceService(const config::Settings& settings, store::Database& store,
                              store::DeviceStore& devices, notify::Notifier& notifier, Clock clock)
     : settings_(settings), store_(store), devices_(devices), notifier_(notifier), clock_(std::move(clock)) {}
 
@@ -164,7 +164,7 @@ void DeviceService::Delete(const store::User& user, const std::string& type, std
   auto device = Find(user.id, type, id_text);
   if (!device) throw errors::NotFound();
   if (device->confirmed) {
-    auto fresh = store_.FindUserById(user.id);
+    auto fresh = store_.Users().FindUserById(user.id);
     bool two_fa = fresh ? fresh->two_fa_required : user.two_fa_required;
     if (two_fa && ConfirmedDevices(user.id).size() <= 1)
       throw errors::Invalid("Cannot remove the last device");
@@ -184,7 +184,7 @@ Verification DeviceService::Verify(const store::Device& device, std::string_view
 }
 
 void DeviceService::CopyIdentity(const store::User& user, const store::Device& device) {
-  auto fresh = store_.FindUserById(user.id);
+  auto fresh = store_.Users().FindUserById(user.id);
   if (!fresh) throw errors::NotFound();
   store::User updated = *fresh;
   std::string field;
@@ -198,7 +198,7 @@ void DeviceService::CopyIdentity(const store::User& user, const store::Device& d
     return;
   }
   try {
-    store_.UpdateUser(updated);
+    store_.Users().UpdateUser(updated);
   } catch (const store::DuplicateError&) {
     throw errors::Invalid(field == "email" ? "User with this email already exists."
                                            : "User with this phone number already exists.",
@@ -213,8 +213,8 @@ void DeviceService::Confirm(const store::User& user, const std::string& type, st
   const bool copy = settings_.otp_identity_update_field && (type == "email" || type == "sms");
   if (copy) {
     // Refuse before spending the code when the address already belongs to someone else.
-    auto holder = type == "email" ? store_.FindUserByEmail(device->destination)
-                                  : store_.FindUserByPhone(device->destination);
+    auto holder = type == "email" ? store_.Users().FindUserByEmail(device->destination)
+                                  : store_.Users().FindUserByPhone(device->destination);
     if (holder && holder->id != user.id)
       throw errors::Invalid(type == "email" ? "User with this email already exists."
                                             : "User with this phone number already exists.",
@@ -266,11 +266,11 @@ DeviceService::PendingSignIn DeviceService::SignInWithPendingAddress(const std::
   const int64_t now = Now();
   for (const store::Device& device : devices_.ListPendingDevices(type, destination, kMaxHolders)) {
     if (!HasLiveCode(device, now) || !CouldMatch(device, code)) continue;
-    auto user = store_.FindUserById(device.user_id);
+    auto user = store_.Users().FindUserById(device.user_id);
     if (!user || !user->is_active) continue;
     out.tried = true;
     if (ConfirmWithCode(*user, device, code) == Verification::kOk) {
-      out.user = store_.FindUserById(device.user_id);
+      out.user = store_.Users().FindUserById(device.user_id);
       return out;
     }
   }
@@ -379,7 +379,7 @@ void DeviceService::AfterRegistration(const store::User& user, std::optional<int
       if (e.Status() != 429) throw;  // the account exists; a throttled address just gets nothing
     }
     if (!code) return;
-    auto by = store_.FindUserById(*inviter);
+    auto by = store_.Users().FindUserById(*inviter);
     notify::Message message;
     message.to = target->destination;
     message.variables = {{"code", *code},

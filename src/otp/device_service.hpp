@@ -15,7 +15,7 @@
 #include "notify/notifier.hpp"
 #include "otp/verifier.hpp"
 #include "store/device_store.hpp"
-#include "store/store.hpp"
+#include "store/database.hpp"
 
 namespace dfauth::otp {
 
@@ -35,7 +35,7 @@ enum class SendResult {
 class DeviceService {
  public:
   using Clock = std::function<int64_t()>;
-  DeviceService(const config::Settings& settings, store::Store& store, store::DeviceStore& devices,
+  DeviceService(const config::Settings& settings, store::Database& store, store::DeviceStore& devices,
                 notify::Notifier& notifier, Clock clock = {});
 
   /// Whether `type` is one of OTP_DEVICE_TYPES.
@@ -113,7 +113,7 @@ class DeviceService {
                                std::string_view otp);
 
   const config::Settings& settings_;
-  store::Store& store_;
+  store::Database& store_;
   store::DeviceStore& devices_;
   notify::Notifier& notifier_;
   Clock clock_;

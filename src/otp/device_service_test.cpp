@@ -11,7 +11,7 @@
 
 #include "dfauth/error.hpp"
 #include "otp/code.hpp"
-#include "store/sqlite/sqlite_store.hpp"
+#include "store/testing.hpp"
 
 namespace dfauth::otp {
 namespace {
@@ -34,18 +34,16 @@ class DeviceServiceTest : public ::testing::Test {
     settings_.secret_key = "unit-test-key";
     settings_.otp_throttle_factor = 0;
     settings_.throttle_otp_send = config::Rate{};
-    db_ = std::make_unique<store::sqlite::SqliteStore>(tmp_.Path() + "/db.sqlite3", 8);
-    db_->Migrate();
-    devices_ = store::OpenDeviceStore(*db_);
+    db_ = store::testing::OpenSqliteFile(tmp_.Path() + "/db.sqlite3", 8);
+    devices_ = &db_->Devices();
     service_ = std::make_unique<DeviceService>(settings_, *db_, *devices_, notifier_, [this] { return now_.load(); });
     user_.username = "alice";
     user_.email = "alice@x.io";
     user_.date_joined = 1;
-    user_.id = db_->CreateUser(user_);
+    user_.id = db_->Users().CreateUser(user_);
   }
   void TearDown() override {
     service_.reset();
-    devices_.reset();
     db_.reset();
   }
 
@@ -58,8 +56,8 @@ class DeviceServiceTest : public ::testing::Test {
 
   ::dfauth::store::testing::TempDir tmp_;  ///< removed after the fixture, with the database in it
   config::Settings settings_;
-  std::unique_ptr<store::sqlite::SqliteStore> db_;
-  std::unique_ptr<store::DeviceStore> devices_;
+  std::unique_ptr<store::Database> db_;
+  store::DeviceStore* devices_ = nullptr;
   RecordingNotifier notifier_;
   std::atomic<int64_t> now_{1'700'000'000};
   std::unique_ptr<DeviceService> service_;
@@ -137,13 +135,13 @@ TEST_F(DeviceServiceTest, ConfirmCopiesTheAddressAndRefusesATakenOne) {
   other.username = "bob";
   other.email = "bob@x.io";
   other.date_joined = 1;
-  other.id = db_->CreateUser(other);
+  other.id = db_->Users().CreateUser(other);
   auto created = service_->Create(user_, "email", std::string("New@X.IO"));
   EXPECT_FALSE(created.device.confirmed);
   EXPECT_EQ(created.device.destination, "New@x.io");
   service_->SendCode(user_, created.device, "");
   service_->Confirm(user_, "email", std::to_string(created.device.id), notifier_.messages.back().variables.at("code"));
-  EXPECT_EQ(db_->FindUserById(user_.id)->email, "New@x.io");
+  EXPECT_EQ(db_->Users().FindUserById(user_.id)->email, "New@x.io");
   EXPECT_TRUE(devices_->FindDevice(user_.id, "email", created.device.id)->confirmed);
 
   auto taken = service_->Create(user_, "email", std::string("bob@x.io"));
@@ -163,10 +161,10 @@ TEST_F(DeviceServiceTest, LastConfirmedDeviceOfA2faUserCannotBeDeleted) {
   EXPECT_TRUE(backup.device.confirmed);
   EXPECT_EQ(backup.codes.size(), 10u);
   user_.two_fa_required = true;
-  db_->UpdateUser(user_);
+  db_->Users().UpdateUser(user_);
   EXPECT_THROW(service_->Delete(user_, "static", std::to_string(backup.device.id)), ApiError);
   user_.two_fa_required = false;
-  db_->UpdateUser(user_);
+  db_->Users().UpdateUser(user_);
   service_->Delete(user_, "static", std::to_string(backup.device.id));
   EXPECT_TRUE(service_->List(user_.id).empty());
 }

@@ -46,7 +46,7 @@ std::string ProposedUsername(const std::string& provider, const SocialIdentity& 
   return {};
 }
 
-SocialService::SocialService(const config::Settings& settings, store::Store& store,
+SocialService::SocialService(const config::Settings& settings, store::Database& store,
                              store::SocialStore& links, token::TokenService& tokens,
                              std::map<std::string, std::unique_ptr<Provider>> providers,
                              TwoFactorGate gate, LoginCounter counter, Clock clock)
@@ -103,9 +103,9 @@ SocialResult SocialService::DoLogin(const SocialRequest& request) {
   // so a refused attempt leaves no link behind.
   auto link = links_.FindLink(request.provider, identity.uid);
   std::optional<store::User> user;
-  if (link) user = store_.FindUserById(link->user_id);
+  if (link) user = store_.Users().FindUserById(link->user_id);
   if (!user && email) {
-    if (auto owner = store_.FindUserByEmail(*email)) {
+    if (auto owner = store_.Users().FindUserByEmail(*email)) {
       bool vouched = policy == "always" || (policy == "verified" && identity.email_verified);
       // Never a second account with the address (emails are unique), never a silent takeover.
       if (!vouched) throw errors::Invalid(kEmailTaken, std::string("email"));
@@ -156,7 +156,7 @@ store::User SocialService::CreateUser(const std::string& provider, const SocialI
   for (int attempt = 0;; ++attempt) {
     user.username = candidate;
     try {
-      user.id = store_.CreateUser(user);
+      user.id = store_.Users().CreateUser(user);
       return user;
     } catch (const store::DuplicateError& e) {
       if (e.Field() == "email") throw errors::Invalid(kEmailTaken, std::string("email"));
@@ -190,7 +190,7 @@ void SocialService::LinkAndFill(store::User& user, const std::string& provider,
     else if (body != request.fields.end() && !body->second.empty()) *target = body->second;
     changed = changed || !target->empty();
   }
-  if (changed) store_.UpdateUser(user);
+  if (changed) store_.Users().UpdateUser(user);
 }
 
 std::vector<store::SocialLink> SocialService::Connections(int64_t user_id, int64_t offset, int64_t limit) {

@@ -14,7 +14,7 @@
 #include "config/settings.hpp"
 #include "social/provider.hpp"
 #include "store/social_store.hpp"
-#include "store/store.hpp"
+#include "store/database.hpp"
 #include "token/token_service.hpp"
 
 namespace dfauth::social {
@@ -43,7 +43,7 @@ class SocialService {
   using LoginCounter = std::function<void(const std::string& provider, const std::string& outcome)>;
   using Clock = std::function<int64_t()>;
 
-  SocialService(const config::Settings& settings, store::Store& store, store::SocialStore& links,
+  SocialService(const config::Settings& settings, store::Database& store, store::SocialStore& links,
                 token::TokenService& tokens, std::map<std::string, std::unique_ptr<Provider>> providers,
                 TwoFactorGate gate, LoginCounter counter = {}, Clock clock = {});
 
@@ -85,7 +85,7 @@ class SocialService {
   int64_t Now() const;
 
   const config::Settings& settings_;
-  store::Store& store_;
+  store::Database& store_;
   store::SocialStore& links_;
   token::TokenService& tokens_;
   std::map<std::string, std::unique_ptr<Provider>> providers_;

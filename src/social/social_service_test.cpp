@@ -35,9 +35,9 @@ class ScriptedProvider final : public Provider {
 class SocialServiceTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    store_ = store::OpenStore("sqlite://" + dir_.File("db.sqlite3"), 2);
+    store_ = store::OpenDatabase("sqlite://" + dir_.File("db.sqlite3"), 2);
     store_->Migrate();
-    links_ = store::OpenSocialStore(*store_);
+    links_ = &store_->Social();
     token::TokenOptions options;
     options.secret_key = "unit-test-secret";
     tokens_ = std::make_unique<token::TokenService>(options, *store_, [] { return kNow; });
@@ -87,11 +87,11 @@ class SocialServiceTest : public ::testing::Test {
     u.email = std::move(email);
     u.password_hash = std::move(password_hash);
     u.date_joined = kNow;
-    u.id = store_->CreateUser(u);
+    u.id = store_->Users().CreateUser(u);
     return u;
   }
 
-  int64_t Users() { return store_->CountUsers(); }
+  int64_t Users() { return store_->Users().CountUsers(); }
 
   void ExpectError(const std::function<void()>& run, int status, const std::string& code,
                    const std::optional<std::string>& field = std::nullopt, const std::string& message = "") {
@@ -110,8 +110,8 @@ class SocialServiceTest : public ::testing::Test {
 
   TempDir dir_;
   config::Settings settings_;
-  std::unique_ptr<store::Store> store_;
-  std::unique_ptr<store::SocialStore> links_;
+  std::unique_ptr<store::Database> store_;
+  store::SocialStore* links_ = nullptr;
   std::unique_ptr<token::TokenService> tokens_;
   std::unique_ptr<SocialService> service_;
   SocialIdentity next_ = Ada();
@@ -123,7 +123,7 @@ TEST_F(SocialServiceTest, NewUserGetsEmailLocalPartUsernameNamesAndALink) {
   auto result = service_->Login(Request());
   EXPECT_TRUE(result.created);
   EXPECT_FALSE(result.tokens.token.empty());
-  auto user = store_->FindUserById(result.user.id);
+  auto user = store_->Users().FindUserById(result.user.id);
   ASSERT_TRUE(user);
   EXPECT_EQ(user->username, "Ada");
   EXPECT_EQ(user->email, "Ada@example.com");
@@ -182,7 +182,7 @@ TEST_F(SocialServiceTest, UnverifiedEmailIsNotGivenToANewAccount) {
   next_ = Ada(false);
   auto result = service_->Login(Request());
   EXPECT_TRUE(result.created);
-  EXPECT_EQ(store_->FindUserById(result.user.id)->email, std::nullopt);
+  EXPECT_EQ(store_->Users().FindUserById(result.user.id)->email, std::nullopt);
   EXPECT_EQ(result.user.username, "Ada");
 }
 
@@ -210,12 +210,12 @@ TEST_F(SocialServiceTest, EmptyFieldsFillFromProviderThenBodyAndSetOnesStay) {
   auto request = Request();
   request.fields = {{"first_name", "Body"}, {"last_name", ""}};
   auto result = service_->Login(request);
-  auto user = store_->FindUserById(result.user.id);
+  auto user = store_->Users().FindUserById(result.user.id);
   EXPECT_EQ(user->first_name, "Body");
   EXPECT_EQ(user->last_name, "");
   next_ = Ada();
   service_->Login(request);
-  user = store_->FindUserById(result.user.id);
+  user = store_->Users().FindUserById(result.user.id);
   EXPECT_EQ(user->first_name, "Body");
   EXPECT_EQ(user->last_name, "Lovelace");
 }
@@ -224,7 +224,7 @@ TEST_F(SocialServiceTest, OnlyConfiguredFieldsAreFilled) {
   settings_.user_social_auth_fields = {"last_name"};
   Rebuild();
   auto result = service_->Login(Request());
-  auto user = store_->FindUserById(result.user.id);
+  auto user = store_->Users().FindUserById(result.user.id);
   EXPECT_EQ(user->first_name, "");
   EXPECT_EQ(user->last_name, "Lovelace");
 }
@@ -232,7 +232,7 @@ TEST_F(SocialServiceTest, OnlyConfiguredFieldsAreFilled) {
 TEST_F(SocialServiceTest, TwoFactorGateRunsBeforeAnyWriteAndOtpSatisfiesIt) {
   auto existing = MakeUser("ada", "ada@example.com");
   existing.two_fa_required = true;
-  store_->UpdateUser(existing);
+  store_->Users().UpdateUser(existing);
   ExpectError([&] { service_->Login(Request()); }, 401, "2fa_required");
   EXPECT_FALSE(links_->FindLink("google-oauth2", "g-1"));
   auto request = Request();
@@ -244,7 +244,7 @@ TEST_F(SocialServiceTest, TwoFactorGateRunsBeforeAnyWriteAndOtpSatisfiesIt) {
 TEST_F(SocialServiceTest, InactiveUserIsRefused) {
   auto existing = MakeUser("ada", "ada@example.com");
   existing.is_active = false;
-  store_->UpdateUser(existing);
+  store_->Users().UpdateUser(existing);
   ExpectError([&] { service_->Login(Request()); }, 401, "authentication_failed");
   EXPECT_FALSE(links_->FindLink("google-oauth2", "g-1"));
 }
@@ -265,7 +265,7 @@ TEST_F(SocialServiceTest, ConnectLinksToTheCallerAndRefusesAnotherUsersAccount) 
   auto result = service_->Connect(caller, Request());
   EXPECT_EQ(result.user.id, caller.id);
   EXPECT_EQ(links_->FindLink("google-oauth2", "g-1")->user_id, caller.id);
-  EXPECT_EQ(store_->FindUserById(caller.id)->first_name, "Ada");
+  EXPECT_EQ(store_->Users().FindUserById(caller.id)->first_name, "Ada");
   EXPECT_EQ(service_->Connect(caller, Request()).user.id, caller.id);  // again: no change
   auto other = MakeUser("eve", "eve@example.com");
   ExpectError([&] { service_->Connect(other, Request()); }, 400, "invalid", std::nullopt,
@@ -275,21 +275,21 @@ TEST_F(SocialServiceTest, ConnectLinksToTheCallerAndRefusesAnotherUsersAccount) 
 
 TEST_F(SocialServiceTest, DisconnectRemovesUnlessItIsTheLastWayToLogIn) {
   auto result = service_->Login(Request());  // verified email: the user can use email OTP
-  service_->Disconnect(*store_->FindUserById(result.user.id), "google-oauth2");
+  service_->Disconnect(*store_->Users().FindUserById(result.user.id), "google-oauth2");
   EXPECT_FALSE(links_->FindLink("google-oauth2", "g-1"));
-  ExpectError([&] { service_->Disconnect(*store_->FindUserById(result.user.id), "google-oauth2"); },
+  ExpectError([&] { service_->Disconnect(*store_->Users().FindUserById(result.user.id), "google-oauth2"); },
               404, "not_found");
 
   next_ = Ada(false);
   next_.uid = "g-2";
   next_.email = "bare@example.com";
   auto bare = service_->Login(Request());  // unverified: no email kept, no password
-  ExpectError([&] { service_->Disconnect(*store_->FindUserById(bare.user.id), "google-oauth2"); },
+  ExpectError([&] { service_->Disconnect(*store_->Users().FindUserById(bare.user.id), "google-oauth2"); },
               400, "invalid");
   EXPECT_TRUE(links_->FindLink("google-oauth2", "g-2"));
   next_.uid = "fb-2";
-  service_->Connect(*store_->FindUserById(bare.user.id), Request("facebook"));
-  service_->Disconnect(*store_->FindUserById(bare.user.id), "google-oauth2");
+  service_->Connect(*store_->Users().FindUserById(bare.user.id), Request("facebook"));
+  service_->Disconnect(*store_->Users().FindUserById(bare.user.id), "google-oauth2");
   EXPECT_EQ(service_->CountConnections(bare.user.id), 1);
   EXPECT_EQ(service_->Connections(bare.user.id, 0, 100).front().provider, "facebook");
 }

@@ -13,7 +13,7 @@
 #include <string_view>
 #include <vector>
 
-#include "store/store.hpp"
+#include "store/errors.hpp"
 
 namespace dfauth::store {
 
@@ -66,8 +66,5 @@ class DeviceStore {
   virtual int64_t CountSend(std::string_view destination, int64_t window_start) = 0;
 };
 
-/// The device store of `store`'s database (shares its connection pool). Throws
-/// std::invalid_argument for a store backend without one.
-std::unique_ptr<DeviceStore> OpenDeviceStore(Store& store);
 
 }  // namespace dfauth::store

@@ -12,8 +12,6 @@
 
 namespace dfauth::store {
 
-class Store;
-
 /// One ban of an address or network.
 struct IpBan {
   std::string ip;      ///< canonical address ("203.0.113.9", "2001:db8::1") or CIDR ("10.0.0.0/8")
@@ -50,8 +48,5 @@ class GuardStore {
   virtual void PurgeExpired(int64_t now) = 0;
 };
 
-/// The guard store of `store`'s backend, sharing its connections (SQLite now). Throws
-/// std::invalid_argument for a backend without one.
-std::unique_ptr<GuardStore> OpenGuardStore(Store& store);
 
 }  // namespace dfauth::store

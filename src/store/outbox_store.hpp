@@ -12,7 +12,7 @@
 #include <string_view>
 #include <vector>
 
-#include "store/store.hpp"
+#include "store/errors.hpp"
 
 namespace dfauth::store {
 
@@ -52,8 +52,5 @@ class OutboxStore {
   virtual int64_t PurgeFinished(int64_t before_ms) = 0;
 };
 
-/// The outbox of `store`'s database (shares its connection pool). Throws std::invalid_argument
-/// for a store backend without an outbox.
-std::unique_ptr<OutboxStore> OpenOutboxStore(Store& store);
 
 }  // namespace dfauth::store

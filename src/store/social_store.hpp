@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-#include "store/store.hpp"
+#include "store/errors.hpp"
 
 namespace dfauth::store {
 
@@ -48,7 +48,5 @@ class SocialStore {
   virtual UnlinkResult Unlink(int64_t user_id, std::string_view provider, bool has_other_login) = 0;
 };
 
-/// The SocialStore sharing `store`'s database (SQLite); std::invalid_argument for another backend.
-std::unique_ptr<SocialStore> OpenSocialStore(Store& store);
 
 }  // namespace dfauth::store

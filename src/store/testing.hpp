@@ -1,11 +1,14 @@
 #pragma once
 // Test support shared by the unit tests of every area that needs a real SQLite file: a fresh
-// directory per test, removed at the end. Header-only; never linked into the product.
+// directory per test, removed at the end, and a migrated database in it. Header-only; never linked into the product.
 
 #include <stdlib.h>
 
 #include <filesystem>
+#include <memory>
 #include <string>
+
+#include "store/database.hpp"
 
 namespace dfauth::store::testing {
 
@@ -27,5 +30,13 @@ class TempDir {
  private:
   std::string path_;
 };
+
+/// A migrated SQLite database in the file `path` (another call on the same file is a second
+/// process's view of it: a replica).
+inline std::unique_ptr<Database> OpenSqliteFile(const std::string& path, int pool_size = 2) {
+  auto db = OpenDatabase("sqlite://" + path, pool_size);
+  db->Migrate();
+  return db;
+}
 
 }  // namespace dfauth::store::testing

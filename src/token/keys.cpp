@@ -20,18 +20,18 @@ store::SigningKey GenerateKey(Algorithm alg, int64_t now) {
   return row;
 }
 
-std::string GenerateAndStoreKey(store::Store& store, Algorithm alg, int64_t now) {
+std::string GenerateAndStoreKey(store::Database& store, Algorithm alg, int64_t now) {
   store::SigningKey row = GenerateKey(alg, now);
-  store.AddSigningKey(row);
+  store.Keys().AddSigningKey(row);
   return row.kid;
 }
 
-std::string RotateKeys(store::Store& store, Algorithm alg, int64_t now) {
+std::string RotateKeys(store::Database& store, Algorithm alg, int64_t now) {
   std::string kid = GenerateAndStoreKey(store, alg, now);
-  store.RetireSigningKeys(AlgorithmName(alg), kid, now);
+  store.Keys().RetireSigningKeys(AlgorithmName(alg), kid, now);
   return kid;
 }
 
-std::vector<store::SigningKey> ListKeys(store::Store& store) { return store.ListSigningKeys(); }
+std::vector<store::SigningKey> ListKeys(store::Database& store) { return store.Keys().ListSigningKeys(); }
 
 }  // namespace dfauth::token

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "store/store.hpp"
+#include "store/database.hpp"
 #include "token/jws.hpp"
 
 namespace dfauth::token {
@@ -18,11 +18,11 @@ int64_t UnixNow();
 /// Throws KeyError for HS256.
 store::SigningKey GenerateKey(Algorithm alg, int64_t now = UnixNow());
 /// Generates a key and adds it to the store; it becomes the signer (the newest). Returns its kid.
-std::string GenerateAndStoreKey(store::Store& store, Algorithm alg, int64_t now = UnixNow());
+std::string GenerateAndStoreKey(store::Database& store, Algorithm alg, int64_t now = UnixNow());
 /// Adds a new key that becomes the signer and retires the older keys of `alg` at `now`; they
 /// keep verifying the tokens they signed. Returns the new kid.
-std::string RotateKeys(store::Store& store, Algorithm alg, int64_t now = UnixNow());
+std::string RotateKeys(store::Database& store, Algorithm alg, int64_t now = UnixNow());
 /// Every stored key, newest first (private PEMs included: never print them).
-std::vector<store::SigningKey> ListKeys(store::Store& store);
+std::vector<store::SigningKey> ListKeys(store::Database& store);
 
 }  // namespace dfauth::token

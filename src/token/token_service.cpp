@@ -121,7 +121,7 @@ struct TokenService::Claims : VerifiedClaims {
   std::optional<store::User> user;  ///< nullopt: the user was deleted
 };
 
-TokenService::TokenService(TokenOptions options, store::Store& store, Clock clock)
+TokenService::TokenService(TokenOptions options, store::Database& store, Clock clock)
     : options_(std::move(options)), store_(store), clock_(std::move(clock)) {
   if (!clock_) clock_ = UnixNow;
   if (options_.profile != kSliding && options_.profile != "pair") {
@@ -175,13 +175,13 @@ std::shared_ptr<const TokenService::KeySet> TokenService::BuildKeySet() {
     }
   }
   const std::string_view alg_name = AlgorithmName(alg);
-  auto stored = store_.ListSigningKeys();
+  auto stored = store_.Keys().ListSigningKeys();
   bool has_active = std::any_of(stored.begin(), stored.end(), [&](const store::SigningKey& k) {
     return k.alg == alg_name && !k.retired_at;
   });
   if (set->keys.empty() && !has_active) {
     GenerateAndStoreKey(store_, alg, Now());
-    stored = store_.ListSigningKeys();
+    stored = store_.Keys().ListSigningKeys();
   }
   // Newest unretired first (it signs unless a key file does), then every other key.
   std::stable_partition(stored.begin(), stored.end(),
@@ -272,7 +272,7 @@ void TokenService::PurgeExpiredHourly() {
   try {
     // A bounded share (a few milliseconds of the request that runs it); a backlog goes on a
     // second later, so no request waits for a long purge.
-    if (!store_.PurgeExpiredTokens(now, kPurgeRowsPerRound)) {
+    if (!store_.Tokens().PurgeExpiredTokens(now, kPurgeRowsPerRound)) {
       last_purge_.store(now - kPurgeEverySeconds + 1);
     }
   } catch (const std::exception&) {
@@ -286,7 +286,7 @@ IssuedTokens TokenService::Issue(const store::User& user) {
     return IssueSliding(user.id, user.tokens_valid_after, crypto::RandomHex(16), std::nullopt);
   }
   auto [issued, record] = SignPair(user, crypto::RandomHex(kFamilyIdHex / 2));
-  store_.SaveRefreshToken(record);
+  store_.Tokens().SaveRefreshToken(record);
   return std::move(issued);
 }
 
@@ -296,7 +296,7 @@ TokenService::Claims TokenService::Decode(std::string_view token,
   static_cast<VerifiedClaims&>(claims) = Check(token, types);
   // A deleted user's revoked jtis went with its rows: its tokens come back without a user, and
   // every caller refuses them.
-  auto subject = store_.FindTokenSubject(claims.user_id, claims.jti);
+  auto subject = store_.Tokens().FindTokenSubject(claims.user_id, claims.jti);
   if (subject) {
     JudgeSubject(claims, subject->jti_revoked, subject->user.tokens_valid_after);
     claims.user = std::move(subject->user);
@@ -425,7 +425,7 @@ IssuedTokens TokenService::Refresh(std::string_view presented) {
   PurgeExpiredHourly();
   if (options_.profile == kSliding) {
     // The next token needs the user's id and revocation time only, not the whole row.
-    store::Store::TokenState state;
+    store::TokenStore::TokenState state;
     const VerifiedClaims claims = CheckWithState(presented, {kSliding}, state);
     if (!state.is_active) throw errors::TokenNotValid();
     if (!claims.refresh_exp || *claims.refresh_exp <= Now()) throw errors::TokenNotValid();
@@ -437,7 +437,7 @@ IssuedTokens TokenService::Refresh(std::string_view presented) {
   // The next pair is signed first so that spending the old token and saving the new one are
   // one transaction.
   auto [issued, next] = SignPair(*claims.user, claims.jti.substr(0, kFamilyIdHex));
-  switch (store_.RotateRefreshToken(claims.jti, next, Now())) {
+  switch (store_.Tokens().RotateRefreshToken(claims.jti, next, Now())) {
     case store::SpendResult::kSpent:
       return std::move(issued);
     case store::SpendResult::kAlreadySpent:
@@ -458,9 +458,9 @@ AuthenticatedToken TokenService::Authenticate(std::string_view bearer_token) {
 
 VerifiedClaims TokenService::CheckWithState(std::string_view token,
                                             std::initializer_list<std::string_view> types,
-                                            store::Store::TokenState& state) {
+                                            store::TokenStore::TokenState& state) {
   VerifiedClaims claims = Check(token, types);
-  auto found = store_.FindTokenState(claims.user_id, claims.jti);
+  auto found = store_.Tokens().FindTokenState(claims.user_id, claims.jti);
   if (!found) throw errors::TokenNotValid();
   JudgeSubject(claims, found->jti_revoked, found->tokens_valid_after);
   state = *found;
@@ -469,7 +469,7 @@ VerifiedClaims TokenService::CheckWithState(std::string_view token,
 
 void TokenService::Verify(std::string_view token) {
   // Decode's checks, without reading the user's row: verify answers only whether the token holds.
-  store::Store::TokenState state;
+  store::TokenStore::TokenState state;
   CheckWithState(token, {kSliding, kAccess, kRefresh}, state);
 }
 
@@ -482,9 +482,9 @@ void TokenService::Blacklist(std::string_view token) {
     until = std::max(until, *claims.refresh_exp + options_.sliding_lifetime);
   }
   if (claims.type == kRefresh && claims.jti.size() == 2 * kFamilyIdHex) {
-    store_.RevokeFamily(claims.jti.substr(0, kFamilyIdHex), Now());
+    store_.Tokens().RevokeFamily(claims.jti.substr(0, kFamilyIdHex), Now());
   }
-  store_.RevokeJti(claims.jti, until);
+  store_.Tokens().RevokeJti(claims.jti, until);
 }
 
 std::string TokenService::JwksJson() const {

@@ -12,7 +12,7 @@
 #include <string>
 #include <string_view>
 
-#include "store/store.hpp"
+#include "store/database.hpp"
 #include "token/jws.hpp"
 #include "token/verified_cache.hpp"
 
@@ -51,7 +51,7 @@ struct AuthenticatedToken {
 class TokenService {
  public:
   /// Throws std::invalid_argument naming the setting for an unusable option.
-  TokenService(TokenOptions options, store::Store& store, Clock clock = {});
+  TokenService(TokenOptions options, store::Database& store, Clock clock = {});
   ~TokenService();
 
   /// Prepares the keys: HS256 uses SECRET_KEY; the others sign with JWT_PRIVATE_KEY_FILE when
@@ -93,7 +93,7 @@ class TokenService {
   /// whose user is gone throws. `state` receives the user's state.
   VerifiedClaims CheckWithState(std::string_view token,
                                 std::initializer_list<std::string_view> types,
-                                store::Store::TokenState& state);
+                                store::TokenStore::TokenState& state);
   /// Signature and claims, without the store; fills `claims`, returns the keys that verified.
   std::shared_ptr<const KeySet> CheckToken(std::string_view token,
                                            std::initializer_list<std::string_view> types,
@@ -111,7 +111,7 @@ class TokenService {
   void PurgeExpiredHourly();
 
   TokenOptions options_;
-  store::Store& store_;
+  store::Database& store_;
   Clock clock_;
   mutable std::mutex keys_mutex_;
   std::shared_ptr<const KeySet> keys_;

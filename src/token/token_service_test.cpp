@@ -62,13 +62,13 @@ void ExpectRejected(F&& f, const std::string& message = "Token is invalid or exp
 class TokenServiceTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    store_ = store::OpenStore("sqlite://" + dir_.File("db.sqlite3"), 4);
+    store_ = store::OpenDatabase("sqlite://" + dir_.File("db.sqlite3"), 4);
     store_->Migrate();
     store::User user;
     user.username = "alice";
     user.date_joined = kT0;
-    user.id = store_->CreateUser(user);
-    user_ = *store_->FindUserById(user.id);
+    user.id = store_->Users().CreateUser(user);
+    user_ = *store_->Users().FindUserById(user.id);
   }
 
   TokenOptions Sliding() {
@@ -87,7 +87,7 @@ class TokenServiceTest : public ::testing::Test {
     service->LoadKeys();
     return service;
   }
-  store::User FreshUser() { return *store_->FindUserById(user_.id); }
+  store::User FreshUser() { return *store_->Users().FindUserById(user_.id); }
   // An HS256 token with our secret and any payload, as another issuer (or Django) would make.
   std::string HandMade(const Json& payload, const std::string& secret = kSecret) {
     Key key{Algorithm::kHS256, "", secret, nullptr};
@@ -100,33 +100,33 @@ class TokenServiceTest : public ::testing::Test {
   }
 
   TempDir dir_;
-  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<store::Database> store_;
   store::User user_;
   std::atomic<int64_t> now_{kT0};
 };
 
 // Expired revocations are deleted by logins and refreshes, at most once an hour.
 TEST_F(TokenServiceTest, ExpiredRevocationsArePurgedHourly) {
-  store_->RevokeJti("short", kT0 + 5);
-  store_->RevokeJti("long", kT0 + 100000);
+  store_->Tokens().RevokeJti("short", kT0 + 5);
+  store_->Tokens().RevokeJti("long", kT0 + 100000);
   auto service = Make(Sliding());
   service->Issue(user_);  // the first round runs at once; nothing has expired yet
-  EXPECT_TRUE(store_->IsJtiRevoked("short"));
+  EXPECT_TRUE(store_->Tokens().IsJtiRevoked("short"));
   now_ = kT0 + 3599;
   service->Issue(user_);  // within the hour: no round
-  EXPECT_TRUE(store_->IsJtiRevoked("short"));
+  EXPECT_TRUE(store_->Tokens().IsJtiRevoked("short"));
   now_ = kT0 + 3600;
   service->Issue(user_);
-  EXPECT_FALSE(store_->IsJtiRevoked("short"));
-  EXPECT_TRUE(store_->IsJtiRevoked("long"));
+  EXPECT_FALSE(store_->Tokens().IsJtiRevoked("short"));
+  EXPECT_TRUE(store_->Tokens().IsJtiRevoked("long"));
 }
 
 // A backlog larger than one round (400 rows) goes in rounds a second apart, not in one request.
 TEST_F(TokenServiceTest, APurgeBacklogGoesInBoundedRoundsASecondApart) {
-  for (int i = 0; i < 1000; ++i) store_->RevokeJti(std::to_string(i) + "-r", kT0 - 10);
+  for (int i = 0; i < 1000; ++i) store_->Tokens().RevokeJti(std::to_string(i) + "-r", kT0 - 10);
   auto still_revoked = [&] {
     int n = 0;
-    for (int i = 0; i < 1000; ++i) n += store_->IsJtiRevoked(std::to_string(i) + "-r") ? 1 : 0;
+    for (int i = 0; i < 1000; ++i) n += store_->Tokens().IsJtiRevoked(std::to_string(i) + "-r") ? 1 : 0;
     return n;
   };
   auto service = Make(Sliding());
@@ -141,12 +141,12 @@ TEST_F(TokenServiceTest, APurgeBacklogGoesInBoundedRoundsASecondApart) {
   service->Issue(user_);
   EXPECT_EQ(still_revoked(), 0);
   now_ = kT0 + 3;  // nothing left: the next round is an hour after the last
-  store_->RevokeJti("late", kT0 + 2);
+  store_->Tokens().RevokeJti("late", kT0 + 2);
   service->Issue(user_);
-  EXPECT_TRUE(store_->IsJtiRevoked("late"));
+  EXPECT_TRUE(store_->Tokens().IsJtiRevoked("late"));
   now_ = kT0 + 2 + 3600;
   service->Issue(user_);
-  EXPECT_FALSE(store_->IsJtiRevoked("late"));
+  EXPECT_FALSE(store_->Tokens().IsJtiRevoked("late"));
 }
 
 TEST_F(TokenServiceTest, SlidingIssueThenAuthenticate) {
@@ -252,7 +252,7 @@ TEST_F(TokenServiceTest, ATokenCheckedBeforeIsJudgedAgainOnEveryUse) {
   ExpectRejected([&] { service->Authenticate(issued.token); });
   now_ = kT0 + 50;
   EXPECT_EQ(service->Authenticate(issued.token).user.id, user_.id);
-  store_->RevokeUserTokens(user_.id, kT0 + 51);
+  store_->Users().RevokeUserTokens(user_.id, kT0 + 51);
   ExpectRejected([&] { service->Authenticate(issued.token); });
 
   now_ = kT0 + 60;  // after the revocation time
@@ -395,7 +395,7 @@ TEST_F(TokenServiceTest, BlacklistingASlidingTokenCoversItsRefreshedCopies) {
   std::string second = service->Refresh(first).token;
   service->Blacklist(first);
   // Purging rows that expired with the first token must not free its later copy.
-  EXPECT_TRUE(store_->PurgeExpiredTokens(kT0 + 101, std::numeric_limits<int64_t>::max()));
+  EXPECT_TRUE(store_->Tokens().PurgeExpiredTokens(kT0 + 101, std::numeric_limits<int64_t>::max()));
   now_ = kT0 + 120;
   ExpectRejected([&] { service->Authenticate(second); }, "Token is blacklisted");
 }
@@ -404,7 +404,7 @@ TEST_F(TokenServiceTest, RevocationTimeRefusesOlderTokensButNotOnesFromTheSameSe
   auto service = Make(Sliding());
   std::string before = service->Issue(user_).token;
   // What a password change does: tokens_valid_after = now + 1.
-  store_->RevokeUserTokens(user_.id, kT0 + 1);
+  store_->Users().RevokeUserTokens(user_.id, kT0 + 1);
   std::string after = service->Issue(FreshUser()).token;  // same second
   EXPECT_EQ(Payload(after)["iat"], kT0 + 1);
   EXPECT_EQ(service->Authenticate(after).user.id, user_.id);
@@ -421,11 +421,11 @@ TEST_F(TokenServiceTest, DeletedAndInactiveUsersFailAuthentication) {
   std::string token = service->Issue(user_).token;
   store::User inactive = FreshUser();
   inactive.is_active = false;
-  store_->UpdateUser(inactive);
+  store_->Users().UpdateUser(inactive);
   ExpectRejected([&] { service->Authenticate(token); }, "User is inactive",
                  "authentication_failed");
   ExpectRejected([&] { service->Refresh(token); });
-  store_->DeleteUser(user_.id);
+  store_->Users().DeleteUser(user_.id);
   ExpectRejected([&] { service->Authenticate(token); }, "User not found", "authentication_failed");
   ExpectRejected([&] { service->Verify(token); });
   ExpectRejected([&] { service->Refresh(token); });

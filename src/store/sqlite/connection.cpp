@@ -4,7 +4,7 @@
 
 #include <mutex>
 
-#include "store/store.hpp"
+#include "store/errors.hpp"
 
 namespace dfauth::store::sqlite {
 

@@ -1,18 +1,11 @@
-#include <stdexcept>
-
 #include "store/device_store.hpp"
 #include "store/sqlite/connection.hpp"
-#include "store/sqlite/sqlite_store.hpp"
+#include "store/sqlite/pool.hpp"
+#include "store/sqlite/stores.hpp"
 
-namespace dfauth::store {
+namespace dfauth::store::sqlite {
 
 namespace {
-
-using sqlite::Connection;
-using sqlite::SqliteStore;
-using sqlite::Statement;
-using sqlite::Transaction;
-using sqlite::TransactionMode;
 
 #define DFAUTH_DEVICE_COLUMNS                                                                    \
   "id, user_id, type, name, destination, confirmed, secret, code_hash, valid_until, attempts, " \
@@ -57,10 +50,10 @@ void WriteStaticCodes(Connection& c, int64_t device_id, const std::vector<std::s
 
 class SqliteDeviceStore final : public DeviceStore {
  public:
-  explicit SqliteDeviceStore(SqliteStore& db) : db_(db) {}
+  explicit SqliteDeviceStore(Pool& pool) : pool_(pool) {}
 
   int64_t CreateDevice(const Device& d) override {
-    SqliteStore::WriteLease c(db_);
+    Pool::WriteLease c(pool_);
     Transaction tx(*c, TransactionMode::kImmediate);
     c->Prepare(
          "INSERT INTO otp_devices(user_id, type, name, destination, confirmed, secret, code_hash, "
@@ -88,7 +81,7 @@ class SqliteDeviceStore final : public DeviceStore {
   }
 
   std::optional<Device> FindDevice(int64_t user_id, std::string_view type, int64_t id) override {
-    SqliteStore::Lease c(db_);
+    Pool::Lease c(pool_);
     auto st = c->Prepare("SELECT " DFAUTH_DEVICE_COLUMNS
                          " FROM otp_devices WHERE id = ? AND user_id = ? AND type = ?");
     st.Bind(1, id).Bind(2, user_id).Bind(3, type);
@@ -98,7 +91,7 @@ class SqliteDeviceStore final : public DeviceStore {
 
   std::optional<Device> FindDeviceByDestination(int64_t user_id, std::string_view type,
                                                 std::string_view destination) override {
-    SqliteStore::Lease c(db_);
+    Pool::Lease c(pool_);
     auto st = c->Prepare("SELECT " DFAUTH_DEVICE_COLUMNS
                          " FROM otp_devices WHERE user_id = ? AND type = ? AND destination = ? "
                          "COLLATE NOCASE ORDER BY id LIMIT 1");
@@ -109,7 +102,7 @@ class SqliteDeviceStore final : public DeviceStore {
 
   std::vector<Device> ListPendingDevices(std::string_view type, std::string_view destination,
                                          int limit) override {
-    SqliteStore::Lease c(db_);
+    Pool::Lease c(pool_);
     auto st = c->Prepare("SELECT " DFAUTH_DEVICE_COLUMNS
                          " FROM otp_devices WHERE destination = ? COLLATE NOCASE AND type = ? "
                          "AND confirmed = 0 ORDER BY id LIMIT ?");
@@ -120,7 +113,7 @@ class SqliteDeviceStore final : public DeviceStore {
   }
 
   std::vector<Device> ListDevices(int64_t user_id) override {
-    SqliteStore::Lease c(db_);
+    Pool::Lease c(pool_);
     auto st = c->Prepare("SELECT " DFAUTH_DEVICE_COLUMNS
                          " FROM otp_devices WHERE user_id = ? ORDER BY id");
     st.Bind(1, user_id);
@@ -130,7 +123,7 @@ class SqliteDeviceStore final : public DeviceStore {
   }
 
   bool DeleteDevice(int64_t user_id, std::string_view type, int64_t id) override {
-    SqliteStore::WriteLease c(db_);
+    Pool::WriteLease c(pool_);
     c->Prepare("DELETE FROM otp_devices WHERE id = ? AND user_id = ? AND type = ?")
         .Bind(1, id)
         .Bind(2, user_id)
@@ -140,7 +133,7 @@ class SqliteDeviceStore final : public DeviceStore {
   }
 
   bool UpdateDevice(int64_t id, const std::function<bool(Device&)>& mutate) override {
-    SqliteStore::WriteLease c(db_);
+    Pool::WriteLease c(pool_);
     // IMMEDIATE takes the write lock before the read, so two verifications of one code
     // serialise here and the second sees the first one's consumption.
     Transaction tx(*c, TransactionMode::kImmediate);
@@ -177,7 +170,7 @@ class SqliteDeviceStore final : public DeviceStore {
   }
 
   int64_t CountSend(std::string_view destination, int64_t window_start) override {
-    SqliteStore::WriteLease c(db_);
+    Pool::WriteLease c(pool_);
     Transaction tx(*c, TransactionMode::kImmediate);
     c->Prepare("DELETE FROM otp_send_counters WHERE destination = ? AND window_start < ?")
         .Bind(1, destination)
@@ -198,17 +191,13 @@ class SqliteDeviceStore final : public DeviceStore {
   }
 
  private:
-  SqliteStore& db_;
+  Pool& pool_;
 };
 
 #undef DFAUTH_DEVICE_COLUMNS
 
 }  // namespace
 
-std::unique_ptr<DeviceStore> OpenDeviceStore(Store& store) {
-  auto* db = dynamic_cast<SqliteStore*>(&store);
-  if (db == nullptr) throw std::invalid_argument("this database backend has no OTP device store");
-  return std::make_unique<SqliteDeviceStore>(*db);
-}
+std::unique_ptr<DeviceStore> MakeDeviceStore(Pool& pool) { return std::make_unique<SqliteDeviceStore>(pool); }
 
-}  // namespace dfauth::store
+}  // namespace dfauth::store::sqlite

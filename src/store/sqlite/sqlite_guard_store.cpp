@@ -1,11 +1,10 @@
 // GuardStore on SQLite: the bans and counters tables of migration 4, on the connections of
-// SqliteStore (SqliteStore::Lease).
+// the Pool (Pool::Lease).
 #include <algorithm>
-#include <stdexcept>
-
 #include "store/guard_store.hpp"
 #include "store/sqlite/connection.hpp"
-#include "store/sqlite/sqlite_store.hpp"
+#include "store/sqlite/pool.hpp"
+#include "store/sqlite/stores.hpp"
 
 namespace dfauth::store {
 namespace sqlite {
@@ -13,10 +12,10 @@ namespace {
 
 class SqliteGuardStore final : public GuardStore {
  public:
-  explicit SqliteGuardStore(SqliteStore& db) : db_(db) {}
+  explicit SqliteGuardStore(Pool& pool) : pool_(pool) {}
 
   void Ban(std::string_view ip, int64_t until, std::string_view reason) override {
-    SqliteStore::WriteLease c(db_);
+    Pool::WriteLease c(pool_);
     c->Prepare(
          "INSERT INTO ip_bans(ip, until, reason) VALUES(?1, ?2, ?3) "
          "ON CONFLICT(ip) DO UPDATE SET until = max(until, excluded.until), reason = excluded.reason")
@@ -27,13 +26,13 @@ class SqliteGuardStore final : public GuardStore {
   }
 
   bool Unban(std::string_view ip) override {
-    SqliteStore::WriteLease c(db_);
+    Pool::WriteLease c(pool_);
     c->Prepare("DELETE FROM ip_bans WHERE ip = ?1").Bind(1, ip).Run();
     return c->Changes() > 0;
   }
 
   std::vector<IpBan> ActiveBans(int64_t now) override {
-    SqliteStore::Lease c(db_);
+    Pool::Lease c(pool_);
     auto st = c->Prepare("SELECT ip, until, reason FROM ip_bans WHERE until > ?1 ORDER BY ip");
     st.Bind(1, now);
     std::vector<IpBan> out;
@@ -43,7 +42,7 @@ class SqliteGuardStore final : public GuardStore {
 
   int64_t Increment(std::string_view kind, std::string_view key, int64_t window_start,
                     int64_t expires_at, int64_t delta) override {
-    SqliteStore::WriteLease c(db_);
+    Pool::WriteLease c(pool_);
     // The write lock is taken at BEGIN, so the increment and the read of its result form one
     // step that no other writer (thread or process) can interleave with.
     Transaction tx(*c, TransactionMode::kImmediate);
@@ -72,7 +71,7 @@ class SqliteGuardStore final : public GuardStore {
   std::optional<int64_t> IncrementBelow(std::string_view kind, std::string_view key,
                                         int64_t window_start, int64_t expires_at,
                                         int64_t limit) override {
-    SqliteStore::WriteLease c(db_);
+    Pool::WriteLease c(pool_);
     Transaction tx(*c, TransactionMode::kImmediate);  // read and write under one write lock
     int64_t value = 0;
     {
@@ -97,7 +96,7 @@ class SqliteGuardStore final : public GuardStore {
   }
 
   int64_t Count(std::string_view kind, std::string_view key, int64_t window_start) override {
-    SqliteStore::Lease c(db_);
+    Pool::Lease c(pool_);
     auto st = c->Prepare(
         "SELECT count FROM security_counters WHERE kind = ?1 AND key = ?2 AND window_start = ?3");
     st.Bind(1, kind).Bind(2, key).Bind(3, window_start);
@@ -105,7 +104,7 @@ class SqliteGuardStore final : public GuardStore {
   }
 
   void Reset(std::string_view kind, std::string_view key) override {
-    SqliteStore::WriteLease c(db_);
+    Pool::WriteLease c(pool_);
     c->Prepare("DELETE FROM security_counters WHERE kind = ?1 AND key = ?2")
         .Bind(1, kind)
         .Bind(2, key)
@@ -113,7 +112,7 @@ class SqliteGuardStore final : public GuardStore {
   }
 
   void PurgeExpired(int64_t now) override {
-    SqliteStore::WriteLease c(db_);
+    Pool::WriteLease c(pool_);
     Transaction tx(*c, TransactionMode::kImmediate);
     c->Prepare("DELETE FROM ip_bans WHERE until <= ?1").Bind(1, now).Run();
     c->Prepare("DELETE FROM security_counters WHERE expires_at <= ?1").Bind(1, now).Run();
@@ -121,17 +120,13 @@ class SqliteGuardStore final : public GuardStore {
   }
 
  private:
-  SqliteStore& db_;
+  Pool& pool_;
 };
 
 }  // namespace
-}  // namespace sqlite
 
-std::unique_ptr<GuardStore> OpenGuardStore(Store& store) {
-  if (auto* db = dynamic_cast<sqlite::SqliteStore*>(&store)) {
-    return std::make_unique<sqlite::SqliteGuardStore>(*db);
-  }
-  throw std::invalid_argument("the guard has no store for this database backend");
-}
+std::unique_ptr<GuardStore> MakeGuardStore(Pool& pool) { return std::make_unique<SqliteGuardStore>(pool); }
+
+}  // namespace sqlite
 
 }  // namespace dfauth::store

@@ -1,16 +1,11 @@
-#include <stdexcept>
-
 #include "store/outbox_store.hpp"
 #include "store/sqlite/connection.hpp"
-#include "store/sqlite/sqlite_store.hpp"
+#include "store/sqlite/pool.hpp"
+#include "store/sqlite/stores.hpp"
 
-namespace dfauth::store {
+namespace dfauth::store::sqlite {
 
 namespace {
-
-using sqlite::Connection;
-using sqlite::SqliteStore;
-using sqlite::Statement;
 
 #define DFAUTH_OUTBOX_COLUMNS \
   "id, channel, recipient, subject, text, html, created_at, attempts, next_attempt_at, sent_at, last_error"
@@ -33,10 +28,10 @@ OutboxMessage ReadMessage(const Statement& row) {
 
 class SqliteOutboxStore final : public OutboxStore {
  public:
-  explicit SqliteOutboxStore(SqliteStore& db) : db_(db) {}
+  explicit SqliteOutboxStore(Pool& pool) : pool_(pool) {}
 
   int64_t Add(const OutboxMessage& m) override {
-    SqliteStore::WriteLease c(db_);
+    Pool::WriteLease c(pool_);
     c->Prepare(
          "INSERT INTO outbox(channel, recipient, subject, text, html, created_at, attempts, "
          "next_attempt_at, sent_at, last_error) VALUES(?, ?, ?, ?, ?, ?, 0, ?, NULL, '')")
@@ -52,7 +47,7 @@ class SqliteOutboxStore final : public OutboxStore {
   }
 
   std::vector<OutboxMessage> ListDue(int64_t now_ms, int limit) override {
-    SqliteStore::Lease c(db_);
+    Pool::Lease c(pool_);
     auto st = c->Prepare("SELECT " DFAUTH_OUTBOX_COLUMNS
                          " FROM outbox WHERE sent_at IS NULL AND next_attempt_at IS NOT NULL "
                          "AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?");
@@ -63,7 +58,7 @@ class SqliteOutboxStore final : public OutboxStore {
   }
 
   bool Claim(int64_t id, int64_t expected_next_attempt_ms, int64_t lease_until_ms) override {
-    SqliteStore::WriteLease c(db_);
+    Pool::WriteLease c(pool_);
     // Compare-and-set on next_attempt_at: a second sender that read the same row finds the
     // value moved by the first one's claim and changes nothing.
     c->Prepare(
@@ -77,7 +72,7 @@ class SqliteOutboxStore final : public OutboxStore {
   }
 
   void MarkSent(int64_t id, int64_t sent_at_ms) override {
-    SqliteStore::WriteLease c(db_);
+    Pool::WriteLease c(pool_);
     c->Prepare(
          "UPDATE outbox SET sent_at = ?1, next_attempt_at = NULL, subject = '', text = '', "
          "html = '', last_error = '' WHERE id = ?2")
@@ -87,7 +82,7 @@ class SqliteOutboxStore final : public OutboxStore {
   }
 
   void MarkFailed(int64_t id, std::optional<int64_t> retry_at_ms, std::string_view error) override {
-    SqliteStore::WriteLease c(db_);
+    Pool::WriteLease c(pool_);
     if (retry_at_ms) {
       c->Prepare("UPDATE outbox SET next_attempt_at = ?1, last_error = ?2 WHERE id = ?3")
           .Bind(1, *retry_at_ms)
@@ -105,7 +100,7 @@ class SqliteOutboxStore final : public OutboxStore {
   }
 
   std::optional<OutboxMessage> Find(int64_t id) override {
-    SqliteStore::Lease c(db_);
+    Pool::Lease c(pool_);
     auto st = c->Prepare("SELECT " DFAUTH_OUTBOX_COLUMNS " FROM outbox WHERE id = ?");
     st.Bind(1, id);
     if (!st.Step()) return std::nullopt;
@@ -113,7 +108,7 @@ class SqliteOutboxStore final : public OutboxStore {
   }
 
   int64_t PurgeFinished(int64_t before_ms) override {
-    SqliteStore::WriteLease c(db_);
+    Pool::WriteLease c(pool_);
     c->Prepare(
          "DELETE FROM outbox WHERE next_attempt_at IS NULL AND created_at < ?")
         .Bind(1, before_ms)
@@ -122,17 +117,13 @@ class SqliteOutboxStore final : public OutboxStore {
   }
 
  private:
-  SqliteStore& db_;
+  Pool& pool_;
 };
 
 #undef DFAUTH_OUTBOX_COLUMNS
 
 }  // namespace
 
-std::unique_ptr<OutboxStore> OpenOutboxStore(Store& store) {
-  auto* db = dynamic_cast<SqliteStore*>(&store);
-  if (db == nullptr) throw std::invalid_argument("this database backend has no outbox");
-  return std::make_unique<SqliteOutboxStore>(*db);
-}
+std::unique_ptr<OutboxStore> MakeOutboxStore(Pool& pool) { return std::make_unique<SqliteOutboxStore>(pool); }
 
-}  // namespace dfauth::store
+}  // namespace dfauth::store::sqlite

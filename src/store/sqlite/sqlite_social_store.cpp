@@ -1,9 +1,8 @@
-// SocialStore on the SQLite pool of SqliteStore (table social_links, migration 5).
-#include <stdexcept>
-
+// SocialStore on the SQLite Pool (table social_links, migration 5).
 #include "store/social_store.hpp"
 #include "store/sqlite/connection.hpp"
-#include "store/sqlite/sqlite_store.hpp"
+#include "store/sqlite/pool.hpp"
+#include "store/sqlite/stores.hpp"
 
 namespace dfauth::store {
 namespace sqlite {
@@ -31,16 +30,16 @@ std::optional<SocialLink> FindLinkOn(Connection& c, std::string_view provider, s
 
 class SqliteSocialStore final : public SocialStore {
  public:
-  explicit SqliteSocialStore(SqliteStore& db) : db_(db) {}
+  explicit SqliteSocialStore(Pool& pool) : pool_(pool) {}
 
   std::optional<SocialLink> FindLink(std::string_view provider, std::string_view uid) override {
-    SqliteStore::Lease c(db_);
+    Pool::Lease c(pool_);
     return FindLinkOn(*c, provider, uid);
   }
 
   SocialLink Link(int64_t user_id, std::string_view provider, std::string_view uid,
                   std::string_view extra_json, int64_t now) override {
-    SqliteStore::WriteLease c(db_);
+    Pool::WriteLease c(pool_);
     Transaction tx(*c, TransactionMode::kImmediate);
     // The UNIQUE(provider, uid) constraint makes this race-safe: a concurrent link of the same
     // account leaves the first writer's row, which both callers then read.
@@ -60,7 +59,7 @@ class SqliteSocialStore final : public SocialStore {
   }
 
   void UpdateExtra(int64_t link_id, std::string_view extra_json) override {
-    SqliteStore::WriteLease c(db_);
+    Pool::WriteLease c(pool_);
     c->Prepare("UPDATE social_links SET extra_json = ?1 WHERE id = ?2")
         .Bind(1, extra_json)
         .Bind(2, link_id)
@@ -68,7 +67,7 @@ class SqliteSocialStore final : public SocialStore {
   }
 
   std::vector<SocialLink> ListLinks(int64_t user_id, int64_t offset, int64_t limit) override {
-    SqliteStore::Lease c(db_);
+    Pool::Lease c(pool_);
     auto st = c->Prepare(std::string("SELECT ") + kColumns +
                          " FROM social_links WHERE user_id = ?1 ORDER BY id LIMIT ?2 OFFSET ?3");
     st.Bind(1, user_id).Bind(2, limit).Bind(3, offset < 0 ? int64_t{0} : offset);
@@ -78,14 +77,14 @@ class SqliteSocialStore final : public SocialStore {
   }
 
   int64_t CountLinks(int64_t user_id) override {
-    SqliteStore::Lease c(db_);
+    Pool::Lease c(pool_);
     auto st = c->Prepare("SELECT count(*) FROM social_links WHERE user_id = ?1");
     st.Bind(1, user_id).Step();
     return st.Int64(0);
   }
 
   UnlinkResult Unlink(int64_t user_id, std::string_view provider, bool has_other_login) override {
-    SqliteStore::WriteLease c(db_);
+    Pool::WriteLease c(pool_);
     // Count and delete in one write transaction, so two concurrent disconnects of a user's
     // last two links cannot both pass the check.
     Transaction tx(*c, TransactionMode::kImmediate);
@@ -109,16 +108,13 @@ class SqliteSocialStore final : public SocialStore {
   }
 
  private:
-  SqliteStore& db_;
+  Pool& pool_;
 };
 
 }  // namespace
-}  // namespace sqlite
 
-std::unique_ptr<SocialStore> OpenSocialStore(Store& store) {
-  auto* db = dynamic_cast<sqlite::SqliteStore*>(&store);
-  if (db == nullptr) throw std::invalid_argument("social links need the SQLite store");
-  return std::make_unique<sqlite::SqliteSocialStore>(*db);
-}
+std::unique_ptr<SocialStore> MakeSocialStore(Pool& pool) { return std::make_unique<SqliteSocialStore>(pool); }
+
+}  // namespace sqlite
 
 }  // namespace dfauth::store

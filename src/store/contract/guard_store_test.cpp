@@ -1,5 +1,5 @@
 #include "store/guard_store.hpp"
-#include "store/testing.hpp"
+#include "store/contract/backend.hpp"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -9,31 +9,22 @@
 #include <set>
 #include <thread>
 
-#include "store/store.hpp"
+#include "store/errors.hpp"
 
 namespace dfauth::store {
 namespace {
 
-namespace fs = std::filesystem;
-
-class GuardStoreTest : public ::testing::Test {
+class GuardStoreTest : public contract::BackendTest {
  protected:
   void SetUp() override {
-    store_ = OpenStore("sqlite://" + tmp_.Path() + "/db.sqlite3", 8);
-    store_->Migrate();
-    guard_ = OpenGuardStore(*store_);
-  }
-  void TearDown() override {
-    guard_.reset();
-    store_.reset();
+    contract::BackendTest::SetUp();
+    guard_ = &Db().Guard();
   }
 
-  ::dfauth::store::testing::TempDir tmp_;  ///< removed after the fixture, with the database in it
-  std::unique_ptr<Store> store_;
-  std::unique_ptr<GuardStore> guard_;
+  GuardStore* guard_ = nullptr;
 };
 
-TEST_F(GuardStoreTest, BansAreListedUntilTheyExpireAndCanBeLifted) {
+TEST_P(GuardStoreTest, BansAreListedUntilTheyExpireAndCanBeLifted) {
   guard_->Ban("203.0.113.9", 1100, "honeypot_path");
   guard_->Ban("2001:db8::/32", 1050, "cli");
   auto bans = guard_->ActiveBans(1000);
@@ -59,7 +50,7 @@ TEST_F(GuardStoreTest, BansAreListedUntilTheyExpireAndCanBeLifted) {
   EXPECT_EQ(guard_->ActiveBans(1000).size(), 1u);
 }
 
-TEST_F(GuardStoreTest, CountersAreKeyedByKindKeyAndWindow) {
+TEST_P(GuardStoreTest, CountersAreKeyedByKindKeyAndWindow) {
   EXPECT_EQ(guard_->Count("login_account", "7", 3600), 0);
   EXPECT_EQ(guard_->Increment("login_account", "7", 3600, 7200), 1);
   EXPECT_EQ(guard_->Increment("login_account", "7", 3600, 7200), 2);
@@ -76,7 +67,7 @@ TEST_F(GuardStoreTest, CountersAreKeyedByKindKeyAndWindow) {
   EXPECT_EQ(guard_->Count("login_account", "8", 3600), 1);
 }
 
-TEST_F(GuardStoreTest, PurgeDropsExpiredRowsOnly) {
+TEST_P(GuardStoreTest, PurgeDropsExpiredRowsOnly) {
   guard_->Ban("198.51.100.1", 500, "cli");
   guard_->Ban("198.51.100.2", 1500, "cli");
   guard_->Increment("otp_send", "a@example.com", 0, 900);
@@ -88,7 +79,7 @@ TEST_F(GuardStoreTest, PurgeDropsExpiredRowsOnly) {
   EXPECT_EQ(guard_->Count("otp_send", "b@example.com", 0), 1);
 }
 
-TEST_F(GuardStoreTest, FiftyThreadsNeverLoseOrRepeatAnIncrement) {
+TEST_P(GuardStoreTest, FiftyThreadsNeverLoseOrRepeatAnIncrement) {
   constexpr int kThreads = 50;
   constexpr int kEach = 10;
   std::vector<std::thread> threads;
@@ -107,6 +98,8 @@ TEST_F(GuardStoreTest, FiftyThreadsNeverLoseOrRepeatAnIncrement) {
   EXPECT_EQ(*values.begin(), 1);
   EXPECT_EQ(*values.rbegin(), kThreads * kEach);
 }
+
+DFAUTH_ON_EVERY_BACKEND(GuardStoreTest);
 
 }  // namespace
 }  // namespace dfauth::store

@@ -7,30 +7,22 @@
 #include <vector>
 
 #include "store/device_store.hpp"
-#include "store/testing.hpp"
-#include "store/sqlite/sqlite_store.hpp"
+#include "store/contract/backend.hpp"
 
 namespace dfauth::store {
 namespace {
 
-namespace fs = std::filesystem;
-
-class DeviceStoreTest : public ::testing::Test {
+class DeviceStoreTest : public contract::BackendTest {
  protected:
   void SetUp() override {
-    db_ = std::make_unique<sqlite::SqliteStore>(tmp_.Path() + "/db.sqlite3", 8);
-    db_->Migrate();
-    devices_ = OpenDeviceStore(*db_);
+    contract::BackendTest::SetUp();
+    devices_ = &Db().Devices();
     User u;
     u.username = "alice";
     u.date_joined = 1;
-    alice_ = db_->CreateUser(u);
+    alice_ = Db().Users().CreateUser(u);
     u.username = "bob";
-    bob_ = db_->CreateUser(u);
-  }
-  void TearDown() override {
-    devices_.reset();
-    db_.reset();
+    bob_ = Db().Users().CreateUser(u);
   }
 
   Device Email(int64_t user, std::string address) {
@@ -43,13 +35,11 @@ class DeviceStoreTest : public ::testing::Test {
     return d;
   }
 
-  ::dfauth::store::testing::TempDir tmp_;  ///< removed after the fixture, with the database in it
-  std::unique_ptr<sqlite::SqliteStore> db_;
-  std::unique_ptr<DeviceStore> devices_;
+  DeviceStore* devices_ = nullptr;
   int64_t alice_ = 0, bob_ = 0;
 };
 
-TEST_F(DeviceStoreTest, CreateFindAndListKeepEveryColumn) {
+TEST_P(DeviceStoreTest, CreateFindAndListKeepEveryColumn) {
   Device d = Email(alice_, "a@x.io");
   d.confirmed = true;
   d.code_hash = "abc";
@@ -70,7 +60,7 @@ TEST_F(DeviceStoreTest, CreateFindAndListKeepEveryColumn) {
   EXPECT_TRUE(devices_->ListDevices(bob_).empty());
 }
 
-TEST_F(DeviceStoreTest, DestinationLookupIgnoresCaseAndTakesTheFirst) {
+TEST_P(DeviceStoreTest, DestinationLookupIgnoresCaseAndTakesTheFirst) {
   int64_t first = devices_->CreateDevice(Email(alice_, "A@x.io"));
   devices_->CreateDevice(Email(alice_, "a@x.io"));
   auto found = devices_->FindDeviceByDestination(alice_, "email", "a@X.IO");
@@ -79,7 +69,7 @@ TEST_F(DeviceStoreTest, DestinationLookupIgnoresCaseAndTakesTheFirst) {
   EXPECT_FALSE(devices_->FindDeviceByDestination(bob_, "email", "a@x.io"));
 }
 
-TEST_F(DeviceStoreTest, PendingDevicesOfAnAddressAcrossUsers) {
+TEST_P(DeviceStoreTest, PendingDevicesOfAnAddressAcrossUsers) {
   int64_t a = devices_->CreateDevice(Email(alice_, "Shared@x.io"));
   int64_t b = devices_->CreateDevice(Email(bob_, "shared@X.io"));
   Device confirmed = Email(bob_, "shared@x.io");
@@ -100,7 +90,7 @@ TEST_F(DeviceStoreTest, PendingDevicesOfAnAddressAcrossUsers) {
   EXPECT_TRUE(devices_->ListPendingDevices("email", "nobody@x.io", 10).empty());
 }
 
-TEST_F(DeviceStoreTest, DeleteOnlyTheOwnersDevice) {
+TEST_P(DeviceStoreTest, DeleteOnlyTheOwnersDevice) {
   int64_t id = devices_->CreateDevice(Email(alice_, "a@x.io"));
   EXPECT_FALSE(devices_->DeleteDevice(bob_, "email", id));
   EXPECT_FALSE(devices_->DeleteDevice(alice_, "sms", id));
@@ -108,7 +98,7 @@ TEST_F(DeviceStoreTest, DeleteOnlyTheOwnersDevice) {
   EXPECT_FALSE(devices_->FindDevice(alice_, "email", id));
 }
 
-TEST_F(DeviceStoreTest, StaticCodesAreSavedAndRemovedThroughUpdate) {
+TEST_P(DeviceStoreTest, StaticCodesAreSavedAndRemovedThroughUpdate) {
   Device d;
   d.user_id = alice_;
   d.type = "static";
@@ -129,7 +119,7 @@ TEST_F(DeviceStoreTest, StaticCodesAreSavedAndRemovedThroughUpdate) {
   EXPECT_FALSE(devices_->UpdateDevice(99999, [](Device&) { return true; }));
 }
 
-TEST_F(DeviceStoreTest, UpdateReturningFalseWritesNothing) {
+TEST_P(DeviceStoreTest, UpdateReturningFalseWritesNothing) {
   int64_t id = devices_->CreateDevice(Email(alice_, "a@x.io"));
   devices_->UpdateDevice(id, [](Device& row) {
     row.attempts = 9;
@@ -145,7 +135,7 @@ TEST_F(DeviceStoreTest, UpdateReturningFalseWritesNothing) {
   EXPECT_TRUE(devices_->FindDevice(alice_, "email", id)->confirmed);
 }
 
-TEST_F(DeviceStoreTest, TwentyThreadsConsumingOneCodeGiveExactlyOneSuccess) {
+TEST_P(DeviceStoreTest, TwentyThreadsConsumingOneCodeGiveExactlyOneSuccess) {
   Device d = Email(alice_, "a@x.io");
   d.code_hash = "the-code";
   int64_t id = devices_->CreateDevice(d);
@@ -167,7 +157,7 @@ TEST_F(DeviceStoreTest, TwentyThreadsConsumingOneCodeGiveExactlyOneSuccess) {
   EXPECT_EQ(devices_->FindDevice(alice_, "email", id)->code_hash, "");
 }
 
-TEST_F(DeviceStoreTest, SendCounterCountsPerDestinationAndWindow) {
+TEST_P(DeviceStoreTest, SendCounterCountsPerDestinationAndWindow) {
   EXPECT_EQ(devices_->CountSend("a@x.io", 3600), 1);
   EXPECT_EQ(devices_->CountSend("a@x.io", 3600), 2);
   EXPECT_EQ(devices_->CountSend("b@x.io", 3600), 1);
@@ -183,11 +173,13 @@ TEST_F(DeviceStoreTest, SendCounterCountsPerDestinationAndWindow) {
   EXPECT_EQ(devices_->CountSend("c@x.io", 3600), 11);
 }
 
-TEST_F(DeviceStoreTest, DeletingTheUserDeletesItsDevices) {
+TEST_P(DeviceStoreTest, DeletingTheUserDeletesItsDevices) {
   int64_t id = devices_->CreateDevice(Email(alice_, "a@x.io"));
-  EXPECT_TRUE(db_->DeleteUser(alice_));
+  EXPECT_TRUE(Db().Users().DeleteUser(alice_));
   EXPECT_FALSE(devices_->FindDevice(alice_, "email", id));
 }
+
+DFAUTH_ON_EVERY_BACKEND(DeviceStoreTest);
 
 }  // namespace
 }  // namespace dfauth::store

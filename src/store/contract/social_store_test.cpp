@@ -4,38 +4,29 @@
 #include <filesystem>
 
 #include "store/social_store.hpp"
-#include "store/testing.hpp"
+#include "store/contract/backend.hpp"
 
 namespace dfauth::store {
 namespace {
 
-namespace fs = std::filesystem;
-
-class SocialStoreTest : public ::testing::Test {
+class SocialStoreTest : public contract::BackendTest {
  protected:
   void SetUp() override {
-    store_ = OpenStore("sqlite://" + tmp_.Path() + "/db.sqlite3", 2);
-    store_->Migrate();
-    links_ = OpenSocialStore(*store_);
-  }
-  void TearDown() override {
-    links_.reset();
-    store_.reset();
+    contract::BackendTest::SetUp();
+    links_ = &Db().Social();
   }
 
   int64_t NewUser(const std::string& username) {
     User u;
     u.username = username;
     u.date_joined = 1;
-    return store_->CreateUser(u);
+    return Db().Users().CreateUser(u);
   }
 
-  ::dfauth::store::testing::TempDir tmp_;  ///< removed after the fixture, with the database in it
-  std::unique_ptr<Store> store_;
-  std::unique_ptr<SocialStore> links_;
+  SocialStore* links_ = nullptr;
 };
 
-TEST_F(SocialStoreTest, LinkIsFoundByProviderAndUid) {
+TEST_P(SocialStoreTest, LinkIsFoundByProviderAndUid) {
   int64_t ada = NewUser("ada");
   SocialLink link = links_->Link(ada, "google-oauth2", "g-1", R"({"a":1})", 1000);
   EXPECT_GT(link.id, 0);
@@ -51,7 +42,7 @@ TEST_F(SocialStoreTest, LinkIsFoundByProviderAndUid) {
   EXPECT_FALSE(links_->FindLink("google-oauth2", "G-1"));
 }
 
-TEST_F(SocialStoreTest, LinkingATakenAccountReturnsTheExistingOwner) {
+TEST_P(SocialStoreTest, LinkingATakenAccountReturnsTheExistingOwner) {
   int64_t ada = NewUser("ada");
   int64_t eve = NewUser("eve");
   links_->Link(ada, "google-oauth2", "g-1", "{}", 1000);
@@ -61,7 +52,7 @@ TEST_F(SocialStoreTest, LinkingATakenAccountReturnsTheExistingOwner) {
   EXPECT_EQ(links_->CountLinks(eve), 0);
 }
 
-TEST_F(SocialStoreTest, ListCountAndUpdateExtra) {
+TEST_P(SocialStoreTest, ListCountAndUpdateExtra) {
   int64_t ada = NewUser("ada");
   auto first = links_->Link(ada, "google-oauth2", "g-1", "{}", 1);
   links_->Link(ada, "facebook", "f-1", "{}", 2);
@@ -78,7 +69,7 @@ TEST_F(SocialStoreTest, ListCountAndUpdateExtra) {
   EXPECT_EQ(links_->FindLink("google-oauth2", "g-1")->extra_json, R"({"new":true})");
 }
 
-TEST_F(SocialStoreTest, UnlinkKeepsTheLastWayToLogIn) {
+TEST_P(SocialStoreTest, UnlinkKeepsTheLastWayToLogIn) {
   int64_t ada = NewUser("ada");
   links_->Link(ada, "google-oauth2", "g-1", "{}", 1);
   EXPECT_EQ(links_->Unlink(ada, "facebook", false), UnlinkResult::kNotLinked);
@@ -91,12 +82,14 @@ TEST_F(SocialStoreTest, UnlinkKeepsTheLastWayToLogIn) {
   EXPECT_EQ(links_->CountLinks(ada), 0);
 }
 
-TEST_F(SocialStoreTest, DeletingTheUserDeletesItsLinks) {
+TEST_P(SocialStoreTest, DeletingTheUserDeletesItsLinks) {
   int64_t ada = NewUser("ada");
   links_->Link(ada, "google-oauth2", "g-1", "{}", 1);
-  ASSERT_TRUE(store_->DeleteUser(ada));
+  ASSERT_TRUE(Db().Users().DeleteUser(ada));
   EXPECT_FALSE(links_->FindLink("google-oauth2", "g-1"));
 }
+
+DFAUTH_ON_EVERY_BACKEND(SocialStoreTest);
 
 }  // namespace
 }  // namespace dfauth::store

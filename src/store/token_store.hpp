@@ -1,0 +1,68 @@
+#pragma once
+// Tokens: revoked jtis and refresh-token families (rotation, reuse detection, purge).
+// Backend-neutral, thread-safe and blocking. Times are Unix seconds (UTC).
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "store/user_store.hpp"
+
+namespace dfauth::store {
+
+struct RefreshTokenRecord {
+  std::string jti;
+  std::string family;      ///< one per login; every rotation of it keeps it
+  int64_t user_id = 0;
+  std::string access_jti;  ///< the access token issued beside it (revoked with the family)
+  int64_t issued_at = 0;
+  int64_t expires_at = 0;
+};
+
+enum class SpendResult {
+  kSpent,         ///< this call spent it: the caller may issue the next pair
+  kAlreadySpent,  ///< reuse of a spent token: the family has now been revoked
+  kRevoked,       ///< the family was revoked before
+  kUnknown,       ///< never issued here
+};
+
+class TokenStore {
+ public:
+  virtual ~TokenStore() = default;
+
+  /// The user a token names and whether the token's jti is revoked, in one round trip (the
+  /// check every authenticated request makes). nullopt when the user does not exist.
+  struct TokenSubject {
+    User user;
+    bool jti_revoked = false;
+  };
+  virtual std::optional<TokenSubject> FindTokenSubject(int64_t user_id, std::string_view jti) = 0;
+  /// The same check without reading the user's row (token/verify/ and the sliding refresh need
+  /// no more): the user's tokens_valid_after and is_active, and whether the jti is revoked;
+  /// nullopt when the user does not exist.
+  struct TokenState {
+    int64_t tokens_valid_after = 0;
+    bool jti_revoked = false;
+    bool is_active = false;
+  };
+  virtual std::optional<TokenState> FindTokenState(int64_t user_id, std::string_view jti) = 0;
+  /// Records a revoked jti until `expires_at` (after which the token is expired anyway).
+  virtual void RevokeJti(std::string_view jti, int64_t expires_at) = 0;
+  virtual bool IsJtiRevoked(std::string_view jti) = 0;
+  /// Saves the first refresh token of a new family (a login).
+  virtual void SaveRefreshToken(const RefreshTokenRecord& record) = 0;
+  /// Spends refresh token `jti` of family `next.family` and saves `next` in the same
+  /// transaction: both land or neither. Exactly one of any number of concurrent calls for one
+  /// jti gets kSpent, across processes; the others save nothing. Reuse of a spent token revokes
+  /// its whole family (every refresh and access jti of it) and answers kAlreadySpent.
+  virtual SpendResult RotateRefreshToken(std::string_view jti, const RefreshTokenRecord& next,
+                                         int64_t now) = 0;
+  /// Revokes a family (blacklisting a refresh token); an unknown family is ignored.
+  virtual void RevokeFamily(std::string_view family, int64_t now) = 0;
+  /// Deletes revoked-jti and refresh rows that expired before `now`, in short transactions, and
+  /// stops once about `row_limit` rows went: true when nothing expired is left.
+  virtual bool PurgeExpiredTokens(int64_t now, int64_t row_limit) = 0;
+};
+
+}  // namespace dfauth::store
