@@ -1,8 +1,13 @@
 """End-to-end harness: starts the real df-auth binary and talks HTTP to it.
 
-Standard library only. Tests import it as
+Standard library only, plus psycopg2 on PostgreSQL. Tests import it as
     from harness import Server, Client, assert_error, decode_jwt_payload
 and need DFAUTH_BIN (path to the built df-auth) in the environment.
+
+The backend: DFAUTH_E2E_BACKEND=sqlite (default; a file in the server's temp dir) or
+postgres (a fresh database per Server on the cluster DFAUTH_TEST_POSTGRES_URL names, dropped
+at cleanup). Tests reach the database only through Server.sql(), which takes SQLite's `?`
+placeholders on both.
 """
 
 import base64
@@ -10,7 +15,9 @@ import http.client
 import json
 import os
 import re
+import secrets
 import shutil
+import sqlite3
 import signal
 import subprocess
 import tempfile
@@ -23,6 +30,45 @@ TEST_SECRET_KEY = "e2e-test-secret-key-0123456789-abcdefghijklmnopqrs"  # 50 cha
 START_TIMEOUT = 15
 STOP_TIMEOUT = 10
 _LISTENING = re.compile(r"listening on http://127\.0\.0\.1:(\d+)")
+
+
+BACKEND = os.environ.get("DFAUTH_E2E_BACKEND", "sqlite")
+if BACKEND not in ("sqlite", "postgres"):
+    raise RuntimeError(f"DFAUTH_E2E_BACKEND must be sqlite or postgres, not {BACKEND!r}")
+
+
+def postgres_url(database=None):
+    """The test cluster's URL, or the same URL naming another database."""
+    url = os.environ.get("DFAUTH_TEST_POSTGRES_URL")
+    if not url:
+        raise RuntimeError("DFAUTH_E2E_BACKEND=postgres needs DFAUTH_TEST_POSTGRES_URL")
+    if database is None:
+        return url
+    parts = urllib.parse.urlsplit(url)
+    return urllib.parse.urlunsplit(parts._replace(path="/" + database))
+
+
+def postgres_admin(statement):
+    """Runs one statement outside a transaction (CREATE/DROP DATABASE) on the test cluster."""
+    import psycopg2
+    conn = psycopg2.connect(postgres_url())
+    try:
+        conn.autocommit = True
+        with conn.cursor() as cur:
+            cur.execute(statement)
+    finally:
+        conn.close()
+
+
+def create_postgres_database(prefix="dfauth_e2e"):
+    """A new empty database on the test cluster; returns its name."""
+    name = f"{prefix}_{secrets.token_hex(6)}"
+    postgres_admin(f"CREATE DATABASE {name}")
+    return name
+
+
+def drop_postgres_database(name):
+    postgres_admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 def _binary():
@@ -41,6 +87,8 @@ class Server:
     def __init__(self, env=None, args=("serve",), workdir=None):
         """`workdir` reuses another (stopped) server's directory and database."""
         self.workdir = workdir or tempfile.mkdtemp(prefix="dfauth-e2e-")
+        self._owned_database = None
+        self.database_url = self._database_url(reusing=workdir is not None)
         self.env = self._environment(env or {})
         self.args = list(args)
         self.stderr_lines = []
@@ -49,11 +97,24 @@ class Server:
         self._reader = None
         self._port_found = threading.Event()
 
+    def _database_url(self, reusing):
+        """This server's DATABASE_URL; a server on another's workdir shares its database."""
+        if BACKEND == "sqlite":
+            return f"sqlite://{self.workdir}/db.sqlite3"
+        marker = os.path.join(self.workdir, "postgres-database")
+        if reusing and os.path.exists(marker):
+            with open(marker) as f:
+                return postgres_url(f.read().strip())
+        self._owned_database = create_postgres_database()
+        with open(marker, "w") as f:
+            f.write(self._owned_database)
+        return postgres_url(self._owned_database)
+
     def _environment(self, overrides):
         env = {k: v for k, v in os.environ.items() if not k.startswith("DF_AUTH_")}
         env.update({
             "DF_AUTH_LISTEN": "127.0.0.1:0",
-            "DF_AUTH_DATABASE_URL": f"sqlite://{self.workdir}/db.sqlite3",
+            "DF_AUTH_DATABASE_URL": self.database_url,
             "DF_AUTH_SECRET_KEY": TEST_SECRET_KEY,
             "DF_AUTH_ARGON2_MEMORY_KIB": "64",
             "DF_AUTH_ARGON2_TIME_COST": "1",
@@ -122,7 +183,10 @@ class Server:
             self.proc.stderr.close()  # read to the end by the reader
 
     def cleanup(self):
-        """Removes the temp dir (the process must be stopped)."""
+        """Removes the temp dir and the database it created (the process must be stopped)."""
+        if self._owned_database:
+            drop_postgres_database(self._owned_database)
+            self._owned_database = None
         shutil.rmtree(self.workdir, ignore_errors=True)
 
     def __enter__(self):
@@ -139,9 +203,27 @@ class Server:
 
     # -- helpers -----------------------------------------------------------------------------
 
-    @property
-    def database_path(self):
-        return f"{self.workdir}/db.sqlite3"
+    def sql(self, statement, params=()):
+        """Runs one statement on this server's database (either backend; `?` placeholders)
+        and commits; returns the rows it produced (a list of tuples, empty when none)."""
+        if BACKEND == "sqlite":
+            db = sqlite3.connect(f"{self.workdir}/db.sqlite3")
+            try:
+                rows = db.execute(statement, params).fetchall()
+                db.commit()
+                return rows
+            finally:
+                db.close()
+        import psycopg2
+        db = psycopg2.connect(self.database_url)
+        try:
+            with db.cursor() as cur:
+                cur.execute(statement.replace("?", "%s"), params)
+                rows = cur.fetchall() if cur.description else []
+            db.commit()
+            return rows
+        finally:
+            db.close()
 
     def url(self, path=""):
         return f"http://127.0.0.1:{self.port}{_full_path(path)}"

@@ -2,7 +2,6 @@
 paths and their expiring bans, `df-auth guard` on a running server, failed-login limits."""
 import concurrent.futures
 import re
-import sqlite3
 import time
 import unittest
 
@@ -150,9 +149,7 @@ def signup(c, username, password=PASSWORD):
 
 class LoginFailuresTest(unittest.TestCase):
     def counter(self, server, kind):
-        with sqlite3.connect(server.database_path) as db:
-            rows = db.execute("SELECT key, count FROM security_counters WHERE kind = ?", (kind,)).fetchall()
-        return dict(rows)
+        return dict(server.sql("SELECT key, count FROM security_counters WHERE kind = ?", (kind,)))
 
     def test_parallel_wrong_logins_never_pass_the_account_limit(self):
         with Server(env={"DF_AUTH_THROTTLE_LOGIN_FAILURES": "5/hour"}) as server:

@@ -1,6 +1,5 @@
 """social/ routes end to end against fake providers on loopback (reference-contract R17, R18;
 interface.md §3 "Social" and §4's associate-by-email rule)."""
-import sqlite3
 import threading
 import time
 import unittest
@@ -75,17 +74,12 @@ class SocialTest(unittest.TestCase):
         self.assertEqual(r.status, 200, r)
         return r.json()
 
-    def db(self):
-        return sqlite3.connect(self.server.database_path)
-
     def links_of(self, user_id):
-        with self.db() as db:
-            return db.execute("SELECT provider, uid FROM social_links WHERE user_id = ? ORDER BY id",
-                              (int(user_id),)).fetchall()
+        return self.server.sql("SELECT provider, uid FROM social_links WHERE user_id = ? ORDER BY id",
+                               (int(user_id),))
 
     def user_count(self):
-        with self.db() as db:
-            return db.execute("SELECT count(*) FROM users").fetchone()[0]
+        return self.server.sql("SELECT count(*) FROM users")[0][0]
 
     def signup_with_password(self, email):
         username = self.unique("user")
@@ -161,19 +155,16 @@ class SocialTest(unittest.TestCase):
         assert_error(self, r, 400, "invalid", field="email", message="User with this email already exists.")
         self.assertEqual(self.user_count(), users_before)
         self.assertEqual(self.links_of(user_id), [])
-        with self.db() as db:
-            self.assertIsNone(db.execute("SELECT 1 FROM social_links WHERE uid = ?", (sub,)).fetchone())
+        self.assertEqual(self.server.sql("SELECT 1 FROM social_links WHERE uid = ?", (sub,)), [])
 
     def test_two_fa_required_user_gets_2fa_required(self):
         access = self.google_token(self.unique("g-"), f"{self.unique('tfa')}@example.com")
         user_id = self.me(self.social("google-oauth2", access).json()["token"])["id"]
-        with self.db() as db:
-            db.execute("UPDATE users SET two_fa_required = 1 WHERE id = ?", (int(user_id),))
+        self.server.sql("UPDATE users SET two_fa_required = TRUE WHERE id = ?", (int(user_id),))
         r = self.social("google-oauth2", access)
         assert_error(self, r, 401, "2fa_required", message="2FA is required for this user.")
         self.assertIn("devices", r.json()["errors"][0]["extra_data"])
-        with self.db() as db:
-            db.execute("UPDATE users SET two_fa_required = 0 WHERE id = ?", (int(user_id),))
+        self.server.sql("UPDATE users SET two_fa_required = FALSE WHERE id = ?", (int(user_id),))
 
     def test_two_fa_is_satisfied_by_otp_of_a_confirmed_device(self):
         access = self.google_token(self.unique("g-"), f"{self.unique('tfa2')}@example.com")
@@ -199,8 +190,7 @@ class SocialTest(unittest.TestCase):
     def test_inactive_user_is_refused(self):
         access = self.google_token(self.unique("g-"), f"{self.unique('off')}@example.com")
         user_id = self.me(self.social("google-oauth2", access).json()["token"])["id"]
-        with self.db() as db:
-            db.execute("UPDATE users SET is_active = 0 WHERE id = ?", (int(user_id),))
+        self.server.sql("UPDATE users SET is_active = FALSE WHERE id = ?", (int(user_id),))
         assert_error(self, self.social("google-oauth2", access), 401, "authentication_failed")
 
     # -- provider failures -----------------------------------------------------------------------
@@ -312,9 +302,9 @@ class SocialTest(unittest.TestCase):
         for _ in range(3):
             sub = self.unique("g-page-")
             subs.append(sub)
-            with self.db() as db:  # links of three accounts of one provider
-                db.execute("INSERT INTO social_links(user_id, provider, uid, created_at) VALUES(?,?,?,?)",
-                           (int(user_id), "google-oauth2", sub, 1))
+            # links of three accounts of one provider
+            self.server.sql("INSERT INTO social_links(user_id, provider, uid, created_at) VALUES(?,?,?,?)",
+                            (int(user_id), "google-oauth2", sub, 1))
         page = self.c.get("social/connections/?limit=1&offset=1", token=token).json()
         base = self.server.url("social/connections/")
         self.assertEqual(page, {"count": 3, "next": base + "?limit=1&offset=2",

@@ -1,6 +1,5 @@
 """users/ routes end to end (reference-contract R6–R11 with interface.md §3 fixes)."""
 import json
-import sqlite3
 import unittest
 
 import forge
@@ -173,14 +172,11 @@ class UsersTest(unittest.TestCase):
 
     def test_django_pbkdf2_hash_verifies_and_is_upgraded_to_argon2id(self):
         r = self.signup(username="legacy")
-        db = sqlite3.connect(self.server.database_path)
         # Django's make_password("legacy password", salt="saltsalt1234", hasher pbkdf2_sha256, 260000 iterations)
         legacy = forge.django_pbkdf2("legacy password", "saltsalt1234", 260000)
-        db.execute("UPDATE users SET password=? WHERE id=?", (legacy, int(r.json()["id"])))
-        db.commit()
+        self.server.sql("UPDATE users SET password=? WHERE id=?", (legacy, int(r.json()["id"])))
         self.token_for("legacy", "legacy password")
-        stored = db.execute("SELECT password FROM users WHERE id=?", (int(r.json()["id"]),)).fetchone()[0]
-        db.close()
+        stored = self.server.sql("SELECT password FROM users WHERE id=?", (int(r.json()["id"]),))[0][0]
         self.assertTrue(stored.startswith("$argon2id$"), stored[:20])
         self.token_for("legacy", "legacy password")
 
