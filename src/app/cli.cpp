@@ -112,7 +112,7 @@ int Main(int argc, char** argv) {
   auto* import_cmd = app.add_subcommand(
       "import-django", "Import users (ids, password hashes, 2FA flags, invitations), OTP devices and social links from a django-df-auth database into an empty df-auth database");
   std::string import_from, import_user_table;
-  import_cmd->add_option("--from", import_from, "the Django database: sqlite:///path/to/db.sqlite3")->required();
+  import_cmd->add_option("--from", import_from, "the Django database: sqlite:///path/to/db.sqlite3 or postgresql://user:pass@host:port/db")->required();
   import_cmd->add_option("--user-table", import_user_table,
                          "the user model's table (default: the one table with username, password and email columns)");
 

@@ -10,61 +10,21 @@
 #include <nlohmann/json.hpp>
 
 #include "identity/email.hpp"
+#include "net/database_url.hpp"
 #include "otp/code.hpp"
 #include "store/device_store.hpp"
 #include "store/social_store.hpp"
-#include "store/sqlite/connection.hpp"
+#include "store/source.hpp"
 
 namespace dfauth::app {
 namespace {
 
-using store::sqlite::Connection;
-
-constexpr std::string_view kSqlitePrefix = "sqlite://";
 /// The columns of Django's AbstractUser that are read (phone_number too, when the model has it).
 constexpr const char* kUserColumns[] = {"id", "username", "email", "first_name", "last_name",
                                         "password", "is_active", "is_staff", "is_superuser",
                                         "date_joined", "last_login"};
 
-std::string SourcePath(const std::string& url) {
-  if (url.rfind(kSqlitePrefix, 0) != 0) {
-    throw std::runtime_error("import-django reads SQLite databases only: --from sqlite:///path/to/db.sqlite3");
-  }
-  std::string path = url.substr(kSqlitePrefix.size());
-  if (path.empty()) throw std::runtime_error("--from names no file");
-  return path;
-}
-
-/// The source opened read-only (a `file:` URI with mode=ro; nothing is ever written to it).
-std::unique_ptr<Connection> OpenSource(const std::string& path) {
-  std::string uri = "file:";
-  for (char c : path) {
-    if (c == '?' || c == '#' || c == '%') {
-      static const char* hex = "0123456789ABCDEF";
-      uri += '%';
-      uri += hex[static_cast<unsigned char>(c) >> 4];
-      uri += hex[static_cast<unsigned char>(c) & 15];
-    } else {
-      uri += c;
-    }
-  }
-  uri += "?mode=ro";
-  // "in memory" here only means: do not switch the journal to WAL (that would write).
-  return std::make_unique<Connection>(uri, /*uri=*/true, /*in_memory=*/true);
-}
-
-bool HasTable(Connection& c, const std::string& table) {
-  auto st = c.Prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1");
-  return st.Bind(1, table).Step();
-}
-
-std::set<std::string> Columns(Connection& c, const std::string& table) {
-  std::set<std::string> out;
-  auto st = c.Prepare("SELECT name FROM pragma_table_info(?1)");
-  st.Bind(1, table);
-  while (st.Step()) out.insert(st.Text(0));
-  return out;
-}
+bool HasTable(store::Source& source, const std::string& table) { return !source.Columns(table).empty(); }
 
 /// A table name as an SQL identifier (names come from the source's own catalogue or the
 /// operator; quoting keeps any of them one identifier).
@@ -77,17 +37,14 @@ std::string Quoted(const std::string& name) {
   return out + "\"";
 }
 
-std::string FindUserTable(Connection& c, const std::string& requested) {
+std::string FindUserTable(store::Source& c, const std::string& requested) {
   if (!requested.empty()) {
     if (!HasTable(c, requested)) throw std::runtime_error("no table " + requested + " in the source");
     return requested;
   }
   std::vector<std::string> candidates;
-  auto st = c.Prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name");
-  std::vector<std::string> tables;
-  while (st.Step()) tables.push_back(st.Text(0));
-  for (const auto& table : tables) {
-    auto columns = Columns(c, table);
+  for (const auto& table : c.Tables()) {
+    auto columns = c.Columns(table);
     if (columns.count("id") && columns.count("username") && columns.count("password") &&
         columns.count("email") && columns.count("is_active") && columns.count("date_joined")) {
       candidates.push_back(table);
@@ -100,9 +57,10 @@ std::string FindUserTable(Connection& c, const std::string& requested) {
   throw std::runtime_error("several user tables in the source (" + names + "): give --user-table");
 }
 
-/// Django's SQLite datetime text ("2024-05-01 12:34:56[.123456]", UTC under USE_TZ) as Unix
-/// seconds; nullopt for NULL or text of another form.
-std::optional<int64_t> DjangoTime(const store::sqlite::Statement& st, int column) {
+/// Django's datetime text (SQLite "2024-05-01 12:34:56[.123456]", PostgreSQL the same with
+/// "+00": both UTC under USE_TZ, and the PostgreSQL source reads in UTC) as Unix seconds;
+/// nullopt for NULL or text of another form.
+std::optional<int64_t> DjangoTime(const store::SourceRow& st, int column) {
   if (st.IsNull(column)) return std::nullopt;
   std::string text = st.Text(column);
   std::tm tm{};
@@ -112,7 +70,7 @@ std::optional<int64_t> DjangoTime(const store::sqlite::Statement& st, int column
   return static_cast<int64_t>(timegm(&tm));
 }
 
-std::optional<std::string> OptionalText(const store::sqlite::Statement& st, int column) {
+std::optional<std::string> OptionalText(const store::SourceRow& st, int column) {
   if (st.IsNull(column)) return std::nullopt;
   std::string text = st.Text(column);
   if (text.empty()) return std::nullopt;
@@ -123,20 +81,21 @@ std::optional<std::string> OptionalText(const store::sqlite::Statement& st, int 
 
 ImportCounts ImportDjango(const config::Settings& settings, store::Database& target,
                           const std::string& from_url, const std::string& user_table) {
-  std::unique_ptr<Connection> source;
+  std::unique_ptr<store::Source> source;
   try {
-    source = OpenSource(SourcePath(from_url));
-    Columns(*source, "sqlite_master");  // a file that is not SQLite fails here, not half-way
+    source = store::OpenSource(from_url);
+  } catch (const std::invalid_argument& e) {
+    throw std::runtime_error(std::string("--from: ") + e.what());
   } catch (const store::StoreUnavailable& e) {
-    throw std::runtime_error("cannot read the Django database " + from_url + ": " + e.Detail());
+    throw std::runtime_error("cannot read the Django database " + net::MaskDatabaseUrl(from_url) + ": " + e.Detail());
   }
-  Connection& c = *source;
+  store::Source& c = *source;
   const std::string users_table = FindUserTable(c, user_table);
   if (target.Users().CountUsers() != 0) {
     throw std::runtime_error("the df-auth database already has users; import-django keeps user ids and needs an empty one");
   }
   ImportCounts counts;
-  const auto user_columns = Columns(c, users_table);
+  const auto user_columns = c.Columns(users_table);
   std::string missing;
   for (const char* column : kUserColumns) {
     if (!user_columns.count(column)) missing += (missing.empty() ? "" : ", ") + std::string(column);
@@ -150,11 +109,10 @@ ImportCounts ImportDjango(const config::Settings& settings, store::Database& tar
   // Users, with their ids: tokens issued by the Django server name them.
   std::map<int64_t, std::string> emails;  // user id -> email (devices without their own address)
   {
-    auto st = c.Prepare("SELECT id, username, email, " +
-                        std::string(has_phone ? "phone_number" : "NULL") +
-                        ", first_name, last_name, password, is_active, is_staff, is_superuser, "
-                        "date_joined, last_login FROM " + Quoted(users_table) + " ORDER BY id");
-    while (st.Step()) {
+    c.Each("SELECT id, username, email, " + std::string(has_phone ? "phone_number" : "NULL") +
+           ", first_name, last_name, password, is_active, is_staff, is_superuser, "
+           "date_joined, last_login FROM " + Quoted(users_table) + " ORDER BY id",
+           [&](const store::SourceRow& st) {
       store::User u;
       u.id = st.Int64(0);
       u.username = st.Text(1);
@@ -179,29 +137,28 @@ ImportCounts ImportDjango(const config::Settings& settings, store::Database& tar
                                  " fix the source and import into a new database");
       }
       ++counts.users;
-    }
+    });
   }
 
   // df_auth's own tables: the 2FA flag and invitations (set after every user exists).
   if (HasTable(c, "df_auth_user2fa")) {
-    auto st = c.Prepare("SELECT user_id FROM df_auth_user2fa WHERE is_required");
-    while (st.Step()) {
+    c.Each("SELECT user_id FROM df_auth_user2fa WHERE is_required", [&](const store::SourceRow& st) {
       if (auto user = target.Users().FindUserById(st.Int64(0))) {
         user->two_fa_required = true;
         target.Users().UpdateUser(*user);
         ++counts.two_fa;
       }
-    }
+    });
   }
   if (HasTable(c, "df_auth_userregistration")) {
-    auto st = c.Prepare("SELECT user_id, is_registering, invited_by_id FROM df_auth_userregistration");
-    while (st.Step()) {
-      if (auto user = target.Users().FindUserById(st.Int64(0))) {
-        user->is_registering = st.Bool(1);
-        if (!st.IsNull(2)) user->invited_by = st.Int64(2);
-        target.Users().UpdateUser(*user);
-      }
-    }
+    c.Each("SELECT user_id, is_registering, invited_by_id FROM df_auth_userregistration",
+           [&](const store::SourceRow& st) {
+             if (auto user = target.Users().FindUserById(st.Int64(0))) {
+               user->is_registering = st.Bool(1);
+               if (!st.IsNull(2)) user->invited_by = st.Int64(2);
+               target.Users().UpdateUser(*user);
+             }
+           });
   }
 
   // OTP devices. Codes in flight (stored in clear by django-otp) are not carried over: they
@@ -214,7 +171,7 @@ ImportCounts ImportDjango(const config::Settings& settings, store::Database& tar
     ++counts.devices;
     return d.id;
   };
-  auto device_base = [](const store::sqlite::Statement& st, std::string type) {
+  auto device_base = [](const store::SourceRow& st, std::string type) {
     store::Device d;
     d.user_id = st.Int64(0);
     d.name = st.Text(1);
@@ -223,74 +180,72 @@ ImportCounts ImportDjango(const config::Settings& settings, store::Database& tar
     return d;
   };
   if (HasTable(c, "otp_email_emaildevice")) {
-    auto st = c.Prepare("SELECT user_id, name, confirmed, email FROM otp_email_emaildevice ORDER BY id");
-    while (st.Step()) {
+    c.Each("SELECT user_id, name, confirmed, email FROM otp_email_emaildevice ORDER BY id", [&](const store::SourceRow& st) {
       store::Device d = device_base(st, "email");
       // django-otp sends to the user's address when the device has none.
       std::optional<std::string> address = OptionalText(st, 3);
       if (!address && emails.count(d.user_id)) address = emails[d.user_id];
       if (!address) {  // nowhere to send a code: the device could never be used
         ++counts.devices_skipped;
-        continue;
+        return;
       }
       d.destination = identity::NormalizeEmail(*address);
       add_device(std::move(d));
-    }
+    });
   }
   if (HasTable(c, "otp_twilio_twiliosmsdevice")) {
-    auto st = c.Prepare("SELECT user_id, name, confirmed, number FROM otp_twilio_twiliosmsdevice ORDER BY id");
-    while (st.Step()) {
+    c.Each("SELECT user_id, name, confirmed, number FROM otp_twilio_twiliosmsdevice ORDER BY id", [&](const store::SourceRow& st) {
       store::Device d = device_base(st, "sms");
       d.destination = st.Text(3);
       add_device(std::move(d));
-    }
+    });
   }
   if (HasTable(c, "otp_totp_totpdevice")) {
-    auto st = c.Prepare(
-        "SELECT user_id, name, confirmed, key, step, t0, digits, last_t FROM otp_totp_totpdevice ORDER BY id");
-    while (st.Step()) {
+    c.Each("SELECT user_id, name, confirmed, key, step, t0, digits, last_t FROM otp_totp_totpdevice ORDER BY id",
+           [&](const store::SourceRow& st) {
       // df-auth verifies 6-digit SHA-1 codes in 30 s steps from t0 = 0 (RFC 6238 defaults).
       if (st.Int64(4) != 30 || st.Int64(5) != 0 || st.Int64(6) != otp::kCodeDigits) {
         ++counts.devices_skipped;
-        continue;
+        return;
       }
       store::Device d = device_base(st, "totp");
       d.secret = st.Text(3);
       d.last_totp_step = st.Int64(7);
       add_device(std::move(d));
-    }
+    });
   }
   if (HasTable(c, "otp_static_staticdevice") && HasTable(c, "otp_static_statictoken")) {
-    auto st = c.Prepare("SELECT user_id, name, confirmed, id FROM otp_static_staticdevice ORDER BY id");
-    while (st.Step()) {
+    // Backup codes, read first: a device's codes are hashed with the id it gets here.
+    std::map<int64_t, std::vector<std::string>> codes;  // source device id -> codes
+    c.Each("SELECT device_id, token FROM otp_static_statictoken ORDER BY id",
+           [&](const store::SourceRow& st) { codes[st.Int64(0)].push_back(st.Text(1)); });
+    c.Each("SELECT user_id, name, confirmed, id FROM otp_static_staticdevice ORDER BY id", [&](const store::SourceRow& st) {
       store::Device d = device_base(st, "static");
       const int64_t source_id = st.Int64(3);
       const int64_t id = add_device(std::move(d));
       // Backup codes are stored keyed-hashed, bound to the new device id, as df-auth makes them.
       std::vector<std::string> hashes;
-      auto tokens = c.Prepare("SELECT token FROM otp_static_statictoken WHERE device_id = ?1");
-      tokens.Bind(1, source_id);
-      while (tokens.Step()) {
-        hashes.push_back(otp::HashCode(settings.secret_key, id, otp::NormalizeStaticCode(tokens.Text(0))));
+      for (const auto& code : codes[source_id]) {
+        hashes.push_back(otp::HashCode(settings.secret_key, id, otp::NormalizeStaticCode(code)));
       }
       devices.UpdateDevice(id, [&](store::Device& row) {
         row.static_code_hashes = hashes;
         return true;
       });
-    }
+    });
   }
 
   // Social links (python-social-auth).
   if (HasTable(c, "social_auth_usersocialauth")) {
     store::SocialStore& social = target.Social();
-    auto st = c.Prepare("SELECT user_id, provider, uid, extra_data FROM social_auth_usersocialauth ORDER BY id");
-    while (st.Step()) {
+    c.Each("SELECT user_id, provider, uid, extra_data FROM social_auth_usersocialauth ORDER BY id",
+           [&](const store::SourceRow& st) {
       // extra_data is JSON text in python-social-auth; anything but an object becomes {}.
       nlohmann::json extra_data = st.IsNull(3) ? nlohmann::json() : nlohmann::json::parse(st.Text(3), nullptr, false);
       const std::string extra = extra_data.is_object() ? extra_data.dump() : "{}";
       social.Link(st.Int64(0), st.Text(1), st.Text(2), extra, now);
       ++counts.social_links;
-    }
+    });
   }
   return counts;
 }

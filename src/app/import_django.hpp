@@ -1,5 +1,5 @@
 #pragma once
-// `df-auth import-django --from sqlite:///path`: users (ids, `pbkdf2_sha256$…` hashes, flags,
+// `df-auth import-django --from sqlite:///path` or `--from postgresql://…`: users (ids, `pbkdf2_sha256$…` hashes, flags,
 // dates), 2FA flags, invitations, OTP devices and social links from a django-df-auth database
 // into an empty df-auth database (interface.md §1; tokens already in clients' hands keep working
 // because user ids are kept).
@@ -22,7 +22,7 @@ struct ImportCounts {
   int social_links = 0;
 };
 
-/// Imports from the Django database at `from_url` (only `sqlite:///path` sources). `user_table`
+/// Imports from the Django database at `from_url` (`sqlite:///path` or `postgresql://…`, read-only). `user_table`
 /// names the user model's table; empty: the one table with username, password and email
 /// columns. Throws std::runtime_error (message for the operator) when the source cannot be read,
 /// the user table is ambiguous, or the target already has users.

@@ -10,6 +10,7 @@
 #include <regex>
 #include <stdexcept>
 
+#include "net/database_url.hpp"
 #include "net/ip_net.hpp"
 
 namespace dfauth::config {
@@ -108,11 +109,8 @@ std::string CheckListen(const KeyDescriptor& d, const Settings& s) {
 }
 
 std::string CheckDatabaseUrl(const KeyDescriptor& d, const Settings& s) {
-  std::string_view v = StringOf(d, s);
-  for (std::string_view scheme : {"sqlite://", "postgresql://"}) {
-    if (v.starts_with(scheme) && v.size() > scheme.size()) return "";
-  }
-  return "must be sqlite://PATH, sqlite://:memory: or postgresql://user:pass@host:port/db";
+  std::string error;
+  return net::ParseDatabaseUrl(StringOf(d, s), &error) ? "" : error;
 }
 
 std::string CheckApiPrefix(const KeyDescriptor& d, const Settings& s) {
@@ -211,7 +209,7 @@ const KeyDescriptor kKeys[] = {
      .doc = "address:port to listen on; port 0 picks a free port (logged)",
      .check = CheckListen},
     {.name = "DATABASE_URL", .member = &S::database_url,
-     .doc = "sqlite://PATH, sqlite://:memory:, or postgresql://user:pass@host:port/db",
+     .doc = "sqlite://PATH, sqlite://:memory:, or postgresql://user:pass@host:port/db[?sslmode=…]",
      .check = CheckDatabaseUrl},
     {.name = "DATABASE_POOL_SIZE", .member = &S::database_pool_size,
      .doc = "database connections (PostgreSQL) or reader connections (SQLite); "

@@ -1,5 +1,7 @@
 #include "config/loader.hpp"
 
+#include "net/database_url.hpp"
+
 #include <unistd.h>
 
 #include <algorithm>
@@ -229,33 +231,6 @@ bool IsBareKey(std::string_view k) {
   });
 }
 
-// postgresql://user:secret@host/db -> postgresql://user:********@host/db, and ?password=… too.
-std::string MaskDatabaseUrl(const std::string& url) {
-  std::string out = url;
-  auto scheme_end = out.find("://");
-  if (scheme_end != std::string::npos) {
-    size_t start = scheme_end + 3;
-    size_t end = out.find_first_of("/?#", start);
-    if (end == std::string::npos) end = out.size();
-    size_t at = out.rfind('@', end);
-    if (at != std::string::npos && at >= start) {
-      size_t colon = out.find(':', start);
-      if (colon != std::string::npos && colon < at) {
-        out.replace(colon + 1, at - colon - 1, "********");
-      }
-    }
-  }
-  for (size_t pos = out.find("password="); pos != std::string::npos;
-       pos = out.find("password=", pos + 1)) {
-    if (pos == 0 || (out[pos - 1] != '?' && out[pos - 1] != '&')) continue;
-    size_t begin = pos + 9;
-    size_t end = out.find('&', begin);
-    if (end == std::string::npos) end = out.size();
-    out.replace(begin, end - begin, "********");
-  }
-  return out;
-}
-
 // The value of one key as TOML text, secrets masked. Strings are written as JSON string literals:
 // a TOML basic string has the same escapes.
 std::string Render(const KeyDescriptor& d, const Settings& s) {
@@ -265,7 +240,7 @@ std::string Render(const KeyDescriptor& d, const Settings& s) {
         const T& v = s.*member;
         if constexpr (std::is_same_v<T, std::string>) {
           if (d.secret && !v.empty()) return std::string(kMask);
-          if (member == &Settings::database_url) return text::JsonString(MaskDatabaseUrl(v));
+          if (member == &Settings::database_url) return text::JsonString(net::MaskDatabaseUrl(v));
           return text::JsonString(v);
         } else if constexpr (std::is_same_v<T, bool>) {
           return v ? "true" : "false";

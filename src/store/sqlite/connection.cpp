@@ -93,6 +93,8 @@ void Statement::Run() {
   }
 }
 
+int Statement::ColumnCount() const { return sqlite3_column_count(stmt_); }
+
 bool Statement::IsNull(int column) const {
   return sqlite3_column_type(stmt_, column) == SQLITE_NULL;
 }

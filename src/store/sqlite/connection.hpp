@@ -43,6 +43,7 @@ class Statement {
   /// Runs a statement that returns no rows of interest.
   void Run();
 
+  int ColumnCount() const;
   bool IsNull(int column) const;
   int64_t Int64(int column) const;
   bool Bool(int column) const { return Int64(column) != 0; }
