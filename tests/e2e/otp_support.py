@@ -37,15 +37,18 @@ class Outbox:
         # "<unix ms>-<outbox id>.<ext>": sort by the number pair, newest last.
         return sorted(names, key=lambda n: tuple(int(p) for p in n.split(".")[0].split("-")))
 
-    def emails(self, to):
-        """Every email to `to` (case-insensitive), oldest first, as (text part, message)."""
+    def emails_all(self):
+        """Every email, oldest first, as (text part, message)."""
         out = []
         for name in self._files(self.mail, ".eml"):
             with open(os.path.join(self.mail, name), "rb") as f:
                 msg = email.message_from_bytes(f.read(), policy=email.policy.default)
-            if msg["To"].lower() == to.lower():
-                out.append((msg.get_body(("plain",)).get_content(), msg))
+            out.append((msg.get_body(("plain",)).get_content(), msg))
         return out
+
+    def emails(self, to):
+        """Every email to `to` (case-insensitive), oldest first, as (text part, message)."""
+        return [(text, msg) for text, msg in self.emails_all() if msg["To"].lower() == to.lower()]
 
     def sms_messages(self, to):
         out = []
