@@ -44,6 +44,16 @@ std::unique_ptr<store::Database> OpenConfiguredStore(const config::Settings& set
   }
 }
 
+void RequireKnownSchema(store::Database& store) {
+  const int version = store.SchemaVersion();
+  const int latest = store.LatestSchemaVersion();
+  if (version > latest) {
+    throw config::ConfigError("DATABASE_URL", "the database schema is at version " + std::to_string(version) +
+                                                  ", newer than this build's " + std::to_string(latest) +
+                                                  ": run the df-auth release that migrated it, or a newer one");
+  }
+}
+
 void ResolveSecretKey(config::Settings& settings, store::Database& store) {
   if (!settings.secret_key.empty()) return;
   static constexpr std::string_view kAlphabet =
@@ -85,6 +95,7 @@ token::TokenOptions ToTokenOptions(const config::Settings& s) {
 int Serve(config::Settings settings) {
   for (const auto& warning : settings.warnings) spdlog::warn("{}", warning);
   auto store = OpenConfiguredStore(settings);
+  RequireKnownSchema(*store);
   if (settings.auto_migrate) {
     int applied = store->Migrate();
     if (applied > 0) spdlog::info("applied {} migration(s); schema version {}", applied, store->SchemaVersion());

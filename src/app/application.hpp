@@ -17,6 +17,10 @@ config::Settings LoadConfiguration(const std::optional<std::string>& config_file
 /// Opens the store named by DATABASE_URL (a configuration error names DATABASE_URL).
 std::unique_ptr<store::Database> OpenConfiguredStore(const config::Settings& settings);
 
+/// Refuses (config::ConfigError naming DATABASE_URL, exit 2) a database whose schema is newer
+/// than this build: an older binary must not write to tables it does not know.
+void RequireKnownSchema(store::Database& store);
+
 /// Fills settings.secret_key from the database, generating it on first start (with a warning).
 void ResolveSecretKey(config::Settings& settings, store::Database& store);
 

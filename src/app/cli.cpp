@@ -35,6 +35,7 @@ int64_t Now() {
 /// Opens the configured store with its schema up to date (the CLI commands need it).
 std::unique_ptr<store::Database> OpenMigratedStore(const config::Settings& settings) {
   auto store = OpenConfiguredStore(settings);
+  RequireKnownSchema(*store);
   store->Migrate();
   return store;
 }

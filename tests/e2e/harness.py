@@ -84,13 +84,18 @@ class Server:
     `env` overrides the defaults below; a value of None removes that variable.
     """
 
-    def __init__(self, env=None, args=("serve",), workdir=None, database_of=None):
+    def __init__(self, env=None, args=("serve",), workdir=None, database_of=None, database_url=None):
         """`workdir` reuses another (stopped) server's directory and database; `database_of`
-        shares a running server's database only (a second replica)."""
+        shares a running server's database only (a second replica); `database_url` names a
+        database the caller owns."""
         self.workdir = workdir or tempfile.mkdtemp(prefix="dfauth-e2e-")
         self._owned_database = None
-        self.database_url = (database_of.database_url if database_of is not None
-                             else self._database_url(reusing=workdir is not None))
+        if database_url is not None:
+            self.database_url = database_url
+        elif database_of is not None:
+            self.database_url = database_of.database_url
+        else:
+            self.database_url = self._database_url(reusing=workdir is not None)
         self.env = self._environment(env or {})
         self.args = list(args)
         self.stderr_lines = []
@@ -208,7 +213,7 @@ class Server:
     def sql(self, statement, params=()):
         """Runs one statement on this server's database (either backend; `?` placeholders)
         and commits; returns the rows it produced (a list of tuples, empty when none)."""
-        if BACKEND == "sqlite":
+        if self.database_url.startswith("sqlite://"):
             db = sqlite3.connect(self.database_url[len("sqlite://"):])
             try:
                 rows = db.execute(statement, params).fetchall()

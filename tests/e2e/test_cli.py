@@ -21,6 +21,19 @@ class CliTest(unittest.TestCase):
             self.assertEqual(out.returncode, 0, args)
             self.assertIn("Usage", out.stdout + out.stderr, args)
 
+    def test_a_schema_newer_than_the_binary_is_refused_naming_both_versions(self):
+        server = Server().start()
+        self.addCleanup(server.cleanup)
+        server.stop()
+        latest = server.sql("SELECT max(version) FROM schema_migrations")[0][0]
+        server.sql("INSERT INTO schema_migrations(version, name, applied_at) VALUES(?, 'from a newer release', 0)",
+                   (latest + 1,))
+        for command in ("serve", "migrate"):
+            out = server.run_cli(command, timeout=20)
+            self.assertEqual(out.returncode, 2, out.stderr)
+            self.assertIn(f"DATABASE_URL: the database schema is at version {latest + 1}, newer than this "
+                          f"build's {latest}", out.stderr)
+
     def test_check_config_masks_secrets(self):
         out = self.server.run_cli("check-config", env_extra={"DF_AUTH_METRICS_TOKEN": "very-secret-token"})
         self.assertEqual(out.returncode, 0, out.stderr)
