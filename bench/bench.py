@@ -208,11 +208,18 @@ def main():
     ap.add_argument("--login-conns", type=int, default=int(os.environ.get("LOGIN_CONNS", 16)))
     ap.add_argument("--scale-users", type=int, default=int(os.environ.get("SCALE_USERS", 1000000)))
     ap.add_argument("--skip-django", action="store_true")
+    ap.add_argument("--db", choices=("sqlite", "postgres"), default="sqlite",
+                    help="postgres: one and two replicas on PostgreSQL beside Django on PostgreSQL (bench_postgres.py)")
     args = ap.parse_args()
     binary = os.path.join(args.build, "df-auth")
     work = tempfile.mkdtemp(prefix="dfauth-bench-")
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, 65536), hard))
+    if args.db == "postgres":
+        import bench_postgres
+        bench_postgres.run_postgres(args, binary, work)
+        shutil.rmtree(work, ignore_errors=True)
+        return
     started = []
     try:
         sliding = DfAuth(binary, work, "sliding", {"DF_AUTH_THROTTLE_OTP_SEND": "off"})

@@ -4,7 +4,9 @@
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
+#include <functional>
 #include <iostream>
+#include <memory>
 #include <nlohmann/json.hpp>
 
 #include "app/application.hpp"
@@ -59,211 +61,248 @@ store::User RequireUser(store::Database& store, int64_t id) {
   return *user;
 }
 
-}  // namespace
+/// What the chosen subcommand does, once the configuration is loaded.
+using Action = std::function<int(config::Settings&)>;
 
-int Main(int argc, char** argv) {
-  spdlog::set_default_logger(spdlog::stderr_logger_mt("df-auth"));
-  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %l %v");
+/// Registers `sub`'s action: CLI11 calls the callback when `sub` was given on the command line.
+void OnRun(CLI::App* sub, Action& chosen, Action action) {
+  sub->callback([&chosen, action = std::move(action)] { chosen = action; });
+}
 
-  CLI::App app{"df-auth: an authentication server speaking django-df-auth's HTTP API"};
-  app.require_subcommand(1);
-  std::optional<std::string> config_file;
-  app.add_option("--config", config_file, "TOML configuration file (default: ./df-auth.toml if present)");
+int RunCheckConfig(config::Settings& settings) {
+  for (const auto& warning : settings.warnings) spdlog::warn("{}", warning);
+  notify::CheckDeliverySettings(settings);  // backends and TEMPLATES_DIR, as serve would
+  std::cout << config::FormatEffective(settings);
+  return 0;
+}
 
-  auto* serve = app.add_subcommand("serve", "Run the HTTP server (applies pending migrations first unless AUTO_MIGRATE=false)");
-  auto* migrate = app.add_subcommand("migrate", "Create or upgrade the database schema (idempotent)");
-  auto* check = app.add_subcommand("check-config", "Validate the configuration and print the effective settings (secrets masked)");
+int RunMigrate(config::Settings& settings) {
+  auto store = OpenMigratedStore(settings);
+  std::cout << "schema version " << store->SchemaVersion() << "\n";
+  return 0;
+}
 
-  auto* superuser = app.add_subcommand("createsuperuser", "Create an administrator account");
-  std::string su_username, su_email;
-  bool su_password_stdin = false;
-  superuser->add_option("--username", su_username, "username")->required();
-  superuser->add_option("--email", su_email, "email address");
-  superuser->add_flag("--password-stdin", su_password_stdin,
-                      "read the password from the first line of standard input (else the account has no usable password)");
+void AddServerCommands(CLI::App& app, Action& chosen) {
+  OnRun(app.add_subcommand("serve", "Run the HTTP server (applies pending migrations first unless AUTO_MIGRATE=false)"),
+        chosen, [](config::Settings& settings) { return Serve(std::move(settings)); });
+  OnRun(app.add_subcommand("migrate", "Create or upgrade the database schema (idempotent)"), chosen, RunMigrate);
+  OnRun(app.add_subcommand("check-config", "Validate the configuration and print the effective settings (secrets masked)"),
+        chosen, RunCheckConfig);
+}
 
+struct SuperuserOptions {
+  std::string username, email;
+  bool password_stdin = false;
+};
+
+int RunCreateSuperuser(config::Settings& settings, const SuperuserOptions& o) {
+  auto store = OpenMigratedStore(settings);
+  store::User user;
+  user.username = o.username;
+  if (!o.email.empty()) user.email = o.email;
+  user.is_staff = user.is_superuser = true;
+  user.date_joined = Now();
+  if (o.password_stdin) {
+    std::string password;
+    std::getline(std::cin, password);
+    if (password.empty()) throw std::runtime_error("empty password on standard input");
+    user.password_hash = crypto::HashPassword(
+        password, {static_cast<uint64_t>(settings.argon2_memory_kib), static_cast<uint32_t>(settings.argon2_time_cost)});
+  }
+  try {
+    user.id = store->Users().CreateUser(user);
+  } catch (const store::DuplicateError& e) {
+    std::cerr << "a user with this " << e.Field() << " already exists\n";
+    return 1;
+  }
+  std::cout << "created superuser " << user.username << " (id " << user.id << ")\n";
+  return 0;
+}
+
+void AddCreateSuperuser(CLI::App& app, Action& chosen) {
+  auto o = std::make_shared<SuperuserOptions>();
+  auto* sub = app.add_subcommand("createsuperuser", "Create an administrator account");
+  sub->add_option("--username", o->username, "username")->required();
+  sub->add_option("--email", o->email, "email address");
+  sub->add_flag("--password-stdin", o->password_stdin,
+                "read the password from the first line of standard input (else the account has no usable password)");
+  OnRun(sub, chosen, [o](config::Settings& s) { return RunCreateSuperuser(s, *o); });
+}
+
+/// `users <command> ID`: one action on one user, with the store open.
+void AddUserCommand(CLI::App* users, Action& chosen, const char* name, const char* help,
+                    std::function<void(config::Settings&, store::Database&, int64_t)> run) {
+  auto id = std::make_shared<int64_t>(0);
+  auto* sub = users->add_subcommand(name, help);
+  sub->add_option("id", *id, "user id")->required();
+  OnRun(sub, chosen, [id, run = std::move(run)](config::Settings& settings) {
+    auto store = OpenMigratedStore(settings);
+    run(settings, *store, *id);
+    return 0;
+  });
+}
+
+void SetActive(config::Settings& settings, store::Database& store, int64_t id, bool active) {
+  RequireUser(store, id);
+  identity::UserService(settings, store).SetActive(id, active);
+  std::cout << "user " << id << (active ? " activated" : " deactivated") << "\n";
+}
+
+void AddUsersList(CLI::App* users, Action& chosen) {
+  auto range = std::make_shared<std::pair<int64_t, int64_t>>(0, 100);
+  auto* sub = users->add_subcommand("list", "List users (id, username, email, phone, active)");
+  sub->add_option("--offset", range->first, "skip this many users");
+  sub->add_option("--limit", range->second, "show at most this many users");
+  OnRun(sub, chosen, [range](config::Settings& settings) {
+    auto store = OpenMigratedStore(settings);
+    for (const auto& u : store->Users().ListUsers(range->first, range->second))
+      std::cout << u.id << "\t" << u.username << "\t" << u.email.value_or("-") << "\t"
+                << u.phone_number.value_or("-") << "\t" << (u.is_active ? "active" : "inactive") << "\n";
+    return 0;
+  });
+}
+
+void AddUsersSet2fa(CLI::App* users, Action& chosen) {
+  auto o = std::make_shared<std::pair<int64_t, std::string>>(0, "");
+  auto* sub = users->add_subcommand("set-2fa", "Require 2FA for a user (on; needs a confirmed OTP device) or not (off)");
+  sub->add_option("id", o->first, "user id")->required();
+  sub->add_option("state", o->second, "on or off")->required()->check(CLI::IsMember({"on", "off"}));
+  OnRun(sub, chosen, [o](config::Settings& settings) {
+    auto store = OpenMigratedStore(settings);
+    identity::UserService service(settings, *store, &store->Devices());
+    bool on = service.SetTwoFactorRequired(RequireUser(*store, o->first), o->second == "on");
+    std::cout << "2FA " << (on ? "required" : "not required") << " for user " << o->first << "\n";
+    return 0;
+  });
+}
+
+void AddUsersCommands(CLI::App& app, Action& chosen) {
   auto* users = app.add_subcommand("users", "Administer users");
   users->require_subcommand(1);
-  auto* users_list = users->add_subcommand("list", "List users (id, username, email, phone, active)");
-  int64_t list_offset = 0, list_limit = 100;
-  users_list->add_option("--offset", list_offset, "skip this many users");
-  users_list->add_option("--limit", list_limit, "show at most this many users");
-  int64_t user_id = 0;
-  auto* users_show = users->add_subcommand("show", "Show one user as JSON");
-  auto* users_activate = users->add_subcommand("activate", "Activate a user");
-  auto* users_deactivate = users->add_subcommand("deactivate", "Deactivate a user and revoke every token issued to it");
-  auto* users_delete = users->add_subcommand("delete", "Delete a user and everything that belongs to it");
-  auto* users_revoke = users->add_subcommand("revoke-tokens", "Revoke every token issued to a user so far (log out everywhere)");
-  for (auto* sub : {users_show, users_activate, users_deactivate, users_delete, users_revoke})
-    sub->add_option("id", user_id, "user id")->required();
-  auto* users_2fa = users->add_subcommand("set-2fa", "Require 2FA for a user (on; needs a confirmed OTP device) or not (off)");
-  std::string two_fa_state;
-  users_2fa->add_option("id", user_id, "user id")->required();
-  users_2fa->add_option("state", two_fa_state, "on or off")->required()->check(CLI::IsMember({"on", "off"}));
+  AddUsersList(users, chosen);
+  AddUserCommand(users, chosen, "show", "Show one user as JSON",
+                 [](config::Settings&, store::Database& store, int64_t id) { PrintUser(RequireUser(store, id)); });
+  AddUserCommand(users, chosen, "activate", "Activate a user",
+                 [](config::Settings& s, store::Database& store, int64_t id) { SetActive(s, store, id, true); });
+  AddUserCommand(users, chosen, "deactivate", "Deactivate a user and revoke every token issued to it",
+                 [](config::Settings& s, store::Database& store, int64_t id) { SetActive(s, store, id, false); });
+  AddUserCommand(users, chosen, "delete", "Delete a user and everything that belongs to it",
+                 [](config::Settings&, store::Database& store, int64_t id) {
+                   if (!store.Users().DeleteUser(id)) throw std::runtime_error("no user with id " + std::to_string(id));
+                   std::cout << "user " << id << " deleted\n";
+                 });
+  AddUserCommand(users, chosen, "revoke-tokens", "Revoke every token issued to a user so far (log out everywhere)",
+                 [](config::Settings&, store::Database& store, int64_t id) {
+                   RequireUser(store, id);
+                   store.Users().RevokeUserTokens(id, Now() + 1);  // tokens issued from now on get iat >= this
+                   std::cout << "tokens of user " << id << " revoked\n";
+                 });
+  AddUsersSet2fa(users, chosen);
+}
 
-  auto* keys = app.add_subcommand("keys", "Signing keys for RS256/ES256/EdDSA (served at /.well-known/jwks.json)");
-  keys->require_subcommand(1);
-  std::string key_alg;
-  auto* keys_generate = keys->add_subcommand("generate", "Generate a signing key if none exists for the algorithm");
-  auto* keys_rotate = keys->add_subcommand("rotate", "Make a new key the signer; older keys keep verifying until their tokens expire");
-  auto* keys_list = keys->add_subcommand("list", "List signing keys (kid, algorithm, created, retired)");
-  for (auto* sub : {keys_generate, keys_rotate})
-    sub->add_option("--alg", key_alg, "RS256, ES256 or EdDSA (default: JWT_ALGORITHM)");
-
-  auto* import_cmd = app.add_subcommand(
-      "import-django", "Import users (ids, password hashes, 2FA flags, invitations), OTP devices and social links from a django-df-auth database into an empty df-auth database");
-  std::string import_from, import_user_table;
-  import_cmd->add_option("--from", import_from, "the Django database: sqlite:///path/to/db.sqlite3 or postgresql://user:pass@host:port/db")->required();
-  import_cmd->add_option("--user-table", import_user_table,
-                         "the user model's table (default: the one table with username, password and email columns)");
-
-  auto* guard_cmd = app.add_subcommand("guard", "IP bans of the guard (honeypots, administration)");
-  guard_cmd->require_subcommand(1);
-  auto* guard_list = guard_cmd->add_subcommand("list", "List the bans in force (ip, until, reason)");
-  std::string guard_ip;
-  std::optional<int64_t> guard_for;
-  auto* guard_block = guard_cmd->add_subcommand("block", "Ban an address or CIDR (default: HONEYPOT_BAN_DURATION seconds)");
-  guard_block->add_option("ip", guard_ip, "IPv4/IPv6 address or CIDR")->required();
-  guard_block->add_option("--for", guard_for, "seconds the ban lasts")->check(CLI::PositiveNumber);
-  auto* guard_unblock = guard_cmd->add_subcommand("unblock", "Lift the ban of an address or CIDR");
-  guard_unblock->add_option("ip", guard_ip, "IPv4/IPv6 address or CIDR, as banned")->required();
-
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::CallForHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::CallForAllHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::ParseError& e) {
-    app.exit(e);
+int RunKeys(config::Settings& settings, const std::string& requested_alg, bool rotate) {
+  auto store = OpenMigratedStore(settings);
+  const std::string alg_name = requested_alg.empty() ? settings.jwt_algorithm : requested_alg;
+  auto alg = token::ParseAlgorithm(alg_name);
+  if (!alg || *alg == token::Algorithm::kHS256) {
+    std::cerr << "keys: --alg must be RS256, ES256 or EdDSA (got " << alg_name << ")\n";
     return kConfigError;
   }
+  std::cout << (rotate ? token::RotateKeys(*store, *alg, Now()) : token::GenerateAndStoreKey(*store, *alg)) << "\n";
+  return 0;
+}
 
+void AddKeysCommands(CLI::App& app, Action& chosen) {
+  auto* keys = app.add_subcommand("keys", "Signing keys for RS256/ES256/EdDSA (served at /.well-known/jwks.json)");
+  keys->require_subcommand(1);
+  auto alg = std::make_shared<std::string>();
+  auto* generate = keys->add_subcommand("generate", "Generate a signing key if none exists for the algorithm");
+  auto* rotate = keys->add_subcommand("rotate", "Make a new key the signer; older keys keep verifying until their tokens expire");
+  for (auto* sub : {generate, rotate}) sub->add_option("--alg", *alg, "RS256, ES256 or EdDSA (default: JWT_ALGORITHM)");
+  OnRun(generate, chosen, [alg](config::Settings& s) { return RunKeys(s, *alg, false); });
+  OnRun(rotate, chosen, [alg](config::Settings& s) { return RunKeys(s, *alg, true); });
+  OnRun(keys->add_subcommand("list", "List signing keys (kid, algorithm, created, retired)"), chosen,
+        [](config::Settings& settings) {
+          auto store = OpenMigratedStore(settings);
+          for (const auto& k : token::ListKeys(*store))
+            std::cout << k.kid << "\t" << k.alg << "\tcreated " << k.created_at << "\t"
+                      << (k.retired_at ? "retired " + std::to_string(*k.retired_at) : std::string("active")) << "\n";
+          return 0;
+        });
+}
+
+void AddImportDjango(CLI::App& app, Action& chosen) {
+  auto o = std::make_shared<std::pair<std::string, std::string>>();  // --from, --user-table
+  auto* sub = app.add_subcommand(
+      "import-django", "Import users (ids, password hashes, 2FA flags, invitations), OTP devices and social links from a django-df-auth database into an empty df-auth database");
+  sub->add_option("--from", o->first, "the Django database: sqlite:///path/to/db.sqlite3 or postgresql://user:pass@host:port/db")->required();
+  sub->add_option("--user-table", o->second,
+                  "the user model's table (default: the one table with username, password and email columns)");
+  OnRun(sub, chosen, [o](config::Settings& settings) {
+    auto store = OpenMigratedStore(settings);
+    ImportCounts n = ImportDjango(settings, *store, o->first, o->second);
+    std::cout << "imported " << n.users << " users (" << n.two_fa << " with 2FA required), " << n.devices
+              << " OTP devices, " << n.social_links << " social links";
+    if (n.devices_skipped) std::cout << "; skipped " << n.devices_skipped
+                                    << " devices df-auth cannot use (TOTP other than 6 digits / 30 s, email without an address)";
+    std::cout << "\n";
+    return 0;
+  });
+}
+
+/// `guard block|unblock IP`: the address checked and canonicalised first (exit 2 when it is none).
+int RunGuardChange(config::Settings& settings, const std::string& ip, std::optional<int64_t> seconds, bool block) {
+  auto parsed = net::IpNet::Parse(ip);
+  if (!parsed) {
+    std::cerr << "guard: not an IP address or CIDR: " << ip << "\n";
+    return kConfigError;
+  }
+  const std::string canonical = parsed->Text();
+  auto store = OpenMigratedStore(settings);
+  guard::Guard bans(settings, store->Guard());
+  if (!block) {
+    if (!bans.Unban(ip)) {
+      std::cerr << "guard: " << canonical << " is not banned\n";
+      return 1;
+    }
+    std::cout << "unblocked " << canonical << "\n";
+    return 0;
+  }
+  const int64_t duration = seconds.value_or(settings.honeypot_ban_duration);
+  if (!bans.Ban(ip, duration, "cli")) {
+    std::cerr << "guard: " << canonical << " is (or contains) a TRUSTED_PROXIES address; not banned\n";
+    return 1;
+  }
+  std::cout << "blocked " << canonical << " for " << duration << " s\n";
+  return 0;
+}
+
+void AddGuardCommands(CLI::App& app, Action& chosen) {
+  auto* guard_cmd = app.add_subcommand("guard", "IP bans of the guard (honeypots, administration)");
+  guard_cmd->require_subcommand(1);
+  OnRun(guard_cmd->add_subcommand("list", "List the bans in force (ip, until, reason)"), chosen,
+        [](config::Settings& settings) {
+          auto store = OpenMigratedStore(settings);
+          for (const auto& ban : guard::Guard(settings, store->Guard()).ActiveBans())
+            std::cout << ban.ip << "\tuntil " << ban.until << "\t" << ban.reason << "\n";
+          return 0;
+        });
+  auto ip = std::make_shared<std::string>();
+  auto seconds = std::make_shared<std::optional<int64_t>>();
+  auto* block = guard_cmd->add_subcommand("block", "Ban an address or CIDR (default: HONEYPOT_BAN_DURATION seconds)");
+  block->add_option("ip", *ip, "IPv4/IPv6 address or CIDR")->required();
+  block->add_option("--for", *seconds, "seconds the ban lasts")->check(CLI::PositiveNumber);
+  OnRun(block, chosen, [ip, seconds](config::Settings& s) { return RunGuardChange(s, *ip, *seconds, true); });
+  auto* unblock = guard_cmd->add_subcommand("unblock", "Lift the ban of an address or CIDR");
+  unblock->add_option("ip", *ip, "IPv4/IPv6 address or CIDR, as banned")->required();
+  OnRun(unblock, chosen, [ip](config::Settings& s) { return RunGuardChange(s, *ip, std::nullopt, false); });
+}
+
+/// Runs the action, turning each kind of failure into its exit code and one line on stderr.
+int RunReportingErrors(const Action& action, const std::optional<std::string>& config_file) {
   try {
     config::Settings settings = LoadConfiguration(config_file);
-    if (*serve) return Serve(std::move(settings));
-    if (*check) {
-      for (const auto& warning : settings.warnings) spdlog::warn("{}", warning);
-      notify::CheckDeliverySettings(settings);  // backends and TEMPLATES_DIR, as serve would
-      std::cout << config::FormatEffective(settings);
-      return 0;
-    }
-    auto store = OpenMigratedStore(settings);
-    if (*migrate) {
-      std::cout << "schema version " << store->SchemaVersion() << "\n";
-      return 0;
-    }
-    if (*import_cmd) {
-      ImportCounts n = ImportDjango(settings, *store, import_from, import_user_table);
-      std::cout << "imported " << n.users << " users (" << n.two_fa << " with 2FA required), " << n.devices
-                << " OTP devices, " << n.social_links << " social links";
-      if (n.devices_skipped) std::cout << "; skipped " << n.devices_skipped
-                                      << " devices df-auth cannot use (TOTP other than 6 digits / 30 s, email without an address)";
-      std::cout << "\n";
-      return 0;
-    }
-    if (*superuser) {
-      store::User user;
-      user.username = su_username;
-      if (!su_email.empty()) user.email = su_email;
-      user.is_staff = user.is_superuser = true;
-      user.date_joined = Now();
-      if (su_password_stdin) {
-        std::string password;
-        std::getline(std::cin, password);
-        if (password.empty()) throw std::runtime_error("empty password on standard input");
-        user.password_hash = crypto::HashPassword(
-            password, {static_cast<uint64_t>(settings.argon2_memory_kib), static_cast<uint32_t>(settings.argon2_time_cost)});
-      }
-      try {
-        user.id = store->Users().CreateUser(user);
-      } catch (const store::DuplicateError& e) {
-        std::cerr << "a user with this " << e.Field() << " already exists\n";
-        return 1;
-      }
-      std::cout << "created superuser " << user.username << " (id " << user.id << ")\n";
-      return 0;
-    }
-    if (*users_list) {
-      for (const auto& u : store->Users().ListUsers(list_offset, list_limit))
-        std::cout << u.id << "\t" << u.username << "\t" << u.email.value_or("-") << "\t"
-                  << u.phone_number.value_or("-") << "\t" << (u.is_active ? "active" : "inactive") << "\n";
-      return 0;
-    }
-    if (*users_show) {
-      PrintUser(RequireUser(*store, user_id));
-      return 0;
-    }
-    if (*users_activate || *users_deactivate) {
-      identity::UserService service(settings, *store);
-      RequireUser(*store, user_id);
-      service.SetActive(user_id, static_cast<bool>(*users_activate));
-      std::cout << "user " << user_id << (*users_activate ? " activated" : " deactivated") << "\n";
-      return 0;
-    }
-    if (*users_2fa) {
-      identity::UserService service(settings, *store, &store->Devices());
-      bool on = service.SetTwoFactorRequired(RequireUser(*store, user_id), two_fa_state == "on");
-      std::cout << "2FA " << (on ? "required" : "not required") << " for user " << user_id << "\n";
-      return 0;
-    }
-    if (*users_revoke) {
-      RequireUser(*store, user_id);
-      store->Users().RevokeUserTokens(user_id, Now() + 1);  // tokens issued from now on get iat >= this
-      std::cout << "tokens of user " << user_id << " revoked\n";
-      return 0;
-    }
-    if (*users_delete) {
-      if (!store->Users().DeleteUser(user_id)) throw std::runtime_error("no user with id " + std::to_string(user_id));
-      std::cout << "user " << user_id << " deleted\n";
-      return 0;
-    }
-    if (*guard_cmd) {
-      guard::Guard bans(settings, store->Guard());
-      if (*guard_list) {
-        for (const auto& ban : bans.ActiveBans())
-          std::cout << ban.ip << "\tuntil " << ban.until << "\t" << ban.reason << "\n";
-        return 0;
-      }
-      if (!net::IpNet::Parse(guard_ip)) {
-        std::cerr << "guard: not an IP address or CIDR: " << guard_ip << "\n";
-        return kConfigError;
-      }
-      std::string canonical = net::IpNet::Parse(guard_ip)->Text();
-      if (*guard_unblock) {
-        if (!bans.Unban(guard_ip)) {
-          std::cerr << "guard: " << canonical << " is not banned\n";
-          return 1;
-        }
-        std::cout << "unblocked " << canonical << "\n";
-        return 0;
-      }
-      const int64_t seconds = guard_for.value_or(settings.honeypot_ban_duration);
-      if (!bans.Ban(guard_ip, seconds, "cli")) {
-        std::cerr << "guard: " << canonical << " is (or contains) a TRUSTED_PROXIES address; not banned\n";
-        return 1;
-      }
-      std::cout << "blocked " << canonical << " for " << seconds << " s\n";
-      return 0;
-    }
-    if (*keys) {
-      std::string alg_name = key_alg.empty() ? settings.jwt_algorithm : key_alg;
-      if (*keys_list) {
-        for (const auto& k : token::ListKeys(*store))
-          std::cout << k.kid << "\t" << k.alg << "\tcreated " << k.created_at << "\t"
-                    << (k.retired_at ? "retired " + std::to_string(*k.retired_at) : std::string("active")) << "\n";
-        return 0;
-      }
-      auto alg = token::ParseAlgorithm(alg_name);
-      if (!alg || *alg == token::Algorithm::kHS256) {
-        std::cerr << "keys: --alg must be RS256, ES256 or EdDSA (got " << alg_name << ")\n";
-        return kConfigError;
-      }
-      std::string kid = *keys_rotate ? token::RotateKeys(*store, *alg, Now())
-                                     : token::GenerateAndStoreKey(*store, *alg);
-      std::cout << kid << "\n";
-      return 0;
-    }
+    return action(settings);
   } catch (const config::ConfigError& e) {
     std::cerr << "configuration error: " << e.what() << "\n";
     return kConfigError;
@@ -277,7 +316,37 @@ int Main(int argc, char** argv) {
     std::cerr << "error: " << e.what() << "\n";
     return 1;
   }
-  return 1;
+}
+
+}  // namespace
+
+int Main(int argc, char** argv) {
+  spdlog::set_default_logger(spdlog::stderr_logger_mt("df-auth"));
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %l %v");
+
+  CLI::App app{"df-auth: an authentication server speaking django-df-auth's HTTP API"};
+  app.require_subcommand(1);
+  std::optional<std::string> config_file;
+  app.add_option("--config", config_file, "TOML configuration file (default: ./df-auth.toml if present)");
+  Action chosen;
+  AddServerCommands(app, chosen);
+  AddCreateSuperuser(app, chosen);
+  AddUsersCommands(app, chosen);
+  AddKeysCommands(app, chosen);
+  AddImportDjango(app, chosen);
+  AddGuardCommands(app, chosen);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return kConfigError;
+  }
+  if (!chosen) return kConfigError;  // a group such as `users` alone: CLI11 has already said so
+  return RunReportingErrors(chosen, config_file);
 }
 
 }  // namespace dfauth::app
