@@ -1,12 +1,141 @@
-// Placeholder until the PostgreSQL backend lands (issue 12).
+// The PostgreSQL backend: a Pool of libpq connections and the stores on it.
 #include "store/postgres/postgres_database.hpp"
 
+#include <libpq-fe.h>
+
+#include <algorithm>
+#include <ctime>
 #include <stdexcept>
 
-namespace dfauth::store::postgres {
+#include "store/errors.hpp"
+#include "store/migrations/postgres_migrations.hpp"
+#include "store/postgres/stores.hpp"
 
-std::unique_ptr<Database> OpenPostgresDatabase(const std::string&, int) {
-  throw std::invalid_argument("PostgreSQL is not supported by this version");
+namespace dfauth::store::postgres {
+namespace {
+
+// pg_advisory_lock key of `migrate`: two replicas starting at once take turns, and the second
+// finds every migration applied. ("dfauth" in ASCII.)
+constexpr const char* kMigrationLock = "SELECT pg_advisory_lock(110807136347496)";
+constexpr const char* kMigrationUnlock = "SELECT pg_advisory_unlock(110807136347496)";
+
+/// Refuses what libpq cannot parse (an unknown parameter, a bad escape), with libpq's reason,
+/// which names the parameter but never repeats the URL.
+void CheckConninfo(const std::string& url) {
+  char* error = nullptr;
+  PQconninfoOption* options = PQconninfoParse(url.c_str(), &error);
+  if (options == nullptr) {
+    std::string reason = error ? error : "cannot be parsed";
+    PQfreemem(error);
+    while (!reason.empty() && reason.back() == '\n') reason.pop_back();
+    throw std::invalid_argument("DATABASE_URL: " + reason);
+  }
+  PQconninfoFree(options);
+}
+
+class MigrationLock {
+ public:
+  explicit MigrationLock(Connection& c) : c_(c) { c_.Exec(kMigrationLock); }
+  ~MigrationLock() {
+    try {
+      if (!c_.Broken()) c_.Exec(kMigrationUnlock);
+    } catch (const std::exception&) {
+      // A lost connection released the lock with its session.
+    }
+  }
+  MigrationLock(const MigrationLock&) = delete;
+  MigrationLock& operator=(const MigrationLock&) = delete;
+
+ private:
+  Connection& c_;
+};
+
+class PostgresDatabase final : public Database {
+ public:
+  PostgresDatabase(const std::string& url, int pool_size)
+      : pool_(url, pool_size),
+        users_(MakeUserStore(pool_)),
+        tokens_(MakeTokenStore(pool_)),
+        keys_(MakeKeyStore(pool_)),
+        devices_(MakeDeviceStore(pool_)),
+        guard_(MakeGuardStore(pool_)),
+        outbox_(MakeOutboxStore(pool_)),
+        social_(MakeSocialStore(pool_)) {}
+
+  UserStore& Users() override { return *users_; }
+  TokenStore& Tokens() override { return *tokens_; }
+  KeyStore& Keys() override { return *keys_; }
+  DeviceStore& Devices() override { return *devices_; }
+  GuardStore& Guard() override { return *guard_; }
+  OutboxStore& Outbox() override { return *outbox_; }
+  SocialStore& Social() override { return *social_; }
+
+  int Migrate() override {
+    Pool::Lease c(pool_);
+    MigrationLock lock(*c);
+    c->Exec("CREATE TABLE IF NOT EXISTS schema_migrations ("
+            "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)");
+    int applied = 0;
+    for (const auto& migration : migrations::PostgresMigrations()) {
+      if (!c->Run("SELECT 1 FROM schema_migrations WHERE version = $1", Params().Add(migration.version)).Empty()) {
+        continue;
+      }
+      Transaction tx(*c);  // PostgreSQL's DDL is transactional: a migration lands whole or not at all
+      c->Exec(migration.sql);
+      c->Run("INSERT INTO schema_migrations(version, name, applied_at) VALUES($1, $2, $3)",
+             Params().Add(migration.version).Add(migration.name).Add(static_cast<int64_t>(std::time(nullptr))));
+      tx.Commit();
+      ++applied;
+    }
+    return applied;
+  }
+
+  int SchemaVersion() override {
+    Pool::Lease c(pool_);
+    if (c->Run("SELECT to_regclass('schema_migrations') IS NOT NULL").Text(0, 0) != "t") return 0;
+    // Counted from 1 without a gap, as on SQLite.
+    auto rows = c->Run("SELECT version FROM schema_migrations ORDER BY version");
+    int contiguous = 0;
+    for (int r = 0; r < rows.Count() && rows.Int64(r, 0) <= contiguous + 1; ++r) {
+      if (rows.Int64(r, 0) == contiguous + 1) ++contiguous;
+    }
+    return contiguous;
+  }
+
+  int LatestSchemaVersion() const override {
+    int latest = 0;
+    for (const auto& migration : migrations::PostgresMigrations()) latest = std::max(latest, migration.version);
+    return latest;
+  }
+
+  bool Ping() override {
+    try {
+      Pool::Lease c(pool_);
+      return c->Run("SELECT 1").Text(0, 0) == "1";
+    } catch (const std::exception&) {
+      return false;
+    }
+  }
+
+  /// A networked database waits on round trips: each pooled connection gets its worker.
+  int SuggestedWorkers(int) const override { return pool_.Size(); }
+
+ private:
+  Pool pool_;
+  std::unique_ptr<UserStore> users_;
+  std::unique_ptr<TokenStore> tokens_;
+  std::unique_ptr<KeyStore> keys_;
+  std::unique_ptr<DeviceStore> devices_;
+  std::unique_ptr<GuardStore> guard_;
+  std::unique_ptr<OutboxStore> outbox_;
+  std::unique_ptr<SocialStore> social_;
+};
+
+}  // namespace
+
+std::unique_ptr<Database> OpenPostgresDatabase(const std::string& url, int pool_size) {
+  CheckConninfo(url);
+  return std::make_unique<PostgresDatabase>(url, pool_size);
 }
 
 }  // namespace dfauth::store::postgres

@@ -1,0 +1,19 @@
+#pragma once
+// The stores of the PostgreSQL backend, each on the database's Pool. Internal to store/postgres.
+
+#include <memory>
+
+#include "store/database.hpp"
+#include "store/postgres/pool.hpp"
+
+namespace dfauth::store::postgres {
+
+std::unique_ptr<UserStore> MakeUserStore(Pool& pool);
+std::unique_ptr<TokenStore> MakeTokenStore(Pool& pool);
+std::unique_ptr<KeyStore> MakeKeyStore(Pool& pool);
+std::unique_ptr<DeviceStore> MakeDeviceStore(Pool& pool);
+std::unique_ptr<GuardStore> MakeGuardStore(Pool& pool);
+std::unique_ptr<OutboxStore> MakeOutboxStore(Pool& pool);
+std::unique_ptr<SocialStore> MakeSocialStore(Pool& pool);
+
+}  // namespace dfauth::store::postgres
