@@ -671,14 +671,17 @@ uint16_t Server::Bind() {
   const uint16_t port = acceptor.local_endpoint().port();
   const std::string host = listen.address.is_v6() ? "[" + listen.address.to_string() + "]"
                                                    : listen.address.to_string();
+  // The signals are taken before the line that tells a supervisor (or a test) that the server
+  // is up: a SIGTERM sent right after it is a clean stop, never the default kill. Asio keeps a
+  // signal that arrives before Run() waits for it.
+  impl_->signals->add(SIGINT);
+  impl_->signals->add(SIGTERM);
   std::fprintf(stderr, "listening on http://%s:%u\n", host.c_str(), static_cast<unsigned>(port));
   return port;
 }
 
 void Server::Run() {
   Impl& impl = *impl_;
-  impl.signals->add(SIGINT);
-  impl.signals->add(SIGTERM);
   impl.signals->async_wait([this](const beast::error_code& ec, int) {
     if (!ec) Shutdown();
   });

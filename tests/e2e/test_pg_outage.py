@@ -99,6 +99,10 @@ class OutageTest(unittest.TestCase):
         time.sleep(1.0)
         results = load.stop()
 
+        statuses = [r[2] for r in results]
+        print(f"\noutage: {len(results)} requests, {statuses.count(200)} x 200, {statuses.count(201)} x 201, "
+              f"{statuses.count(503)} x 503; slowest {max(r[4] for r in results):.3f} s; ready again "
+              f"{recovered_at - up_at:.2f} s after the restart", flush=True)
         assert_error(self, ready_down, 503, "service_unavailable")
         self.assertLess(recovered_at - up_at, 15, "not ready within 15 s of the restart")
         unexpected = [r for r in results if r[2] not in (200, 201, 503)]
@@ -134,17 +138,19 @@ class StartErrorsTest(unittest.TestCase):
         self.assertNotEqual(wrong, url)
         out = self.run_serve(wrong)
         self.assertEqual(out.returncode, 1, out.stderr)
-        lines = out.stderr.strip().splitlines()
+        lines = [line for line in out.stderr.strip().splitlines() if " warning " not in line]
         self.assertEqual(len(lines), 1, out.stderr)
-        self.assertIn('password authentication failed for user "postgres"', lines[0])
+        self.assertRegex(lines[0], r'^database unavailable: postgresql: connection to server at "127\.0\.0\.1", '
+                                   r'port \d+ failed: FATAL:  password authentication failed for user "postgres"$')
         self.assertNotIn("wrong-", out.stderr)
 
     def test_an_unreachable_host_is_one_line_exit_1(self):
         out = self.run_serve("postgresql://df:s3cret@127.0.0.1:1/auth")
         self.assertEqual(out.returncode, 1, out.stderr)
-        lines = out.stderr.strip().splitlines()
+        lines = [line for line in out.stderr.strip().splitlines() if " warning " not in line]
         self.assertEqual(len(lines), 1, out.stderr)
-        self.assertIn('connection to server at "127.0.0.1", port 1 failed: Connection refused', lines[0])
+        self.assertTrue(lines[0].startswith('database unavailable: postgresql: connection to server at "127.0.0.1", '
+                                            'port 1 failed: Connection refused'), lines[0])
         self.assertNotIn("s3cret", out.stderr)
 
     def test_a_malformed_url_is_exit_2_naming_the_key_with_the_password_masked(self):

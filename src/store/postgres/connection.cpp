@@ -73,6 +73,9 @@ Connection::Connection(const std::string& url) {
     conn_ = nullptr;
     throw StoreUnavailable("postgresql: " + reason);
   }
+  // libpq prints NOTICEs ("relation … already exists, skipping") to stderr by default: they
+  // are not errors, and stderr is the server's log and the CLI's one-line error channel.
+  PQsetNoticeProcessor(conn_, [](void*, const char*) {}, nullptr);
 }
 
 Connection::~Connection() {
