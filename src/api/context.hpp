@@ -7,6 +7,7 @@
 #include "http/router.hpp"
 #include "identity/user_service.hpp"
 #include "otp/device_service.hpp"
+#include "otp/otp_request.hpp"
 #include "store/database.hpp"
 #include "token/token_service.hpp"
 
@@ -24,6 +25,7 @@ struct ApiContext {
   http::Metrics& metrics;
   social::SocialService* social = nullptr;  ///< social/ routes (set by the app)
   otp::DeviceService* devices = nullptr;    ///< otp/, otp-devices/ (set by the app)
+  otp::OtpRequestService* otp_requests = nullptr;  ///< otp/ (set by the app with `devices`)
   guard::Guard* guard = nullptr;            ///< blacklists and login-failure limits (set by the app)
 };
 

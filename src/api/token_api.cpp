@@ -4,9 +4,7 @@
 #include "api/context.hpp"
 #include "api/fields.hpp"
 #include "api/routes_internal.hpp"
-#include "guard/guard.hpp"
 #include "http/body.hpp"
-#include "identity/email.hpp"
 
 namespace dfauth::api {
 namespace {
@@ -24,50 +22,19 @@ std::string RequiredToken(const http::Request& request, const std::string& field
   return fields[field];
 }
 
-/// The account a login names: the user of the first identity field present (as the password
-/// backend looks it up), as the key of its failure counter; nullopt when there is none.
-std::optional<std::string> NamedAccount(ApiContext& ctx, const auth::Credentials& credentials) {
-  for (const auto& field : ctx.settings.user_identity_fields) {
-    auto it = credentials.find(field);
-    if (it == credentials.end()) continue;
-    std::optional<store::User> user;
-    if (field == "username") user = ctx.store.Users().FindUserByUsername(it->second);
-    else if (field == "email") user = ctx.store.Users().FindUserByEmail(identity::NormalizeEmail(it->second));
-    else if (field == "phone_number") user = ctx.store.Users().FindUserByPhone(it->second);  // E.164 already
-    return user ? std::optional<std::string>(std::to_string(user->id)) : std::nullopt;
-  }
-  return std::nullopt;
-}
-
-/// How a refused login counts against THROTTLE_LOGIN_FAILURES(_IP) (interface.md §3 2FA gate).
-guard::LoginOutcome FailureOutcome(const ApiError& e, const auth::Credentials& credentials) {
-  const std::string& code = e.Code();
-  if (code == "authentication_failed" || code == "wrong_otp") return guard::LoginOutcome::kFailed;
-  if (code == "2fa_required") {
-    return credentials.contains("otp") ? guard::LoginOutcome::kFailed
-                                       : guard::LoginOutcome::kFailedAccountOnly;
-  }
-  return guard::LoginOutcome::kNotCounted;  // bad input, 503: no credential was judged
-}
-
-/// LoginService::Login inside the guard's failed-login limits: a locked account or IP is
-/// refused exactly like a wrong password, before any credential is checked.
-auth::Authenticated GuardedLogin(ApiContext& ctx, const http::Request& request,
-                                 const auth::Credentials& credentials) {
-  if (ctx.guard == nullptr) return ctx.login.Login(credentials);
-  auto ticket = ctx.guard->AdmitLogin(NamedAccount(ctx, credentials), request.client_ip);
-  if (!ticket) throw errors::AuthenticationFailed();
-  try {
-    auth::Authenticated done = ctx.login.Login(credentials);
-    ctx.guard->FinishLogin(*ticket, guard::LoginOutcome::kSucceeded);
-    return done;
-  } catch (const ApiError& e) {
-    ctx.guard->FinishLogin(*ticket, FailureOutcome(e, credentials));
-    throw;
-  } catch (...) {
-    ctx.guard->FinishLogin(*ticket, guard::LoginOutcome::kNotCounted);
-    throw;
-  }
+/// The credentials of a POST token/ body: identity fields, otp, password and
+/// REQUIRED_AUTH_FIELDS, the phone in E.164, blank values dropped (reference R1 step 1).
+auth::Credentials ReadCredentials(const config::Settings& settings, const http::Request& request) {
+  std::vector<std::string> names = settings.user_identity_fields;
+  names.insert(names.end(), {"otp", "password"});
+  for (const auto& f : settings.required_auth_fields) names.push_back(f);
+  auto fields = ReadFields(http::ParseBody(request), names);
+  RequireFields(fields, settings.required_auth_fields);
+  NormalizePhoneField(fields);
+  auth::Credentials credentials;
+  for (auto& [k, v] : fields)
+    if (!v.empty()) credentials[k] = v;
+  return credentials;
 }
 
 }  // namespace
@@ -78,18 +45,10 @@ void RegisterTokenRoutes(http::Router& router, ApiContext& ctx, const std::strin
   hashing.pool = http::Pool::kHashing;
 
   router.Add("POST", prefix + "token/", [&ctx](http::Request& request) {
-    std::vector<std::string> names = ctx.settings.user_identity_fields;
-    names.insert(names.end(), {"otp", "password"});
-    for (const auto& f : ctx.settings.required_auth_fields) names.push_back(f);
-    auto fields = ReadFields(http::ParseBody(request), names);
-    RequireFields(fields, ctx.settings.required_auth_fields);
-    NormalizePhoneField(fields);
-    auth::Credentials credentials;
-    for (auto& [k, v] : fields)
-      if (!v.empty()) credentials[k] = v;
+    auth::Credentials credentials = ReadCredentials(ctx.settings, request);
     static constexpr const char* kHelp = "Logins on POST token/ by method and outcome";
     try {
-      auth::Authenticated done = GuardedLogin(ctx, request, credentials);
+      auth::Authenticated done = ctx.login.Login(credentials, request.client_ip);
       auto response = JsonResponse(TokensBody(ctx.tokens.Issue(done.user)));
       ctx.metrics.Increment("dfauth_logins_total", kHelp, {{"method", done.method}, {"outcome", "success"}});
       return response;

@@ -45,13 +45,6 @@ http::Response PlausibleSignup(ApiContext& ctx, const std::map<std::string, std:
   return http::Response::Json(201, UserRepresentation(ctx.settings, fake));
 }
 
-/// True when every error entry says that a username, email or phone is already taken.
-bool OnlyDuplicates(const ApiError& e) {
-  for (const auto& entry : e.Entries())
-    if (entry.message.find("already exists") == std::string::npos) return false;
-  return true;
-}
-
 }  // namespace
 
 void RegisterUserRoutes(http::Router& router, ApiContext& ctx, const std::string& prefix) {
@@ -76,8 +69,8 @@ void RegisterUserRoutes(http::Router& router, ApiContext& ctx, const std::string
     store::User user;
     try {
       user = ctx.users.Register(fields, inviter);
-    } catch (const ApiError& e) {
-      if (!inviter && ctx.settings.prevent_enumeration && OnlyDuplicates(e)) return PlausibleSignup(ctx, fields);
+    } catch (const identity::DuplicateIdentityError&) {
+      if (!inviter && ctx.settings.prevent_enumeration) return PlausibleSignup(ctx, fields);
       throw;
     }
     // The invitation message, or AUTO_SEND_IDENTITY_VERIFICATION_OTP's codes (issue 3).

@@ -18,6 +18,7 @@
 #include "identity/user_service.hpp"
 #include "notify/delivery.hpp"
 #include "otp/device_service.hpp"
+#include "otp/otp_request.hpp"
 #include "store/device_store.hpp"
 #include "store/guard_store.hpp"
 #include "social/jwks_cache.hpp"
@@ -90,6 +91,23 @@ token::TokenOptions ToTokenOptions(const config::Settings& s) {
   return o;
 }
 
+/// Who an anonymous POST otp/ is from: the user its credentials prove (otp does not depend on auth).
+otp::OtpRequestService::Identify IdentifyFor(auth::LoginService& login) {
+  return [&login](const identity::FieldValues& credentials) -> std::optional<store::User> {
+    if (auto found = login.Identify(credentials)) return std::move(found->user);
+    return std::nullopt;
+  };
+}
+
+/// The guard's checks of an OTP destination (otp does not depend on guard).
+otp::OtpRequestService::DestinationGuard OtpDestinationGuard(guard::Guard& guard) {
+  return {[&guard](const std::string& field, const std::string& destination) {
+            if (field == "email") guard.CheckEmail(destination);
+            else guard.CheckPhone(destination, field);
+          },
+          [&guard](const std::string& destination) { return guard.OtpDestinationAllowed(destination); }};
+}
+
 }  // namespace
 
 int Serve(config::Settings settings) {
@@ -115,12 +133,6 @@ int Serve(config::Settings settings) {
     metrics.Increment("dfauth_messages_sent_total", "Message send attempts by channel and outcome",
                       {{"channel", std::string(channel)}, {"outcome", std::string(outcome)}});
   });
-  // OTP devices, codes and 2FA (issue 3): logins, sign-up and the otp routes share them.
-  otp::DeviceService devices(settings, *store, store->Devices(), delivery);
-  auth::LoginService login(settings, *store, &devices);
-  identity::UserService users(settings, *store, &store->Devices());
-  http::Router router;
-  api::ApiContext context{settings, *store, tokens, login, users, metrics};
   // The guard (issue 5): blacklists, bans, honeypots and failed-login limits; its refusals are
   // counted by rule.
   guard::Guard guard(settings, store->Guard());
@@ -128,6 +140,14 @@ int Serve(config::Settings settings) {
     metrics.Increment("dfauth_guard_refusals_total", "Refusals by the guard, by rule",
                       {{"rule", std::string(rule)}});
   });
+  // OTP devices, codes and 2FA (issue 3): logins, sign-up and the otp routes share them.
+  otp::DeviceService devices(settings, *store, store->Devices(), delivery);
+  auth::LoginService login(settings, *store, &devices, &guard);
+  identity::UserService users(settings, *store, &store->Devices());
+  otp::OtpRequestService otp_requests(settings, *store, devices, users, IdentifyFor(login),
+                                      OtpDestinationGuard(guard));
+  http::Router router;
+  api::ApiContext context{settings, *store, tokens, login, users, metrics};
   context.guard = &guard;
   // Social login: provider calls run inside the request, on the worker pool (issue 4).
   social::JwksCache jwks(social::CurlFetcher());
@@ -147,6 +167,7 @@ int Serve(config::Settings settings) {
   });
   context.social = &social_service;
   context.devices = &devices;
+  context.otp_requests = &otp_requests;
   api::RegisterRoutes(router, context);
 
   const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));

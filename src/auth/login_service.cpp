@@ -4,6 +4,7 @@
 
 #include "crypto/password.hpp"
 #include "dfauth/error.hpp"
+#include "guard/guard.hpp"
 #include "identity/email.hpp"
 #include "identity/phone.hpp"
 
@@ -15,19 +16,29 @@ const std::string* Find(const Credentials& c, const std::string& key) {
   return it == c.end() || it->second.empty() ? nullptr : &it->second;
 }
 
+LoginError WrongCredentials() { return LoginError(LoginFailure::kWrongCredentials, errors::AuthenticationFailed()); }
+
+/// How a refused login counts against THROTTLE_LOGIN_FAILURES(_IP) (interface.md §3 2FA gate):
+/// 2FA asked for without an otp is the account's failure only, so that a shared IP is not
+/// locked by users who merely forgot their second factor.
+guard::LoginOutcome FailureOutcome(LoginFailure failure, const Credentials& credentials) {
+  if (failure != LoginFailure::kTwoFactorRequired) return guard::LoginOutcome::kFailed;
+  return credentials.contains("otp") ? guard::LoginOutcome::kFailed : guard::LoginOutcome::kFailedAccountOnly;
+}
+
 }  // namespace
 
 LoginService::LoginService(const config::Settings& settings, store::Database& store)
     : settings_(settings), store_(store) {}
 
 LoginService::LoginService(const config::Settings& settings, store::Database& store,
-                           otp::DeviceService* devices)
-    : settings_(settings), store_(store), devices_(devices) {}
+                           otp::DeviceService* devices, guard::Guard* guard)
+    : settings_(settings), store_(store), devices_(devices), guard_(guard) {}
 
-ApiError LoginService::WrongOtp() const {
+LoginError LoginService::WrongOtp() const {
   // PREVENT_ENUMERATION: a wrong code for a known address answers as an unknown address does.
-  if (settings_.prevent_enumeration) return errors::AuthenticationFailed();
-  return ApiError(400, "wrong_otp", "Wrong or expired one-time password");
+  if (settings_.prevent_enumeration) return LoginError(LoginFailure::kWrongOtp, errors::AuthenticationFailed());
+  return LoginError(LoginFailure::kWrongOtp, ApiError(400, "wrong_otp", "Wrong or expired one-time password"));
 }
 
 std::optional<Authenticated> LoginService::OtpBackend(const std::string& backend,
@@ -124,9 +135,36 @@ std::optional<Authenticated> LoginService::Identify(const Credentials& credentia
   return std::nullopt;
 }
 
-Authenticated LoginService::Login(const Credentials& credentials) {
+std::optional<std::string> LoginService::NamedAccount(const Credentials& credentials) {
+  for (const auto& field : settings_.user_identity_fields) {
+    auto it = credentials.find(field);
+    if (it == credentials.end()) continue;
+    auto user = FindByIdentity(field, it->second);
+    return user ? std::optional<std::string>(std::to_string(user->id)) : std::nullopt;
+  }
+  return std::nullopt;
+}
+
+Authenticated LoginService::Login(const Credentials& credentials, std::string_view client_ip) {
+  if (guard_ == nullptr) return Authenticate(credentials);
+  auto ticket = guard_->AdmitLogin(NamedAccount(credentials), client_ip);
+  if (!ticket) throw errors::AuthenticationFailed();
+  try {
+    Authenticated done = Authenticate(credentials);
+    guard_->FinishLogin(*ticket, guard::LoginOutcome::kSucceeded);
+    return done;
+  } catch (const LoginError& e) {
+    guard_->FinishLogin(*ticket, FailureOutcome(e.Failure(), credentials));
+    throw;
+  } catch (...) {
+    guard_->FinishLogin(*ticket, guard::LoginOutcome::kNotCounted);  // bad input, 503: nothing judged
+    throw;
+  }
+}
+
+Authenticated LoginService::Authenticate(const Credentials& credentials) {
   auto found = Identify(credentials);
-  if (!found) throw errors::AuthenticationFailed();
+  if (!found) throw WrongCredentials();
   const store::User* user = &found->user;
   auto otp = credentials.find("otp");
   if (found->method == "sms_otp" || found->method == "email_otp") {
@@ -136,7 +174,7 @@ Authenticated LoginService::Login(const Credentials& credentials) {
   } else {
     PassTwoFactorGate(*user, otp == credentials.end() ? std::nullopt : std::optional<std::string>(otp->second));
   }
-  if (!user->is_active) throw errors::AuthenticationFailed();
+  if (!user->is_active) throw WrongCredentials();
   return std::move(*found);
 }
 
@@ -159,8 +197,9 @@ void LoginService::PassTwoFactorGate(const store::User& user, const std::optiona
     list.push_back(nlohmann::ordered_json{{"id", d.id}, {"name", d.name}, {"type", d.type},
                                           {"confirmed", true}, {"extra_data", nlohmann::ordered_json::object()}});
   nlohmann::ordered_json extra = {{"devices", list}};
-  throw ApiError(401, "2fa_required", "2FA is required for this user.")
-      .WithExtraData(extra.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  throw LoginError(LoginFailure::kTwoFactorRequired,
+                   ApiError(401, "2fa_required", "2FA is required for this user.")
+                       .WithExtraData(extra.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)));
 }
 
 }  // namespace dfauth::auth

@@ -1,15 +1,20 @@
 #pragma once
 // POST token/: the credential checks of reference-contract R1 and §4, in AUTHENTICATION_BACKENDS
-// order, then the 2FA gate and the active check. Blocks (database, password hashing): run it on
-// the hashing pool.
+// order, then the 2FA gate and the active check, inside the guard's failed-login limits
+// (THROTTLE_LOGIN_FAILURES(_IP)). Blocks (database, password hashing): run it on the hashing pool.
 
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
+#include <string_view>
 
 #include "config/settings.hpp"
+#include "dfauth/error.hpp"
 #include "otp/device_service.hpp"
 #include "store/database.hpp"
+
+namespace dfauth::guard { class Guard; }
 
 namespace dfauth::auth {
 
@@ -24,15 +29,37 @@ struct Authenticated {
   bool second_factor = false;
 };
 
+/// Why credentials were refused: what the failed-login limits count (interface.md §3 2FA gate).
+enum class LoginFailure {
+  kWrongCredentials,   ///< 401 authentication_failed: no backend proved a user, or it is inactive
+  kWrongOtp,           ///< 400 wrong_otp (401 authentication_failed under PREVENT_ENUMERATION)
+  kTwoFactorRequired,  ///< 401 2fa_required: the second factor was missing or wrong
+};
+
+/// A refused login: the ApiError the client gets, and the failure it counts as.
+class LoginError : public ApiError {
+ public:
+  LoginError(LoginFailure failure, ApiError error) : ApiError(std::move(error)), failure_(failure) {}
+  LoginFailure Failure() const noexcept { return failure_; }
+
+ private:
+  LoginFailure failure_;
+};
+
 class LoginService {
  public:
   LoginService(const config::Settings& settings, store::Database& store);
   /// With OTP devices: the sms_otp/email_otp backends and a 2FA gate that checks devices.
-  LoginService(const config::Settings& settings, store::Database& store, otp::DeviceService* devices);
+  /// With a guard: logins are held to THROTTLE_LOGIN_FAILURES(_IP).
+  LoginService(const config::Settings& settings, store::Database& store, otp::DeviceService* devices,
+               guard::Guard* guard = nullptr);
 
-  /// The user these credentials prove, after the 2FA gate and the active check.
-  /// Throws ApiError: 401 authentication_failed, 400 wrong_otp, 401 2fa_required.
-  Authenticated Login(const Credentials& credentials);
+  /// The user these credentials prove, after the 2FA gate and the active check, inside the
+  /// guard's failed-login limits for the account named and `client_ip`: a locked account or IP
+  /// is refused like a wrong password before any credential is checked, and the outcome is
+  /// settled with the guard. Throws LoginError (401 authentication_failed, 400 wrong_otp,
+  /// 401 2fa_required), ApiError 401 authentication_failed when locked, and the store's errors.
+  Authenticated Login(const Credentials& credentials, std::string_view client_ip);
 
   /// The 2FA gate (reference-contract §4.6, interface.md §3): when the user requires 2FA,
   /// `otp` must verify against one of its confirmed devices, else 401 2fa_required with the
@@ -51,12 +78,18 @@ class LoginService {
   /// holds yet is looked up on pending devices (DeviceService::SignInWithPendingAddress).
   std::optional<Authenticated> OtpBackend(const std::string& backend, const Credentials& credentials);
   /// 400 wrong_otp; under PREVENT_ENUMERATION 401 authentication_failed, as for an unknown address.
-  ApiError WrongOtp() const;
+  LoginError WrongOtp() const;
   std::optional<store::User> FindByIdentity(const std::string& field, const std::string& value);
+  /// Login without the guard: the backends, the 2FA gate and the active check.
+  Authenticated Authenticate(const Credentials& credentials);
+  /// The key of the failure counter of the account a login names: the user id of the first
+  /// identity field present (as the password backend looks it up); nullopt when none exists.
+  std::optional<std::string> NamedAccount(const Credentials& credentials);
 
   const config::Settings& settings_;
   store::Database& store_;
   otp::DeviceService* devices_ = nullptr;
+  guard::Guard* guard_ = nullptr;
 };
 
 }  // namespace dfauth::auth

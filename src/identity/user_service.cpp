@@ -23,6 +23,17 @@ bool Contains(const std::vector<std::string>& list, std::string_view value) {
   return std::find(list.begin(), list.end(), value) != list.end();
 }
 
+std::string DuplicateMessage(const std::string& field) {
+  if (field == "email") return "User with this email already exists.";
+  if (field == "phone_number") return "User with this phone number already exists.";
+  return "A user with that username already exists.";
+}
+
+/// 400 invalid "… already exists." on `field` alone (a race lost in the store, a derived username).
+DuplicateIdentityError Taken(const std::string& field) {
+  return DuplicateIdentityError(400, "invalid", DuplicateMessage(field), field);
+}
+
 /// Collects field errors in field order, then throws them as one 400.
 class Errors {
  public:
@@ -30,16 +41,24 @@ class Errors {
     entries_.push_back({std::move(code), std::move(message), std::move(field), {}});
   }
   void Invalid(std::string message, std::string field) { Add("invalid", std::move(message), std::move(field)); }
+  /// 400 invalid "… already exists." on `field`.
+  void Duplicate(const std::string& field) {
+    Invalid(DuplicateMessage(field), field);
+    ++duplicates_;
+  }
   bool Has(std::string_view field) const {
     return std::any_of(entries_.begin(), entries_.end(),
                        [&](const ErrorEntry& e) { return e.field && *e.field == field; });
   }
   void ThrowIfAny() const {
-    if (!entries_.empty()) throw ApiError(400, entries_);
+    if (entries_.empty()) return;
+    if (duplicates_ == entries_.size()) throw DuplicateIdentityError(400, entries_);
+    throw ApiError(400, entries_);
   }
 
  private:
   std::vector<ErrorEntry> entries_;
+  std::size_t duplicates_ = 0;
 };
 
 std::string MaxLengthMessage(std::size_t n) {
@@ -49,12 +68,6 @@ std::string MaxLengthMessage(std::size_t n) {
 crypto::Argon2Params HashParams(const config::Settings& s) {
   return crypto::Argon2Params{static_cast<uint64_t>(s.argon2_memory_kib),
                               static_cast<uint32_t>(s.argon2_time_cost)};
-}
-
-std::string DuplicateMessage(const std::string& field) {
-  if (field == "email") return "User with this email already exists.";
-  if (field == "phone_number") return "User with this phone number already exists.";
-  return "A user with that username already exists.";
 }
 
 }  // namespace
@@ -122,7 +135,7 @@ void ApplyField(const config::Settings& settings, store::Database& store, const 
     if (value.size() > kMaxNameLength) return errors.Add("max_length", MaxLengthMessage(kMaxNameLength), name);
     if (value != user.username) {
       auto other = store.Users().FindUserByUsername(value);
-      if (other && other->id != user.id) return errors.Invalid(DuplicateMessage(name), name);
+      if (other && other->id != user.id) return errors.Duplicate(name);
     }
     user.username = value;
   } else if (name == "email") {
@@ -141,7 +154,7 @@ void ApplyField(const config::Settings& settings, store::Database& store, const 
       user.email = normalized;
       return;
     }
-    if (store.Users().FindUserByEmail(normalized)) return errors.Invalid(DuplicateMessage(name), name);
+    if (store.Users().FindUserByEmail(normalized)) return errors.Duplicate(name);
     user.email = normalized;
   } else if (name == "phone_number") {
     if (value.empty()) {
@@ -156,7 +169,7 @@ void ApplyField(const config::Settings& settings, store::Database& store, const 
       user.phone_number = phone->e164;
       return;
     }
-    if (store.Users().FindUserByPhone(phone->e164)) return errors.Invalid(DuplicateMessage(name), name);
+    if (store.Users().FindUserByPhone(phone->e164)) return errors.Duplicate(name);
     user.phone_number = phone->e164;
   } else if (name == "first_name" || name == "last_name") {
     if (value.size() > kMaxNameLength) return errors.Add("max_length", MaxLengthMessage(kMaxNameLength), name);
@@ -231,7 +244,7 @@ store::User UserService::Register(const FieldValues& submitted, std::optional<in
   if (user.username.empty()) {
     user.username = DeriveUsername(settings_.user_identity_fields, identities);
     if (store_.Users().FindUserByUsername(user.username))
-      throw errors::Invalid(DuplicateMessage("username"), std::string("username"));
+      throw Taken("username");
   }
 
   auto password = input.find("password");
@@ -246,7 +259,7 @@ store::User UserService::Register(const FieldValues& submitted, std::optional<in
   try {
     user.id = store_.Users().CreateUser(user);
   } catch (const store::DuplicateError& e) {
-    throw errors::Invalid(DuplicateMessage(e.Field()), e.Field());
+    throw Taken(e.Field());
   }
   // Reference R6 step 4: an unconfirmed device per address; nothing is sent here.
   if (auto email = user.email ? user.email : pending_email) CreateSignupDevice(user.id, "email", *email);
@@ -284,7 +297,7 @@ store::User UserService::CreateFromOtp(const FieldValues& input, const std::stri
   try {
     user.id = store_.Users().CreateUser(user);
   } catch (const store::DuplicateError& e) {
-    throw errors::Invalid(DuplicateMessage(e.Field()), e.Field());
+    throw Taken(e.Field());
   }
   return user;
 }
@@ -306,7 +319,7 @@ store::User UserService::Update(const store::User& current, const FieldValues& i
   try {
     store_.Users().UpdateUser(user);
   } catch (const store::DuplicateError& e) {
-    throw errors::Invalid(DuplicateMessage(e.Field()), e.Field());
+    throw Taken(e.Field());
   }
   return user;
 }

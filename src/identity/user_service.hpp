@@ -9,6 +9,7 @@
 #include <string>
 
 #include "config/settings.hpp"
+#include "dfauth/error.hpp"
 #include "store/device_store.hpp"
 #include "store/database.hpp"
 
@@ -16,6 +17,13 @@ namespace dfauth::identity {
 
 /// Submitted user fields after type conversion: name → text ("" = blank). Absent = not sent.
 using FieldValues = std::map<std::string, std::string>;
+
+/// A 400 whose every entry says a username, email or phone is already taken: PREVENT_ENUMERATION
+/// answers such a sign-up as one that worked, so it is told apart by type, not by message.
+class DuplicateIdentityError : public ApiError {
+ public:
+  using ApiError::ApiError;
+};
 
 class UserService {
  public:
@@ -32,7 +40,8 @@ class UserService {
   const std::vector<std::string>& WritableFields() const { return writable_fields_; }
 
   /// Creates a user (sign-up when `inviter` is empty, invitation otherwise). Hashes the
-  /// password (call it from the hashing pool). Throws ApiError 400 with one entry per bad field.
+  /// password (call it from the hashing pool). Throws ApiError 400 with one entry per bad field;
+  /// DuplicateIdentityError when the only faults are identities already taken.
   store::User Register(const FieldValues& input, std::optional<int64_t> inviter);
 
   /// Creates the account an OTP request for an unknown identity asks for (reference §4.3 with

@@ -8,6 +8,7 @@
 #include "identity/email.hpp"
 #include "identity/phone.hpp"
 #include "notify/magic_link.hpp"
+#include "otp/address.hpp"
 #include "otp/code.hpp"
 #include "otp/qr.hpp"
 #include "otp/totp.hpp"
@@ -17,13 +18,6 @@ namespace {
 
 constexpr std::size_t kMaxNameLength = 64;
 constexpr std::size_t kMaxEmailLength = 254;
-
-std::string Lower(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return c >= 'A' && c <= 'Z' ? char(c - 'A' + 'a') : char(c); });
-  return out;
-}
 
 std::string Minutes(int64_t seconds) { return std::to_string(std::max<int64_t>(1, (seconds + 59) / 60)); }
 
@@ -309,7 +303,7 @@ void DeviceService::CountSend(const std::string& destination) {
   if (rate.off || rate.period_seconds <= 0) return;
   const int64_t now = Now();
   const int64_t window = now - now % rate.period_seconds;
-  if (devices_.CountSend(Lower(destination), window) <= rate.count) return;
+  if (devices_.CountSend(LowerAscii(destination), window) <= rate.count) return;
   const int64_t wait = std::max<int64_t>(1, window + rate.period_seconds - now);
   throw ApiError(429, "throttled",
                  "Request was throttled. Expected available in " + std::to_string(wait) + " seconds.")

@@ -1,0 +1,96 @@
+#include "identity/user_service.hpp"
+
+#include <gtest/gtest.h>
+
+#include <memory>
+
+#include "store/testing.hpp"
+
+namespace dfauth::identity {
+namespace {
+
+class UserServiceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    db_ = store::testing::OpenSqliteFile(tmp_.File("db.sqlite3"), 2);
+    store::User alice;
+    alice.username = "alice";
+    alice.email = "alice@x.io";
+    alice.phone_number = "+14155550123";
+    alice.date_joined = 1;
+    db_->Users().CreateUser(alice);
+    users_ = std::make_unique<UserService>(settings_, *db_, &db_->Devices(), [] { return 1'700'000'000; });
+  }
+
+  /// The error `Register(input)` throws (failing the test when it throws nothing).
+  ApiError Refusal(const FieldValues& input, bool* duplicate) {
+    try {
+      users_->Register(input, std::nullopt);
+    } catch (const DuplicateIdentityError& e) {
+      *duplicate = true;
+      return e;
+    } catch (const ApiError& e) {
+      *duplicate = false;
+      return e;
+    }
+    ADD_FAILURE() << "no error";
+    return ApiError(0, "none", "");
+  }
+
+  store::testing::TempDir tmp_;
+  config::Settings settings_;
+  std::unique_ptr<store::Database> db_;
+  std::unique_ptr<UserService> users_;
+};
+
+TEST_F(UserServiceTest, TakenIdentitiesAreADuplicateByType) {
+  bool duplicate = false;
+  ApiError e = Refusal({{"username", "alice"}, {"email", "alice@X.IO"}, {"phone_number", "+1 415 555 0123"}}, &duplicate);
+  EXPECT_TRUE(duplicate);
+  EXPECT_EQ(e.Status(), 400);
+  ASSERT_EQ(e.Entries().size(), 3u);
+  EXPECT_EQ(e.Entries()[0].code, "invalid");
+  EXPECT_EQ(e.Entries()[0].message, "A user with that username already exists.");
+  EXPECT_EQ(e.Entries()[0].field, "username");
+  EXPECT_EQ(e.Entries()[1].message, "User with this email already exists.");
+  EXPECT_EQ(e.Entries()[1].field, "email");
+  EXPECT_EQ(e.Entries()[2].message, "User with this phone number already exists.");
+  EXPECT_EQ(e.Entries()[2].field, "phone_number");
+}
+
+TEST_F(UserServiceTest, ADuplicateBesideAnotherFaultIsAPlainError) {
+  bool duplicate = true;
+  ApiError e = Refusal({{"email", "alice@x.io"}, {"password", "123"}}, &duplicate);
+  EXPECT_FALSE(duplicate);
+  ASSERT_EQ(e.Entries().size(), 2u);
+  EXPECT_EQ(e.Entries()[0].message, "This password is too short. It must contain at least 8 characters.");
+  EXPECT_EQ(e.Entries()[0].field, "password");
+  EXPECT_EQ(e.Entries()[1].message, "User with this email already exists.");
+  EXPECT_EQ(e.Entries()[1].field, "email");
+}
+
+TEST_F(UserServiceTest, OtherFaultsAreNoDuplicate) {
+  bool duplicate = true;
+  ApiError e = Refusal({{"email", "bob@x.io"}, {"first_name", std::string(151, 'a')}}, &duplicate);
+  EXPECT_FALSE(duplicate);
+  EXPECT_EQ(e.Entries().front().message, "Ensure this field has no more than 150 characters.");
+  e = Refusal({{"first_name", "Bob"}}, &duplicate);
+  EXPECT_FALSE(duplicate);
+  EXPECT_EQ(e.Entries().front().message, "At least one of username, email, phone_number is required.");
+}
+
+TEST_F(UserServiceTest, ATakenDerivedUsernameIsADuplicate) {
+  store::User squatter;
+  squatter.username = "bob@x.io";
+  squatter.date_joined = 1;
+  db_->Users().CreateUser(squatter);
+  bool duplicate = false;
+  ApiError e = Refusal({{"email", "bob@x.io"}}, &duplicate);
+  EXPECT_TRUE(duplicate);
+  ASSERT_EQ(e.Entries().size(), 1u);
+  EXPECT_EQ(e.Entries()[0].message, "A user with that username already exists.");
+  EXPECT_EQ(e.Entries()[0].field, "username");
+}
+
+}  // namespace
+}  // namespace dfauth::identity
