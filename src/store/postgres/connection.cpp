@@ -1,13 +1,18 @@
 #include "store/postgres/connection.hpp"
 
 #include <libpq-fe.h>
+#include <poll.h>
 
 #include <charconv>
+#include <stdexcept>
+#include <utility>
 
 #include "store/errors.hpp"
 
 namespace dfauth::store::postgres {
 namespace {
+
+constexpr std::string_view kMask = "********";
 
 /// libpq's message on one line (it ends with a newline and may hold a second "DETAIL" line).
 std::string OneLine(std::string text) {
@@ -18,10 +23,70 @@ std::string OneLine(std::string text) {
   return text;
 }
 
-// "Key (email_ci)=(a@x.io) already exists." → "email". The domain knows the identity fields
-// by their user-facing names, not by the derived column that enforces them; a composite key
-// is named by its first column, as on SQLite.
-std::string DuplicateField(const char* detail) {
+// libpq's parse errors quote what they could not parse: a percent-escape of the password, or
+// the whole URI. Only the fixed text around the quotes is kept; an unclosed quote drops the rest.
+std::string WithoutQuotedText(std::string_view text) {
+  std::string out;
+  bool quoted = false;
+  for (char c : text) {
+    if (c == '"') {
+      if (!quoted) out += "\"...";
+      else out += '"';
+      quoted = !quoted;
+    } else if (!quoted) {
+      out += c;
+    }
+  }
+  return out;
+}
+
+// libpq does not print passwords in its connection errors; this makes sure, in case a future
+// libpq, a proxy's message or a server's reply quotes it.
+std::string MaskPassword(std::string text, const std::string& url) {
+  PQconninfoOption* options = PQconninfoParse(url.c_str(), nullptr);
+  if (options == nullptr) return text;
+  for (const PQconninfoOption* o = options; o->keyword != nullptr; ++o) {
+    if (std::string_view(o->keyword) != "password" || o->val == nullptr || *o->val == '\0') continue;
+    const std::string password = o->val;
+    for (auto at = text.find(password); at != std::string::npos; at = text.find(password, at + kMask.size())) {
+      text.replace(at, password.size(), kMask);
+    }
+  }
+  PQconninfoFree(options);
+  return text;
+}
+
+// The field SQLite names for the same constraint ("UNIQUE constraint failed: users.email_ci"
+// → "email"; a composite key by its first column), by PostgreSQL's default constraint names.
+constexpr std::pair<std::string_view, const char*> kFieldOfConstraint[] = {
+    {"users_pkey", "id"},
+    {"users_username_key", "username"},
+    {"users_email_ci_key", "email"},
+    {"users_phone_number_key", "phone_number"},
+    {"revoked_tokens_pkey", "jti"},
+    {"token_families_pkey", "family"},
+    {"refresh_tokens_pkey", "family"},
+    {"server_settings_pkey", "key"},
+    {"signing_keys_pkey", "kid"},
+    {"otp_devices_pkey", "id"},
+    {"otp_static_codes_pkey", "device_id"},
+    {"otp_send_counters_pkey", "destination"},
+    {"outbox_pkey", "id"},
+    {"ip_bans_pkey", "ip"},
+    {"security_counters_pkey", "kind"},
+    {"social_links_pkey", "id"},
+    {"social_links_provider_uid_key", "provider"},
+    {"schema_migrations_pkey", "version"},
+};
+
+// By constraint name first: the DETAIL line ("Key (email_ci)=(a@x.io) already exists.") is
+// translated when the server's lc_messages is not English, and absent without SELECT rights.
+std::string DuplicateField(const pg_result* result) {
+  const char* constraint = PQresultErrorField(result, PG_DIAG_CONSTRAINT_NAME);
+  for (const auto& [name, field] : kFieldOfConstraint) {
+    if (constraint != nullptr && name == constraint) return field;
+  }
+  const char* detail = PQresultErrorField(result, PG_DIAG_MESSAGE_DETAIL);
   std::string_view text = detail ? detail : "";
   const auto open = text.find("Key (");
   if (open == std::string_view::npos) return "unknown";
@@ -31,7 +96,44 @@ std::string DuplicateField(const char* detail) {
   return std::string(text);
 }
 
+// The server ends the session: connection failures (08…), admin or crash shutdown (57P01,
+// 57P02) and "the database system is starting up / shutting down" (57P03).
+bool SessionOver(const char* sqlstate) {
+  if (sqlstate == nullptr) return false;
+  const std::string_view state(sqlstate);
+  return state.starts_with("08") || state == "57P01" || state == "57P02" || state == "57P03";
+}
+
 }  // namespace
+
+void CheckConninfo(const std::string& url, const std::string& what) {
+  char* error = nullptr;
+  PQconninfoOption* options = PQconninfoParse(url.c_str(), &error);
+  if (options == nullptr) {
+    std::string reason = error ? OneLine(error) : "cannot be parsed";
+    PQfreemem(error);
+    throw std::invalid_argument(what + "is malformed: " + WithoutQuotedText(reason));
+  }
+  PQconninfoFree(options);
+}
+
+pg_conn* ConnectOrThrow(const std::string& url) {
+  CheckConninfo(url, "the URL ");  // else libpq's parse error, quoting the URL, would be the reason
+  // connect_timeout comes first so that a value in the URL wins over this default.
+  const char* keywords[] = {"connect_timeout", "dbname", nullptr};
+  const char* values[] = {"5", url.c_str(), nullptr};
+  PGconn* conn = PQconnectdbParams(keywords, values, /*expand_dbname=*/1);
+  if (conn == nullptr) throw StoreUnavailable("postgresql: out of memory");
+  if (PQstatus(conn) != CONNECTION_OK) {
+    std::string reason = MaskPassword(OneLine(PQerrorMessage(conn)), url);
+    PQfinish(conn);
+    throw StoreUnavailable("postgresql: " + reason);
+  }
+  // libpq prints NOTICEs ("relation … already exists, skipping") to stderr by default: they
+  // are not errors, and stderr is the server's log and the CLI's one-line error channel.
+  PQsetNoticeProcessor(conn, [](void*, const char*) {}, nullptr);
+  return conn;
+}
 
 Rows::~Rows() { PQclear(result_); }
 int Rows::Count() const { return PQntuples(result_); }
@@ -61,36 +163,52 @@ std::optional<std::string> Rows::OptionalText(int row, int column) const {
   return Text(row, column);
 }
 
-Connection::Connection(const std::string& url) {
-  // connect_timeout comes first so that a value in the URL wins over this default.
-  const char* keywords[] = {"connect_timeout", "dbname", nullptr};
-  const char* values[] = {"5", url.c_str(), nullptr};
-  conn_ = PQconnectdbParams(keywords, values, /*expand_dbname=*/1);
-  if (conn_ == nullptr) throw StoreUnavailable("postgresql: out of memory");
-  if (PQstatus(conn_) != CONNECTION_OK) {
-    std::string reason = OneLine(PQerrorMessage(conn_));
-    PQfinish(conn_);
-    conn_ = nullptr;
-    throw StoreUnavailable("postgresql: " + reason);
-  }
-  // libpq prints NOTICEs ("relation … already exists, skipping") to stderr by default: they
-  // are not errors, and stderr is the server's log and the CLI's one-line error channel.
-  PQsetNoticeProcessor(conn_, [](void*, const char*) {}, nullptr);
+Connection::Connection(const std::string& url) : conn_(ConnectOrThrow(url)) {
+  // Notices stay unprinted (see ConnectOrThrow), but one that arrives while the connection is
+  // idle is the server's farewell (libpq hands an unasked-for ERROR/FATAL to the notice
+  // receiver): the session is over.
+  PQsetNoticeReceiver(
+      conn_,
+      [](void* self, const PGresult* notice) {
+        const char* severity = PQresultErrorField(notice, PG_DIAG_SEVERITY_NONLOCALIZED);
+        const std::string_view level = severity ? severity : "";
+        if (level == "FATAL" || level == "PANIC" || SessionOver(PQresultErrorField(notice, PG_DIAG_SQLSTATE))) {
+          static_cast<Connection*>(self)->broken_ = true;
+        }
+      },
+      this);
 }
 
 Connection::~Connection() {
   if (conn_) PQfinish(conn_);
 }
 
-bool Connection::Broken() const { return PQstatus(conn_) != CONNECTION_OK; }
+bool Connection::Broken() const { return broken_ || PQstatus(conn_) != CONNECTION_OK; }
+
+bool Connection::Reusable() const { return !Broken() && PQtransactionStatus(conn_) == PQTRANS_IDLE; }
+
+bool Connection::StillOpen() {
+  if (Broken()) return false;
+  pollfd fd{PQsocket(conn_), POLLIN, 0};
+  if (poll(&fd, 1, 0) == 0) return true;  // nothing unasked for: the usual case, one system call
+  // Usually the server's FATAL before it closes the socket. The first read takes it in (the
+  // receiver above marks the connection), PQisBusy parses it, a second read meets the end of
+  // the stream; a plain NOTICE leaves the connection as it was.
+  if (PQconsumeInput(conn_) == 0) return false;
+  PQisBusy(conn_);
+  if (PQconsumeInput(conn_) == 0) return false;
+  return !Broken();
+}
 
 void Connection::Fail(pg_result* result, std::string_view context) {
   const char* state = result ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr;
   if (state && std::string_view(state) == "23505") {
-    std::string field = DuplicateField(PQresultErrorField(result, PG_DIAG_MESSAGE_DETAIL));
+    std::string field = DuplicateField(result);
     PQclear(result);
     throw DuplicateError(field);
   }
+  // A session the server ended stays unusable even while libpq still counts the socket open.
+  if (SessionOver(state) || PQstatus(conn_) != CONNECTION_OK) broken_ = true;
   // The primary message only: the DETAIL line may quote row values. Our SQL is fixed text and
   // every value is a parameter, so the message carries no secrets.
   std::string message = result && PQresultErrorField(result, PG_DIAG_MESSAGE_PRIMARY)

@@ -2,8 +2,9 @@
 // A thin RAII layer over libpq: one Connection is used by one thread at a time, statements are
 // prepared once per connection (cached by SQL text) and run with text parameters, and
 // PostgreSQL errors become the store's exceptions in one place: 23505 → DuplicateError naming
-// the field, anything else → StoreUnavailable. A connection whose socket failed says so
-// (Broken()), and the pool replaces it.
+// the field, anything else → StoreUnavailable. A connection whose socket failed, or whose
+// server said it is going away (SQLSTATE class 08, 57P01-57P03), says so (Broken()), and the
+// pool replaces it. No message ever holds the URL or the password.
 
 #include <cstdint>
 #include <optional>
@@ -16,6 +17,15 @@ struct pg_conn;
 struct pg_result;
 
 namespace dfauth::store::postgres {
+
+/// Throws std::invalid_argument when libpq cannot parse `url` (an unknown parameter, a bad
+/// escape), with libpq's reason minus every quoted part: libpq quotes the offending text,
+/// which can be the password or the whole URL. `what` names the URL ("DATABASE_URL ").
+void CheckConninfo(const std::string& url, const std::string& what);
+
+/// Opens a libpq connection to `url` (connect_timeout 5 s unless the URL sets one); throws
+/// StoreUnavailable with libpq's one-line reason, the password masked should it appear.
+pg_conn* ConnectOrThrow(const std::string& url);
 
 /// The parameters of one statement ($1, $2, … in order), as text or NULL.
 class Params {
@@ -81,11 +91,19 @@ class Connection {
   void Exec(const std::string& sql);
   /// True once the connection to the server is lost; the pool then opens a new one.
   bool Broken() const;
+  /// Fit to be lent again: not broken and outside any transaction (one left open or aborted
+  /// would poison the next unit of work).
+  bool Reusable() const;
+  /// For an idle connection, before it is lent: false when the server has closed it or sent
+  /// it a farewell (a terminated backend, a restart, idle_session_timeout). Nothing is sent,
+  /// so replacing it then re-runs nothing.
+  bool StillOpen();
 
  private:
   [[noreturn]] void Fail(pg_result* result, std::string_view context);
 
   pg_conn* conn_ = nullptr;
+  bool broken_ = false;  ///< the server said the session is over (see Fail)
   std::unordered_map<std::string, std::string> prepared_;  ///< SQL text → statement name
 };
 

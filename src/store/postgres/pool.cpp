@@ -16,6 +16,7 @@ Pool::Pool(std::string url, int size) : url_(std::move(url)), size_(size < 1 ? 1
 }
 
 Pool::Lease::Slot Pool::Acquire() {
+  Lease::Slot slot;
   uint64_t epoch = 0;
   {
     std::unique_lock lock(mutex_);
@@ -23,15 +24,21 @@ Pool::Lease::Slot Pool::Acquire() {
       throw StoreUnavailable("postgresql: no connection free within 10 s");
     }
     if (!idle_.empty()) {
-      Lease::Slot slot = std::move(idle_.back());
+      slot = std::move(idle_.back());
       idle_.pop_back();
-      return slot;
+    } else {
+      ++open_;  // reserved; opened below without the lock (a connect takes a round trip or more)
     }
-    ++open_;  // reserved; opened below without the lock (a connect takes a round trip or more)
     epoch = epoch_;
   }
+  // An idle connection the server closed meanwhile (a terminated backend, a restart) is
+  // replaced before anything is sent on it, so no statement is lost or run twice. Its place
+  // in open_ passes to the new one.
+  if (slot.connection && slot.connection->StillOpen()) return slot;
+  slot.connection.reset();
   try {
-    return {std::make_unique<Connection>(url_), epoch};
+    slot = {std::make_unique<Connection>(url_), epoch};
+    return slot;
   } catch (...) {
     std::lock_guard lock(mutex_);
     --open_;
@@ -44,7 +51,7 @@ void Pool::Release(Lease::Slot slot) {
   std::vector<Lease::Slot> dropped;  // closed after the lock is released
   {
     std::lock_guard lock(mutex_);
-    if (slot.connection->Broken() || slot.epoch < epoch_) {
+    if (!slot.connection->Reusable() || slot.epoch < epoch_) {
       if (slot.connection->Broken() && slot.epoch == epoch_) {
         ++epoch_;  // the server went away: every idle connection opened before is suspect
         for (auto& idle : idle_) dropped.push_back(std::move(idle));

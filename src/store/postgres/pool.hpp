@@ -2,7 +2,8 @@
 // The connections of one PostgreSQL database: up to `size` of them, opened on demand, lent one
 // per unit of work. A connection that lost its server is dropped when it comes back, and with it
 // every idle connection opened before (a restart kills them all at once: better to reconnect
-// than to fail one request per dead connection); the next lease opens a fresh one. Stores use
+// than to fail one request per dead connection); the next lease opens a fresh one. An idle
+// connection the server closed meanwhile is replaced before it is lent. Stores use
 // `Pool::Lease c(pool); c->Run(...)`.
 
 #include <condition_variable>

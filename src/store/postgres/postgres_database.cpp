@@ -19,20 +19,6 @@ namespace {
 constexpr const char* kMigrationLock = "SELECT pg_advisory_lock(110807136347496)";
 constexpr const char* kMigrationUnlock = "SELECT pg_advisory_unlock(110807136347496)";
 
-/// Refuses what libpq cannot parse (an unknown parameter, a bad escape), with libpq's reason,
-/// which names the parameter but never repeats the URL.
-void CheckConninfo(const std::string& url) {
-  char* error = nullptr;
-  PQconninfoOption* options = PQconninfoParse(url.c_str(), &error);
-  if (options == nullptr) {
-    std::string reason = error ? error : "cannot be parsed";
-    PQfreemem(error);
-    while (!reason.empty() && reason.back() == '\n') reason.pop_back();
-    throw std::invalid_argument("DATABASE_URL: " + reason);
-  }
-  PQconninfoFree(options);
-}
-
 class MigrationLock {
  public:
   explicit MigrationLock(Connection& c) : c_(c) { c_.Exec(kMigrationLock); }
@@ -134,7 +120,7 @@ class PostgresDatabase final : public Database {
 }  // namespace
 
 std::unique_ptr<Database> OpenPostgresDatabase(const std::string& url, int pool_size) {
-  CheckConninfo(url);
+  CheckConninfo(url, "DATABASE_URL ");
   return std::make_unique<PostgresDatabase>(url, pool_size);
 }
 

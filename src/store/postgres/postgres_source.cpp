@@ -3,6 +3,7 @@
 #include <libpq-fe.h>
 
 #include "store/errors.hpp"
+#include "store/postgres/connection.hpp"
 
 namespace dfauth::store::postgres {
 namespace {
@@ -32,18 +33,14 @@ class Result {
 class PostgresSource final : public Source {
  public:
   explicit PostgresSource(const std::string& url) {
-    // connect_timeout comes first so that a value in the URL wins over this default.
-    const char* keywords[] = {"connect_timeout", "dbname", nullptr};
-    const char* values[] = {"5", url.c_str(), nullptr};
-    conn_ = PQconnectdbParams(keywords, values, /*expand_dbname=*/1);
-    if (conn_ == nullptr) throw StoreUnavailable("postgresql: out of memory");
-    if (PQstatus(conn_) != CONNECTION_OK) {
-      std::string reason = Reason(conn_);
-      PQfinish(conn_);
-      throw StoreUnavailable("postgresql: " + reason);
+    conn_ = ConnectOrThrow(url);  // the URL checked, libpq's reason with no password
+    try {
+      Command("BEGIN TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY");
+      Command("SET LOCAL TimeZone = 'UTC'");
+    } catch (...) {
+      PQfinish(conn_);  // the destructor does not run for a constructor that throws
+      throw;
     }
-    Command("BEGIN TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY");
-    Command("SET LOCAL TimeZone = 'UTC'");
   }
   ~PostgresSource() override {
     Command("ROLLBACK", /*check=*/false);
