@@ -1,7 +1,5 @@
 #include "config/keys.hpp"
 
-#include <arpa/inet.h>
-
 #include <algorithm>
 #include <cctype>
 #include <charconv>
@@ -12,6 +10,7 @@
 
 #include "net/database_url.hpp"
 #include "net/ip_net.hpp"
+#include "net/listen_address.hpp"
 
 namespace dfauth::config {
 namespace {
@@ -59,30 +58,6 @@ bool IsIdentifier(std::string_view s) {
   });
 }
 
-bool ParsePort(std::string_view s) {
-  if (s.empty() || s.size() > 5) return false;
-  int port = 0;
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), port);
-  return ec == std::errc() && p == s.data() + s.size() && port >= 0 && port <= 65535;
-}
-
-bool IsIpv4(std::string_view s) {
-  in_addr a{};
-  return inet_pton(AF_INET, std::string(s).c_str(), &a) == 1;
-}
-
-bool IsIpv6(std::string_view s) {
-  in6_addr a{};
-  return inet_pton(AF_INET6, std::string(s).c_str(), &a) == 1;
-}
-
-bool IsHostName(std::string_view s) {
-  if (s.empty() || s.size() > 253 || s.front() == '.' || s.front() == '-') return false;
-  return std::all_of(s.begin(), s.end(), [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.';
-  });
-}
-
 // --- key-specific checks ----------------------------------------------------------------------
 const std::vector<std::string>& ListOf(const KeyDescriptor& d, const Settings& s) {
   return s.*std::get<std::vector<std::string> Settings::*>(d.member);
@@ -92,20 +67,9 @@ const std::string& StringOf(const KeyDescriptor& d, const Settings& s) {
 }
 
 std::string CheckListen(const KeyDescriptor& d, const Settings& s) {
-  const std::string& v = StringOf(d, s);
-  const std::string bad = "\"" + v + "\" is not host:port (IPv4, [IPv6] or a name; port 0-65535)";
-  auto colon = v.rfind(':');
-  if (colon == std::string::npos || !ParsePort(std::string_view(v).substr(colon + 1))) return bad;
-  std::string_view host = std::string_view(v).substr(0, colon);
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
-    return IsIpv6(host.substr(1, host.size() - 2)) ? "" : bad;
-  }
-  // Digits and dots only must be a real IPv4 address, not a "name" like 300.1.1.1.
-  bool numeric = !host.empty() && std::all_of(host.begin(), host.end(), [](char c) {
-    return std::isdigit(static_cast<unsigned char>(c)) || c == '.';
-  });
-  if (numeric) return IsIpv4(host) ? "" : bad;
-  return IsHostName(host) ? "" : bad;
+  // The server's own parser: a value accepted here is one it can bind.
+  std::string error;
+  return net::ParseListenAddress(StringOf(d, s), &error) ? "" : error;
 }
 
 std::string CheckDatabaseUrl(const KeyDescriptor& d, const Settings& s) {

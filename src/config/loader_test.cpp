@@ -249,8 +249,23 @@ TEST(LoadSettings, SecretValuesStayOutOfTypeErrors) {
 
 TEST(LoadSettings, AcceptsEveryListenForm) {
   for (const char* listen : {"127.0.0.1:0", "0.0.0.0:65535", "[::1]:8000", "[::]:80",
-                             "localhost:8000", "auth-1.internal:443"}) {
+                             "localhost:8000"}) {
     EXPECT_EQ(LoadSettings(std::nullopt, {{"DF_AUTH_LISTEN", listen}}).listen, listen);
+  }
+}
+
+// The server binds without resolving names, so the check refuses what it could not bind.
+TEST(LoadSettings, RefusesListenHostNamesTheServerCannotBind) {
+  for (const char* listen : {"auth-1.internal:443", "*:80", "::1:80"}) {
+    EXPECT_EQ(EnvErrorKey("DF_AUTH_LISTEN", listen), "LISTEN") << listen;
+  }
+  try {
+    LoadSettings(std::nullopt, {{"DF_AUTH_LISTEN", "auth-1.internal:443"}});
+    ADD_FAILURE() << "no error";
+  } catch (const ConfigError& e) {
+    EXPECT_EQ(std::string(e.what()),
+              "LISTEN: \"auth-1.internal:443\": the host must be an IPv4 address, [IPv6] or "
+              "localhost (names are not resolved) (from environment variable DF_AUTH_LISTEN)");
   }
 }
 

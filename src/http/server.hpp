@@ -1,6 +1,7 @@
 #pragma once
-// The HTTP/1.1 server: I/O threads parse and route, bounded pools run the handlers.
-// Beast and Asio live only in server.cpp.
+// The HTTP/1.1 server: I/O threads parse and route, bounded pools run the handlers. The rules
+// between request and response are pipeline.hpp's, a connection's steps session.cpp's; Beast
+// and Asio stay out of this header.
 
 #include <chrono>
 #include <cstddef>
@@ -12,6 +13,7 @@
 #include <vector>
 
 #include "http/message.hpp"
+#include "http/pipeline.hpp"
 #include "http/router.hpp"
 #include "http/throttle.hpp"
 
@@ -20,7 +22,8 @@ namespace dfauth::http {
 class Metrics;
 
 struct ServerOptions {
-  std::string listen = "127.0.0.1:8000";  ///< host:port ([v6]:port); port 0 picks a free one
+  /// IPv4:port, [IPv6]:port or localhost:port (net/listen_address.hpp); port 0 picks a free one
+  std::string listen = "127.0.0.1:8000";
   int io_threads = 1;
   int worker_threads = 4;
   std::size_t worker_queue_limit = 1024;
@@ -42,16 +45,13 @@ struct ServerOptions {
   /// authentication, on the route's pool (it may block on the database). A response it returns
   /// is sent as the answer; nullopt lets the request continue. The app wires the guard's IP
   /// blocklist and honeypot paths here, so that http needs no knowledge of them.
-  std::function<std::optional<Response>(const Request&)> pre_route;
+  PreRouteHook pre_route;
 };
-
-/// The caller of a request from `Authorization: Bearer …`: anonymous when absent or another
-/// scheme; throws ApiError for a bad token. Runs on a pool thread (it may block).
-using Authenticator = std::function<Caller(const Request&)>;
 
 class Server {
  public:
-  /// `router` and `metrics` must outlive the server. Throws std::invalid_argument on bad options.
+  /// `router` and `metrics` must outlive the server. Throws std::invalid_argument for a bad
+  /// trusted proxy; Bind throws it for a bad LISTEN.
   Server(ServerOptions options, const Router& router, Authenticator authenticator,
          Metrics& metrics);
   ~Server();
@@ -66,9 +66,8 @@ class Server {
   /// idle connections, then Run returns.
   void Shutdown();
 
-  struct Impl;  ///< opaque: public only so that server.cpp's connection type can name it
-
  private:
+  struct Impl;
   std::unique_ptr<Impl> impl_;
 };
 
