@@ -47,10 +47,18 @@ class ApiError : public std::runtime_error {
     entries_.front().extra_data_json = std::move(json);
     return std::move(*this);
   }
+  /// What the operator reads in the error log beside this answer (never sent to the client;
+  /// never a secret): e.g. why the database was unavailable.
+  ApiError&& WithLogDetail(std::string detail) && {
+    log_detail_ = std::move(detail);
+    return std::move(*this);
+  }
+  const std::string& LogDetail() const noexcept { return log_detail_; }
 
  private:
   int status_;
   std::vector<ErrorEntry> entries_;
+  std::string log_detail_;
 };
 
 /// Builders for the errors the reference contract names (reference-contract.md §1.1).

@@ -35,6 +35,10 @@ void RegisterRoutes(http::Router& router, ApiContext& context);
 /// The request authenticator: Bearer token → caller (user loaded once, kept as principal).
 http::Caller Authenticate(token::TokenService& tokens, const http::Request& request);
 
+/// The client's answer for an exception from below the api layer: the store's StoreUnavailable
+/// is 503 service_unavailable with its detail for the log; nullopt for anything else (a 500).
+std::optional<ApiError> TranslateError(const std::exception& error);
+
 /// The authenticated user of a request (the principal the authenticator stored).
 const store::User& CallerUser(const http::Request& request);
 

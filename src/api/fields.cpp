@@ -5,20 +5,9 @@
 #include <nlohmann/json.hpp>
 
 #include "identity/phone.hpp"
+#include "text/json_string.hpp"
 
 namespace dfauth::api {
-
-void AppendJsonText(std::string& out, std::string_view text) {
-  for (char c : text) {
-    if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\') {
-      out += nlohmann::json(text).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-      return;
-    }
-  }
-  out += '"';
-  out += text;
-  out += '"';
-}
 
 namespace {
 
@@ -43,7 +32,7 @@ void AppendJson(std::string& out, const Json& value) {
       for (auto it = value.begin(); it != value.end(); ++it) {
         if (!first) out += ',';
         first = false;
-        AppendJsonText(out, it.key());
+        text::AppendJsonString(out, it.key());
         out += ':';
         AppendJson(out, it.value());
       }
@@ -62,7 +51,7 @@ void AppendJson(std::string& out, const Json& value) {
       break;
     }
     case nlohmann::json::value_t::string:
-      AppendJsonText(out, value.template get_ref<const std::string&>());
+      text::AppendJsonString(out, value.template get_ref<const std::string&>());
       break;
     case nlohmann::json::value_t::number_integer:
       append_integer(value.template get<int64_t>());

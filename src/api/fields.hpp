@@ -35,8 +35,6 @@ void NormalizePhoneField(std::map<std::string, std::string>& values);
 /// For nlohmann::json and nlohmann::ordered_json.
 template <typename Json>
 std::string DumpJson(const Json& value);
-/// Appends `text` as the JSON string DumpJson writes for it.
-void AppendJsonText(std::string& out, std::string_view text);
 
 http::Response JsonResponse(const nlohmann::json& body, int status = 200);
 http::Response JsonResponse(const nlohmann::ordered_json& body, int status = 200);

@@ -3,6 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
+#include <random>
+
+#include "text/json_string.hpp"
 
 namespace dfauth::api {
 namespace {
@@ -36,6 +39,20 @@ TEST(DumpJson, SameBytesAsNlohmann) {
   ordered["m\xc3\xa9"] = {"x", 2.5, false};
   EXPECT_EQ(DumpJson(ordered), NlohmannDump(ordered));
   EXPECT_EQ(DumpJson(ordered), "{\"z\":\"first\",\"a\":1,\"m\xc3\xa9\":[\"x\",2.5,false]}");
+}
+
+// The one string writer (text/json_string) is nlohmann's, also for control characters, DEL and
+// every kind of invalid UTF-8: 20,000 random byte strings biased towards the awkward bytes.
+TEST(DumpJson, StringWriterMatchesNlohmannOnRandomBytes) {
+  std::mt19937 random(20261206);
+  const unsigned char awkward[] = {0x00, 0x08, 0x0c, 0x1f, '"', '\\', 0x7f, 0x80, 0xbf, 0xc0, 0xc2,
+                                   0xdf, 0xe0, 0xed, 0xef, 0xf0, 0xf4, 0xf5, 0xff, 'a'};
+  for (int round = 0; round < 20000; ++round) {
+    std::string text(random() % 12, '\0');
+    for (char& ch : text)
+      ch = static_cast<char>(random() % 2 ? awkward[random() % sizeof awkward] : random() % 256);
+    ASSERT_EQ(text::JsonString(text), NlohmannDump(nlohmann::json(text))) << "round " << round;
+  }
 }
 
 }  // namespace

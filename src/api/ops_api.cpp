@@ -50,18 +50,4 @@ void RegisterOpsRoutes(http::Router& router, ApiContext& ctx, const std::string&
   }, anyone);
 }
 
-void RegisterRoutes(http::Router& router, ApiContext& ctx) {
-  const std::string& prefix = ctx.settings.api_prefix;
-  RegisterOpsRoutes(router, ctx, prefix);
-  RegisterTokenRoutes(router, ctx, prefix);
-  RegisterUserRoutes(router, ctx, prefix);
-  RegisterSocialRoutes(router, ctx, prefix);
-  if (ctx.devices != nullptr) {
-    RegisterOtpRoutes(router, ctx, prefix);
-    RegisterOtpDeviceRoutes(router, ctx, prefix);
-    RegisterMagicRoutes(router, ctx, prefix);
-  }
-  RegisterDocsRoutes(router, ctx);
-}
-
 }  // namespace dfauth::api

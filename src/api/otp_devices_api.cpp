@@ -1,18 +1,16 @@
 // otp-devices/ (reference-contract R12–R16 with interface.md §3: 404 for missing devices, 400
 // for unknown types, static backup codes, the last-device rule).
-#include <charconv>
 #include <nlohmann/json.hpp>
 
 #include "api/context.hpp"
 #include "api/guard_checks.hpp"
 #include "api/fields.hpp"
+#include "api/pagination.hpp"
 #include "api/routes_internal.hpp"
 #include "http/body.hpp"
 
 namespace dfauth::api {
 namespace {
-
-constexpr int64_t kPageSize = 100;
 
 nlohmann::ordered_json DeviceJson(const store::Device& d) {
   return nlohmann::ordered_json{{"id", d.id},
@@ -20,18 +18,6 @@ nlohmann::ordered_json DeviceJson(const store::Device& d) {
                                 {"type", d.type},
                                 {"confirmed", d.confirmed},
                                 {"extra_data", nlohmann::ordered_json::object()}};
-}
-
-/// A non-negative integer query parameter, or `fallback` when absent or malformed (DRF's
-/// LimitOffsetPagination ignores bad values).
-int64_t QueryInt(const http::Request& request, std::string_view name, int64_t fallback, bool positive) {
-  auto text = request.QueryParam(name);
-  if (!text) return fallback;
-  int64_t value = 0;
-  auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), value);
-  if (ec != std::errc() || end != text->data() + text->size() || value < 0 || (positive && value == 0))
-    return fallback;
-  return value;
 }
 
 /// The `type` query parameter of the detail routes, which must name a configured type.
@@ -59,20 +45,11 @@ void RegisterOtpDeviceRoutes(http::Router& router, ApiContext& ctx, const std::s
     if (filter)
       all.erase(std::remove_if(all.begin(), all.end(), [&](const store::Device& d) { return d.type != *filter; }),
                 all.end());
+    const Page page = ReadPage(request);
     const int64_t count = static_cast<int64_t>(all.size());
-    const int64_t limit = QueryInt(request, "limit", kPageSize, true);
-    const int64_t offset = QueryInt(request, "offset", 0, false);
     nlohmann::ordered_json results = nlohmann::ordered_json::array();
-    for (int64_t i = offset; i < count && i < offset + limit; ++i) results.push_back(DeviceJson(all[i]));
-    // Absolute links as DRF builds them: the same URL with limit/offset replaced.
-    std::string url = request.scheme_host + request.path + "?";
-    if (filter) url += "type=" + *filter + "&";
-    url += "limit=" + std::to_string(limit);
-    nlohmann::ordered_json next = nullptr, previous = nullptr;
-    if (offset + limit < count) next = url + "&offset=" + std::to_string(offset + limit);
-    if (offset > 0) previous = offset - limit <= 0 ? url : url + "&offset=" + std::to_string(offset - limit);
-    return JsonResponse(nlohmann::ordered_json{
-        {"count", count}, {"next", next}, {"previous", previous}, {"results", results}});
+    for (int64_t i = page.offset; i < count && i < page.offset + page.limit; ++i) results.push_back(DeviceJson(all[i]));
+    return JsonResponse(PageJson(request, page, count, std::move(results)));
   });
 
   router.Add("POST", base, [&ctx](http::Request& request) {

@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "api/fields.hpp"
+#include "text/json_string.hpp"
 
 namespace dfauth::api {
 
@@ -16,11 +17,11 @@ std::string UserRepresentation(const config::Settings& settings, const store::Us
   out.reserve(192);
   auto key = [&](std::string_view name) {
     out += out.empty() ? '{' : ',';
-    AppendJsonText(out, name);
+    text::AppendJsonString(out, name);
     out += ':';
   };
   auto optional_text = [&](const std::optional<std::string>& v) {
-    if (v) AppendJsonText(out, *v);
+    if (v) text::AppendJsonString(out, *v);
     else out += "null";
   };
   unsigned written = 0;  // one bit per built-in field: each appears once, where first named
@@ -31,11 +32,11 @@ std::string UserRepresentation(const config::Settings& settings, const store::Us
     if (written & bit) return;
     written |= bit;
     key(name);
-    if (name == "username") AppendJsonText(out, user.username);
+    if (name == "username") text::AppendJsonString(out, user.username);
     else if (name == "email") optional_text(user.email);
     else if (name == "phone_number") optional_text(user.phone_number);
-    else if (name == "first_name") AppendJsonText(out, user.first_name);
-    else AppendJsonText(out, user.last_name);
+    else if (name == "first_name") text::AppendJsonString(out, user.first_name);
+    else text::AppendJsonString(out, user.last_name);
   };
   for (const auto& f : settings.user_optional_fields) put(f);  // "password" is not built in
   for (const auto& f : settings.user_identity_fields) put(f);

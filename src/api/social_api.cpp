@@ -3,18 +3,16 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
-#include <charconv>
 
 #include "api/context.hpp"
 #include "api/fields.hpp"
+#include "api/pagination.hpp"
 #include "api/routes_internal.hpp"
 #include "http/body.hpp"
 #include "social/social_service.hpp"
 
 namespace dfauth::api {
 namespace {
-
-constexpr int64_t kPageSize = 100;
 
 /// The body of social/ and social/connect/ as the reference's serializer reads it: errors in
 /// field order (access_token, provider); an `id_token` may stand in for `access_token`.
@@ -55,34 +53,6 @@ http::Response TokenResponse(const social::SocialResult& result, const std::stri
   return JsonResponse(out);
 }
 
-/// A non-negative integer query parameter, or `fallback` (DRF's LimitOffsetPagination).
-int64_t QueryInt(const http::Request& request, std::string_view name, int64_t fallback, bool positive) {
-  auto raw = request.QueryParam(name);
-  if (!raw) return fallback;
-  int64_t value = 0;
-  auto [end, ec] = std::from_chars(raw->data(), raw->data() + raw->size(), value);
-  if (ec != std::errc() || end != raw->data() + raw->size() || value < 0 || (positive && value == 0))
-    return fallback;
-  return value;
-}
-
-/// The page URL DRF builds: the request URL with `limit`/`offset` replaced (omitted when null).
-nlohmann::json PageUrl(const http::Request& request, int64_t limit, std::optional<int64_t> offset) {
-  std::multimap<std::string, std::string> query;
-  for (const auto& [k, v] : request.query)
-    if (k != "limit" && k != "offset") query.emplace(k, v);
-  query.emplace("limit", std::to_string(limit));
-  if (offset) query.emplace("offset", std::to_string(*offset));
-  std::string url = request.scheme_host + request.path;
-  char sep = '?';
-  for (const auto& [k, v] : query) {
-    url += sep;
-    url += k + "=" + v;
-    sep = '&';
-  }
-  return url;
-}
-
 }  // namespace
 
 void RegisterSocialRoutes(http::Router& router, ApiContext& ctx, const std::string& prefix) {
@@ -106,18 +76,11 @@ void RegisterSocialRoutes(http::Router& router, ApiContext& ctx, const std::stri
 
   router.Add("GET", prefix + "social/connections/", [&ctx](http::Request& request) {
     const int64_t user_id = CallerUser(request).id;
-    const int64_t limit = QueryInt(request, "limit", kPageSize, true);
-    const int64_t offset = QueryInt(request, "offset", 0, false);
-    const int64_t count = ctx.social->CountConnections(user_id);
-    nlohmann::ordered_json out;
-    out["count"] = count;
-    out["next"] = offset + limit < count ? PageUrl(request, limit, offset + limit) : nlohmann::json();
-    out["previous"] = offset <= 0               ? nlohmann::json()
-                      : offset - limit <= 0     ? PageUrl(request, limit, std::nullopt)
-                                                : PageUrl(request, limit, offset - limit);
-    out["results"] = nlohmann::ordered_json::array();
-    for (const auto& link : ctx.social->Connections(user_id, offset, limit))
-      out["results"].push_back({{"provider", link.provider}, {"uid", link.uid}});
+    const Page page = ReadPage(request);
+    nlohmann::ordered_json results = nlohmann::ordered_json::array();
+    for (const auto& link : ctx.social->Connections(user_id, page.offset, page.limit))
+      results.push_back({{"provider", link.provider}, {"uid", link.uid}});
+    const nlohmann::ordered_json out = PageJson(request, page, ctx.social->CountConnections(user_id), std::move(results));
     return JsonResponse(out);
   }, authed);
 

@@ -191,6 +191,7 @@ int Serve(config::Settings settings) {
   options.metrics_token = settings.metrics_token;
   // Before routing and authentication, on every path: blocked addresses get 403 everywhere, and a
   // honeypot path bans its caller behind the same 404 as any unknown path (no hint).
+  options.translate_error = api::TranslateError;
   options.pre_route = [&guard](const http::Request& request) -> std::optional<http::Response> {
     if (guard.IsIpBlocked(request.client_ip)) {
       return http::ErrorResponse(ApiError(403, "ip_blocked", guard::kIpBlockedMessage));

@@ -9,6 +9,7 @@
 #include <map>
 
 #include "config/loader.hpp"
+#include "dfauth/error.hpp"
 #include "store/database.hpp"
 
 namespace dfauth::guard {

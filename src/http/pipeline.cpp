@@ -152,9 +152,9 @@ std::optional<Response> Pipeline::RunPreRoute(const Request& request) const {
   try {
     return rules_.pre_route(request);
   } catch (const ApiError& error) {
-    return ErrorResponse(error);
+    return Answered(error);
   } catch (const std::exception& e) {
-    return Unhandled("unhandled " + Demangle(typeid(e).name()) + " in pre-route hook");
+    return Unhandled(&e, "unhandled " + Demangle(typeid(e).name()) + " in pre-route hook");
   }
 }
 
@@ -179,14 +179,14 @@ Response Pipeline::Handle(Request& request, const RouteMatch& match) {
     request.path_params = match.params;
     return route->handler(request);
   } catch (const ApiError& error) {
-    return ErrorResponse(error);
+    return Answered(error);
   } catch (const std::exception& e) {
     // The type says what broke; messages may carry request data, so they stay out of logs.
-    return Unhandled("unhandled " + Demangle(typeid(e).name()) + " on " +
-                     (route ? route->options.name : request.method));
+    return Unhandled(&e, "unhandled " + Demangle(typeid(e).name()) + " on " +
+                             (route ? route->options.name : request.method));
   } catch (...) {
-    return Unhandled("unhandled non-standard exception on " +
-                     (route ? route->options.name : request.method));
+    return Unhandled(nullptr, "unhandled non-standard exception on " +
+                                  (route ? route->options.name : request.method));
   }
 }
 
@@ -203,9 +203,17 @@ Response Pipeline::MethodNotServed(const Request& request, const RouteMatch& mat
   return response;
 }
 
-Response Pipeline::Unhandled(const std::string& what) const {
+Response Pipeline::Unhandled(const std::exception* error, const std::string& what) const {
+  if (error != nullptr && rules_.translate_error) {
+    if (std::optional<ApiError> mapped = rules_.translate_error(*error)) return Answered(*mapped);
+  }
   rules_.log_error(what);
   return ErrorResponse(ApiError(500, "server_error", "A server error occurred."));
+}
+
+Response Pipeline::Answered(const ApiError& error) const {
+  if (!error.LogDetail().empty()) rules_.log_error(error.LogDetail());
+  return ErrorResponse(error);
 }
 
 }  // namespace dfauth::http

@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "dfauth/error.hpp"
 #include "http/client_ip.hpp"
 #include "http/message.hpp"
 #include "http/router.hpp"
@@ -31,6 +32,9 @@ struct PipelineRules {
   RateLimit throttle_anon;                        ///< keyed by client IP
   RateLimit throttle_user;                        ///< keyed by user id
   PreRouteHook pre_route;
+  /// The answer for an exception a lower layer threw that is not an ApiError (the api layer
+  /// maps the store's to 503); nullopt, or empty: a 500 and the type in the error log.
+  std::function<std::optional<ApiError>(const std::exception&)> translate_error;
   /// Told the type of every unhandled exception; empty: the error log (access_log.hpp).
   std::function<void(std::string_view)> log_error;
 };
@@ -68,7 +72,9 @@ class Pipeline {
   std::optional<Response> RunPreRoute(const Request& request) const;
   Response Handle(Request& request, const RouteMatch& match);
   Response MethodNotServed(const Request& request, const RouteMatch& match) const;
-  Response Unhandled(const std::string& what) const;
+  Response Unhandled(const std::exception* error, const std::string& what) const;
+  /// The error's envelope; its log detail, when it has one, goes to the error log.
+  Response Answered(const ApiError& error) const;
   bool OriginAllowed(std::string_view origin) const;
 
   PipelineRules rules_;

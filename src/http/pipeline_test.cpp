@@ -146,6 +146,25 @@ TEST_F(PipelineTest, HandlerExceptionIs500WithoutDetail) {
                                                "unhandled non-standard exception on /api/odd/"}));
 }
 
+// A lower layer's failure the rules translate: the client gets the translation, the operator
+// its log detail; whatever the translation does not know stays a 500.
+TEST_F(PipelineTest, TranslatedExceptionIsItsAnswerAndItsDetailIsLogged) {
+  rules_.translate_error = [](const std::exception& e) -> std::optional<ApiError> {
+    if (std::string_view(e.what()) != "secret detail") return std::nullopt;
+    return errors::ServiceUnavailable().WithLogDetail("database unavailable: connection refused");
+  };
+  Make();
+  Request request = Build("GET", "/api/boom/");
+  Response r = pipeline_->Run(request);
+  EXPECT_EQ(r.status, 503);
+  EXPECT_EQ(r.body,
+            R"({"errors":[{"message":"Service temporarily unavailable, try again later.","code":"service_unavailable"}]})");
+  request = Build("GET", "/api/odd/");
+  EXPECT_EQ(pipeline_->Run(request).status, 500);
+  EXPECT_EQ(errors_, (std::vector<std::string>{"database unavailable: connection refused",
+                                               "unhandled non-standard exception on /api/odd/"}));
+}
+
 TEST_F(PipelineTest, PathParamsAndQueryReachTheHandler) {
   Make();
   Request request = Build("GET", "/api/echo/al%69ce/?q=a+b%21&q=last&bare");

@@ -30,6 +30,7 @@ PipelineRules RulesOf(const ServerOptions& options) {
   rules.throttle_anon = options.throttle_anon;
   rules.throttle_user = options.throttle_user;
   rules.pre_route = options.pre_route;
+  rules.translate_error = options.translate_error;
   return rules;
 }
 

@@ -46,6 +46,8 @@ struct ServerOptions {
   /// is sent as the answer; nullopt lets the request continue. The app wires the guard's IP
   /// blocklist and honeypot paths here, so that http needs no knowledge of them.
   PreRouteHook pre_route;
+  /// PipelineRules::translate_error.
+  std::function<std::optional<ApiError>(const std::exception&)> translate_error;
 };
 
 class Server {

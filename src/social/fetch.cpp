@@ -92,19 +92,4 @@ FetchResponse CurlGet(const std::string& url, const std::vector<std::string>& he
 
 Fetcher CurlFetcher() { return CurlGet; }
 
-std::string UrlEncode(const std::string& text) {
-  std::string out;
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  for (unsigned char ch : text) {
-    if (std::isalnum(ch) || ch == '-' || ch == '_' || ch == '.' || ch == '~') {
-      out += static_cast<char>(ch);
-    } else {
-      out += '%';
-      out += kHex[ch >> 4];
-      out += kHex[ch & 15];
-    }
-  }
-  return out;
-}
-
 }  // namespace dfauth::social

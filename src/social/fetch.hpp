@@ -21,7 +21,4 @@ using Fetcher = std::function<FetchResponse(const std::string& url,
 /// The libcurl fetcher: connect timeout 5 s, total 10 s, http/https only, no redirects.
 Fetcher CurlFetcher();
 
-/// `text` percent-encoded for a query string value.
-std::string UrlEncode(const std::string& text);
-
 }  // namespace dfauth::social

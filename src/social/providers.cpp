@@ -5,6 +5,7 @@
 #include <ctime>
 
 #include "social/id_token.hpp"
+#include "text/percent.hpp"
 
 namespace dfauth::social {
 namespace {
@@ -102,7 +103,7 @@ class FacebookProvider final : public Provider {
     CheckTokenText(access_token);
     std::string url = userinfo_url_;
     url += url.find('?') == std::string::npos ? '?' : '&';
-    url += "fields=id,name,email,first_name,last_name&access_token=" + UrlEncode(access_token);
+    url += "fields=id,name,email,first_name,last_name&access_token=" + text::PercentEncode(access_token);
     auto body = ProviderJson(fetcher_(url, {"Accept: application/json"}));
     SocialIdentity identity;
     identity.uid = Text(body, "id");

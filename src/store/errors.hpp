@@ -4,8 +4,6 @@
 #include <stdexcept>
 #include <string>
 
-#include "dfauth/error.hpp"
-
 namespace dfauth::store {
 
 /// A unique identity (username, email case-insensitively, phone_number) is already taken.
@@ -19,13 +17,13 @@ class DuplicateError : public std::runtime_error {
   std::string field_;
 };
 
-/// The database cannot be reached or answered an error: the client gets 503
-/// service_unavailable; `Detail()` is for the log only.
-class StoreUnavailable : public ApiError {
+/// The database cannot be reached or answered an error. The store says what happened; the
+/// api layer decides what the client sees (503 service_unavailable, api::TranslateError), and
+/// `Detail()` goes to the log only (it never holds a password: URLs are masked).
+class StoreUnavailable : public std::runtime_error {
  public:
   explicit StoreUnavailable(std::string detail)
-      : ApiError(503, "service_unavailable", "Service temporarily unavailable, try again later."),
-        detail_(std::move(detail)) {}
+      : std::runtime_error("store unavailable"), detail_(std::move(detail)) {}
   const std::string& Detail() const noexcept { return detail_; }
 
  private:

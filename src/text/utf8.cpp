@@ -1,9 +1,22 @@
 #include "text/utf8.hpp"
 
 #include <cstddef>
-#include <cstdint>
 
 namespace dfauth::text {
+namespace {
+
+// Unicode 15 table 3-7: the lead byte fixes the length and the range of the second byte
+// (which excludes overlong forms, surrogates and code points past U+10FFFF).
+std::size_t SequenceLength(unsigned char lead) {
+  if (lead >= 0xC2 && lead <= 0xDF) return 2;
+  if (lead >= 0xE0 && lead <= 0xEF) return 3;
+  if (lead >= 0xF0 && lead <= 0xF4) return 4;
+  return 0;
+}
+unsigned char SecondLow(unsigned char lead) { return lead == 0xE0 ? 0xA0 : lead == 0xF0 ? 0x90 : 0x80; }
+unsigned char SecondHigh(unsigned char lead) { return lead == 0xED ? 0x9F : lead == 0xF4 ? 0x8F : 0xBF; }
+
+}  // namespace
 
 std::string SanitizeUtf8(std::string_view text) {
   const auto* s = reinterpret_cast<const unsigned char*>(text.data());
@@ -15,40 +28,22 @@ std::string SanitizeUtf8(std::string_view text) {
   out.reserve(n);
   out.append(text.substr(0, i));
   while (i < n) {
-    unsigned char c = s[i];
-    std::size_t len = 0;
-    uint32_t cp = 0;
+    const unsigned char c = s[i];
     if (c < 0x80) {
       out += static_cast<char>(c);
       ++i;
       continue;
-    } else if (c >= 0xC2 && c <= 0xDF) {
-      len = 2;
-      cp = c & 0x1F;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-      len = 3;
-      cp = c & 0x0F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-      len = 4;
-      cp = c & 0x07;
     }
-    bool ok = len != 0 && i + len <= n;
-    for (std::size_t k = 1; ok && k < len; ++k) {
-      if ((s[i + k] & 0xC0) != 0x80) ok = false;
-      cp = (cp << 6) | (s[i + k] & 0x3F);
+    const std::size_t len = SequenceLength(c);
+    // The longest prefix of a well-formed sequence (a bad lead byte is a prefix of length 1).
+    std::size_t good = 1;
+    while (len != 0 && good < len && i + good < n &&
+           s[i + good] >= (good == 1 ? SecondLow(c) : 0x80) && s[i + good] <= (good == 1 ? SecondHigh(c) : 0xBF)) {
+      ++good;
     }
-    // Reject overlong forms, surrogates and code points past U+10FFFF.
-    if (ok && ((len == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
-               (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)))) {
-      ok = false;
-    }
-    if (ok) {
-      out.append(text.substr(i, len));
-      i += len;
-    } else {
-      out += "\xEF\xBF\xBD";
-      ++i;
-    }
+    if (len != 0 && good == len) out.append(text.substr(i, len));
+    else out += "\xEF\xBF\xBD";
+    i += good;
   }
   return out;
 }

@@ -6,7 +6,8 @@
 
 namespace dfauth::text {
 
-/// `text` with every invalid UTF-8 sequence replaced by U+FFFD; valid text is returned unchanged.
+/// `text` with each maximal invalid subpart replaced by one U+FFFD (Unicode's recommended
+/// practice, and what nlohmann's `replace` error handler writes); valid text is returned unchanged.
 std::string SanitizeUtf8(std::string_view text);
 
 }  // namespace dfauth::text
