@@ -97,24 +97,15 @@ struct SuperuserOptions {
 
 int RunCreateSuperuser(config::Settings& settings, const SuperuserOptions& o) {
   auto store = OpenMigratedStore(settings);
-  store::User user;
-  user.username = o.username;
-  if (!o.email.empty()) user.email = o.email;
-  user.is_staff = user.is_superuser = true;
-  user.date_joined = Now();
+  identity::FieldValues input{{"username", o.username}};
+  if (!o.email.empty()) input["email"] = o.email;
   if (o.password_stdin) {
     std::string password;
     std::getline(std::cin, password);
     if (password.empty()) throw std::runtime_error("empty password on standard input");
-    user.password_hash = crypto::HashPassword(
-        password, {static_cast<uint64_t>(settings.argon2_memory_kib), static_cast<uint32_t>(settings.argon2_time_cost)});
+    input["password"] = password;
   }
-  try {
-    user.id = store->Users().CreateUser(user);
-  } catch (const store::DuplicateError& e) {
-    std::cerr << "a user with this " << e.Field() << " already exists\n";
-    return 1;
-  }
+  const store::User user = identity::UserService(settings, *store).CreateSuperuser(input);
   std::cout << "created superuser " << user.username << " (id " << user.id << ")\n";
   return 0;
 }
@@ -310,7 +301,8 @@ int RunReportingErrors(const Action& action, const std::optional<std::string>& c
     std::cerr << "database unavailable: " << e.Detail() << "\n";
     return 1;
   } catch (const ApiError& e) {
-    std::cerr << "error: " << e.Entries().front().message << "\n";
+    for (const ErrorEntry& entry : e.Entries())
+      std::cerr << "error: " << (entry.field ? *entry.field + ": " : "") << entry.message << "\n";
     return 1;
   } catch (const std::exception& e) {
     std::cerr << "error: " << e.what() << "\n";

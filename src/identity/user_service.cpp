@@ -267,6 +267,29 @@ store::User UserService::Register(const FieldValues& submitted, std::optional<in
   return user;
 }
 
+store::User UserService::CreateSuperuser(const FieldValues& input) {
+  store::User user;
+  nlohmann::json extra = nlohmann::json::object();
+  Errors errors;
+  auto username = input.find("username");
+  if (username == input.end() || username->second.empty()) errors.Add("required", "This field is required.", "username");
+  for (const char* name : {"username", "email", "password"}) {
+    auto it = input.find(name);
+    if (it != input.end()) ApplyField(settings_, store_, name, it->second, true, user, extra, errors);
+  }
+  errors.ThrowIfAny();
+  if (auto password = input.find("password"); password != input.end() && !password->second.empty())
+    user.password_hash = crypto::HashPassword(password->second, HashParams(settings_));
+  user.is_staff = user.is_superuser = true;
+  user.date_joined = Now();
+  try {
+    user.id = store_.Users().CreateUser(user);
+  } catch (const store::DuplicateError& e) {
+    throw Taken(e.Field());
+  }
+  return user;
+}
+
 store::User UserService::CreateFromOtp(const FieldValues& input, const std::string& field,
                                        const std::string& value) {
   store::User user;

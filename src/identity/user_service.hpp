@@ -50,6 +50,12 @@ class UserService {
   /// from the hashing pool. Throws ApiError 400 (field errors, a concurrent duplicate).
   store::User CreateFromOtp(const FieldValues& input, const std::string& field, const std::string& value);
 
+  /// `df-auth createsuperuser`: a staff superuser from `username` and optional `email` and
+  /// `password` (empty: no usable password), checked and normalised as a sign-up is (the
+  /// password policy applies), without devices. Hashes the password (not on an I/O thread).
+  /// Throws ApiError 400; DuplicateIdentityError when the username or email is taken.
+  store::User CreateSuperuser(const FieldValues& input);
+
   /// Applies a partial update of the caller's profile; throws ApiError 400.
   store::User Update(const store::User& current, const FieldValues& input);
 

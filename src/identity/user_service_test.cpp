@@ -4,6 +4,7 @@
 
 #include <memory>
 
+#include "crypto/password.hpp"
 #include "store/testing.hpp"
 
 namespace dfauth::identity {
@@ -90,6 +91,40 @@ TEST_F(UserServiceTest, ATakenDerivedUsernameIsADuplicate) {
   ASSERT_EQ(e.Entries().size(), 1u);
   EXPECT_EQ(e.Entries()[0].message, "A user with that username already exists.");
   EXPECT_EQ(e.Entries()[0].field, "username");
+}
+
+TEST_F(UserServiceTest, CreateSuperuserIsStaffWithTheEmailNormalisedAndThePasswordHashed) {
+  settings_.argon2_memory_kib = 64;  // the test's hash, not the production cost
+  settings_.argon2_time_cost = 1;
+  store::User root = users_->CreateSuperuser({{"username", "root"}, {"email", "Root@Example.COM"}, {"password", "a long pass phrase"}});
+  EXPECT_TRUE(root.is_staff);
+  EXPECT_TRUE(root.is_superuser);
+  EXPECT_EQ(root.email, std::optional<std::string>("Root@example.com"));  // Django: the domain lower-cased
+  EXPECT_EQ(root.date_joined, 1'700'000'000);
+  auto stored = db_->Users().FindUserById(root.id);
+  ASSERT_TRUE(stored.has_value());
+  EXPECT_TRUE(stored->is_staff);
+  EXPECT_EQ(stored->password_hash.rfind("$argon2id$", 0), 0u) << stored->password_hash;
+  EXPECT_TRUE(crypto::VerifyPassword("a long pass phrase", stored->password_hash, {64, 1}).ok);
+  EXPECT_TRUE(db_->Devices().ListDevices(root.id).empty());
+  // Without --password-stdin: no usable password.
+  EXPECT_EQ(users_->CreateSuperuser({{"username", "nopass"}}).password_hash, "");
+}
+
+TEST_F(UserServiceTest, CreateSuperuserRefusesWhatSignUpRefuses) {
+  auto refusal = [&](const FieldValues& input) -> std::pair<std::string, std::string> {
+    try {
+      users_->CreateSuperuser(input);
+    } catch (const ApiError& e) {
+      return {e.Entries().front().field.value_or(""), e.Entries().front().message};
+    }
+    return {"", "no error"};
+  };
+  EXPECT_EQ(refusal({{"username", "alice"}}), std::make_pair(std::string("username"), std::string("A user with that username already exists.")));
+  EXPECT_EQ(refusal({{"username", "bob"}, {"email", "ALICE@x.io"}}),
+            std::make_pair(std::string("email"), std::string("User with this email already exists.")));
+  EXPECT_EQ(refusal({{"username", "bob"}, {"password", "short"}}).first, "password");
+  EXPECT_EQ(refusal({{"username", ""}}), std::make_pair(std::string("username"), std::string("This field is required.")));
 }
 
 }  // namespace

@@ -78,6 +78,13 @@ class CliTest(unittest.TestCase):
         self.assertTrue(row[0].endswith("\troot@example.com\t-\tactive"), row[0])
         dup = self.server.run_cli("createsuperuser", "--username", "root")
         self.assertEqual(dup.returncode, 1)
+        self.assertEqual(dup.stderr, "error: username: A user with that username already exists.\n")
+        # Checked as a sign-up is: the email normalised and unique, the password policy applied.
+        taken = self.server.run_cli("createsuperuser", "--username", "root2", "--email", "ROOT@Example.COM")
+        self.assertEqual(taken.stderr, "error: email: User with this email already exists.\n")
+        weak = self.server.run_cli("createsuperuser", "--username", "root3", "--password-stdin", input="80417295316\n")
+        self.assertEqual((weak.returncode, weak.stderr),
+                         (1, "error: password: This password is entirely numeric.\n"))
         self.assertEqual(self.server.run_cli("users", "delete", uid).returncode, 0)
         self.assertEqual(self.server.run_cli("users", "show", uid).returncode, 1)
         self.assertEqual(c.request("POST", "token/", {"username": "root", "password": "root password 1"}).status, 401)
