@@ -36,6 +36,10 @@ struct ServerOptions {
   std::chrono::seconds header_timeout{10};
   std::chrono::seconds body_timeout{30};
   std::chrono::seconds idle_timeout{75};
+  /// A request's deadline, from its last byte read: one still waiting for a pool when it passes
+  /// is answered 503 service_unavailable without being run (dropped, not done late: its client
+  /// has likely given up, and the work would only delay the requests behind it).
+  std::chrono::milliseconds request_deadline{10'000};
   std::vector<std::string> cors_allowed_origins;  ///< "*" allows every origin
   std::vector<std::string> trusted_proxies;       ///< CIDRs whose X-Forwarded-For is believed
   RateLimit throttle_anon;                        ///< keyed by client IP

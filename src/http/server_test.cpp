@@ -358,6 +358,31 @@ TEST_F(ServerTest, FullQueueIs503) {
             R"({"errors":[{"message":"Service temporarily unavailable, try again later.","code":"service_unavailable"}]})");
 }
 
+// One worker busy for 300 ms: the request queued behind it is past its 100 ms deadline when
+// the worker gets to it, so it is answered 503 and never run; the next one is served.
+TEST_F(ServerTest, RequestStillQueuedAtItsDeadlineIsDroppedNotRun) {
+  options_.worker_threads = 1;
+  options_.request_deadline = std::chrono::milliseconds(100);
+  std::atomic<int> runs{0};
+  router_.Add("GET", "/api/count/", [&runs](Request&) {
+    ++runs;
+    return Response::Json(200, "{}");
+  }, Public());
+  Start();
+  Client slow(port_);
+  Client queued(port_);
+  slow.Send("GET /api/slow/ HTTP/1.1\r\nHost: test\r\n\r\n");
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  queued.Send("GET /api/count/ HTTP/1.1\r\nHost: test\r\n\r\n");
+  auto late = queued.Read();
+  ASSERT_TRUE(late);
+  EXPECT_EQ(late->status, 503);
+  EXPECT_EQ(runs.load(), 0);
+  EXPECT_EQ(slow.Read()->status, 200);
+  EXPECT_EQ(queued.Request("GET", "/api/count/")->status, 200);
+  EXPECT_EQ(runs.load(), 1);
+}
+
 TEST_F(ServerTest, SlowHeaderClientIsDropped) {
   options_.header_timeout = std::chrono::seconds(1);
   Start();

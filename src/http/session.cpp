@@ -211,7 +211,9 @@ class Session : public std::enable_shared_from_this<Session> {
     // The guard keeps this I/O thread's run() going while the job is away on the pool.
     auto guard = std::make_shared<WorkGuard>(asio::make_work_guard(context_.io));
     bool queued = pool.TrySubmit([self, guard] {
-      Response response = self->shared_.pipeline.Answer(self->request_, self->routing_);
+      const bool late = SteadyClock::now() - self->started_ > self->Options().request_deadline;
+      Response response = late ? ErrorResponse(errors::ServiceUnavailable())
+                               : self->shared_.pipeline.Answer(self->request_, self->routing_);
       asio::post(self->context_.io, [self, guard, response = std::move(response)]() mutable {
         self->Write(std::move(response));
       });
