@@ -45,6 +45,33 @@ http::Response PlausibleSignup(ApiContext& ctx, const std::map<std::string, std:
   return http::Response::Json(201, UserRepresentation(ctx.settings, fake));
 }
 
+/// POST users/: a sign-up, or an invitation when the caller is signed in (reference R6).
+http::Response SignUp(ApiContext& ctx, http::Request& request) {
+  std::optional<int64_t> inviter;
+  if (request.caller.Authenticated()) {
+    if (!ctx.settings.invite_allowed) throw errors::PermissionDenied();
+    inviter = request.caller.user_id;
+  } else if (!ctx.settings.signup_allowed) {
+    throw errors::NotAuthenticated();
+  }
+  nlohmann::json body = http::ParseBody(request);
+  auto fields = ReadFields(body, ctx.users.WritableFields(), TypedExtraFields(ctx.settings));
+  // A bot filled the hidden field, or (PREVENT_ENUMERATION) the account exists: answer as a
+  // sign-up that worked, create and send nothing.
+  if (!inviter && HoneypotTriggered(ctx, body, request)) return PlausibleSignup(ctx, fields);
+  CheckIdentityFields(ctx, fields);
+  store::User user;
+  try {
+    user = ctx.users.Register(fields, inviter);
+  } catch (const identity::DuplicateIdentityError&) {
+    if (!inviter && ctx.settings.prevent_enumeration) return PlausibleSignup(ctx, fields);
+    throw;
+  }
+  // The invitation message, or AUTO_SEND_IDENTITY_VERIFICATION_OTP's codes (issue 3).
+  if (ctx.devices != nullptr) ctx.devices->AfterRegistration(user, inviter);
+  return http::Response::Json(201, UserRepresentation(ctx.settings, user));
+}
+
 }  // namespace
 
 void RegisterUserRoutes(http::Router& router, ApiContext& ctx, const std::string& prefix) {
@@ -52,31 +79,7 @@ void RegisterUserRoutes(http::Router& router, ApiContext& ctx, const std::string
   http::RouteOptions authed{};
   http::RouteOptions authed_hashing{.pool = http::Pool::kHashing};
 
-  router.Add("POST", prefix + "users/", [&ctx](http::Request& request) {
-    std::optional<int64_t> inviter;
-    if (request.caller.Authenticated()) {
-      if (!ctx.settings.invite_allowed) throw errors::PermissionDenied();
-      inviter = request.caller.user_id;
-    } else if (!ctx.settings.signup_allowed) {
-      throw errors::NotAuthenticated();
-    }
-    nlohmann::json body = http::ParseBody(request);
-    auto fields = ReadFields(body, ctx.users.WritableFields(), TypedExtraFields(ctx.settings));
-    // A bot filled the hidden field, or (PREVENT_ENUMERATION) the account exists: answer as a
-    // sign-up that worked, create and send nothing.
-    if (!inviter && HoneypotTriggered(ctx, body, request)) return PlausibleSignup(ctx, fields);
-    CheckIdentityFields(ctx, fields);
-    store::User user;
-    try {
-      user = ctx.users.Register(fields, inviter);
-    } catch (const identity::DuplicateIdentityError&) {
-      if (!inviter && ctx.settings.prevent_enumeration) return PlausibleSignup(ctx, fields);
-      throw;
-    }
-    // The invitation message, or AUTO_SEND_IDENTITY_VERIFICATION_OTP's codes (issue 3).
-    if (ctx.devices != nullptr) ctx.devices->AfterRegistration(user, inviter);
-    return http::Response::Json(201, UserRepresentation(ctx.settings, user));
-  }, signup);
+  router.Add("POST", prefix + "users/", [&ctx](http::Request& request) { return SignUp(ctx, request); }, signup);
 
   router.Add("GET", prefix + "users/{id}/", [&ctx](http::Request& request) {
     return http::Response::Json(200, UserRepresentation(ctx.settings, CallerUser(request)));

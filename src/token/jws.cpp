@@ -382,6 +382,27 @@ std::string Sign(std::string_view header_json, std::string_view payload_json, co
   return input;
 }
 
+namespace {
+
+/// The signature of `input` (the token's header.payload) under `key`, for `alg` only.
+bool SignatureMatches(const Key& key, Algorithm alg, std::string_view input, const std::string& sig) {
+  switch (alg) {
+    case Algorithm::kHS256:
+      return !key.secret.empty() && crypto::ConstantTimeEquals(crypto::HmacSha256(key.secret, input), sig);
+    case Algorithm::kES256: {
+      if (!PkeySuits(key.pkey.get(), alg)) return false;
+      auto der = RawToDer(sig);
+      return der && DigestVerify(key.pkey.get(), alg, input, *der);
+    }
+    case Algorithm::kRS256:
+    case Algorithm::kEdDSA:
+      return PkeySuits(key.pkey.get(), alg) && DigestVerify(key.pkey.get(), alg, input, sig);
+  }
+  return false;
+}
+
+}  // namespace
+
 std::optional<VerifiedJws> Verify(std::string_view token, Algorithm expected,
                                   const KeyLookup& lookup) {
   if (token.empty() || token.size() > kMaxTokenLength) return std::nullopt;
@@ -421,26 +442,7 @@ std::optional<VerifiedJws> Verify(std::string_view token, Algorithm expected,
   const Key* key = lookup ? lookup(kid) : nullptr;
   if (key == nullptr || key->alg != expected) return std::nullopt;
 
-  std::string_view input = token.substr(0, dot2);
-  bool ok = false;
-  switch (expected) {
-    case Algorithm::kHS256:
-      ok = !key->secret.empty() &&
-           crypto::ConstantTimeEquals(crypto::HmacSha256(key->secret, input), *sig);
-      break;
-    case Algorithm::kES256:
-      if (PkeySuits(key->pkey.get(), expected)) {
-        auto der = RawToDer(*sig);
-        ok = der && DigestVerify(key->pkey.get(), expected, input, *der);
-      }
-      break;
-    case Algorithm::kRS256:
-    case Algorithm::kEdDSA:
-      ok = PkeySuits(key->pkey.get(), expected) &&
-           DigestVerify(key->pkey.get(), expected, input, *sig);
-      break;
-  }
-  if (!ok) return std::nullopt;
+  if (!SignatureMatches(*key, expected, token.substr(0, dot2), *sig)) return std::nullopt;
   return VerifiedJws{std::move(*header_text), std::move(*payload_text)};
 }
 

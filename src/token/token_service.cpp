@@ -11,6 +11,7 @@
 #include "crypto/primitives.hpp"
 #include "text/json_string.hpp"
 #include "dfauth/error.hpp"
+#include "token/claims.hpp"
 #include "token/keys.hpp"
 
 namespace dfauth::token {
@@ -22,7 +23,6 @@ using OrderedJson = nlohmann::ordered_json;
 constexpr std::string_view kSliding = "sliding";
 constexpr std::string_view kAccess = "access";
 constexpr std::string_view kRefresh = "refresh";
-constexpr char kWrongType[] = "Token has wrong type";
 constexpr char kBlacklisted[] = "Token is blacklisted";
 // A token with an unknown kid may be signed by a key another replica has just added; look the
 // keys up again, but not more often than this, so that garbage kids cannot load the database.
@@ -30,32 +30,6 @@ constexpr int64_t kKeyReloadInterval = 30;
 // Refresh-token jtis are <family id><token id>, 16 hex each: the store needs the family of the
 // spent token to file the next one in it, and this keeps it recoverable from the token alone.
 constexpr std::size_t kFamilyIdHex = 16;
-
-std::optional<int64_t> NumericClaim(const Json& payload, const char* name) {
-  auto it = payload.find(name);
-  if (it == payload.end()) return std::nullopt;
-  if (it->is_number_integer()) return it->get<int64_t>();
-  if (it->is_number_unsigned()) {
-    uint64_t v = it->get<uint64_t>();
-    return v > uint64_t(INT64_MAX) ? INT64_MAX : int64_t(v);
-  }
-  if (it->is_number_float()) {
-    double v = it->get<double>();
-    if (!(v > -9e18 && v < 9e18)) return std::nullopt;  // NaN and out of range
-    return static_cast<int64_t>(v);
-  }
-  return std::nullopt;
-}
-
-bool AudienceMatches(const Json& aud, const std::string& expected) {
-  if (aud.is_string()) return aud.get_ref<const std::string&>() == expected;
-  if (aud.is_array()) {
-    return std::any_of(aud.begin(), aud.end(), [&](const Json& a) {
-      return a.is_string() && a.get_ref<const std::string&>() == expected;
-    });
-  }
-  return false;
-}
 
 // A token's claims written in order as one compact JSON object (strings escaped by the one JSON
 // string writer), without building a JSON tree first: that cost ~13k instructions per token.
@@ -331,93 +305,35 @@ VerifiedClaims TokenService::Check(std::string_view token,
   return claims;
 }
 
+std::shared_ptr<const TokenService::KeySet> TokenService::ReloadKeysIfDue(int64_t now) {
+  {
+    std::lock_guard lock(keys_mutex_);
+    if (now - last_reload_ < kKeyReloadInterval) return nullptr;
+    last_reload_ = now;
+  }
+  auto fresh = BuildKeySet();
+  std::lock_guard lock(keys_mutex_);
+  keys_ = fresh;
+  return fresh;
+}
+
 std::shared_ptr<const TokenService::KeySet> TokenService::CheckToken(
     std::string_view token, std::initializer_list<std::string_view> types, int64_t now,
     VerifiedClaims& claims) {
   const Algorithm alg = options_.algorithm;
   auto keys = Keys();
-  auto verified =
-      token::Verify(token, alg, [&](std::string_view kid) { return keys->Find(kid, alg); });
+  auto verify = [&] { return token::Verify(token, alg, [&](std::string_view kid) { return keys->Find(kid, alg); }); };
+  auto verified = verify();
   if (!verified && alg != Algorithm::kHS256) {
     // Perhaps signed with a key added after our last load (another replica rotated).
-    bool reload = false;
-    {
-      std::lock_guard lock(keys_mutex_);
-      if (now - last_reload_ >= kKeyReloadInterval) {
-        last_reload_ = now;
-        reload = true;
-      }
-    }
-    if (reload) {
-      auto fresh = BuildKeySet();
-      {
-        std::lock_guard lock(keys_mutex_);
-        keys_ = fresh;
-      }
-      keys = fresh;
-      verified =
-          token::Verify(token, alg, [&](std::string_view kid) { return keys->Find(kid, alg); });
+    if (auto fresh = ReloadKeysIfDue(now)) {
+      keys = std::move(fresh);
+      verified = verify();
     }
   }
   if (!verified) throw errors::TokenNotValid();
 
-  Json payload = Json::parse(verified->payload_json, nullptr, false);
-  if (payload.is_discarded() || !payload.is_object()) throw errors::TokenNotValid();
-
-  // No leeway: a token is dead at its exp second, as simplejwt has it.
-  auto exp = NumericClaim(payload, "exp");
-  if (!exp || *exp <= now) throw errors::TokenNotValid();
-  claims.exp = *exp;
-  if (payload.contains("nbf")) {
-    claims.nbf = NumericClaim(payload, "nbf");
-    if (!claims.nbf || *claims.nbf > now) throw errors::TokenNotValid();
-  }
-  if (!options_.issuer.empty()) {
-    auto iss = payload.find("iss");
-    if (iss == payload.end() || !iss->is_string() ||
-        iss->get_ref<const std::string&>() != options_.issuer) {
-      throw errors::TokenNotValid();
-    }
-  }
-  if (auto aud = payload.find("aud"); aud != payload.end()) {
-    // An audience we were not told to accept means the token is meant for someone else.
-    if (options_.audience.empty() || !AudienceMatches(*aud, options_.audience)) {
-      throw errors::TokenNotValid();
-    }
-  } else if (!options_.audience.empty()) {
-    throw errors::TokenNotValid();
-  }
-
-  auto type = payload.find(options_.type_claim);
-  if (type == payload.end() || !type->is_string()) throw errors::TokenNotValid();
-  claims.type = type->get<std::string>();
-  if (std::find(types.begin(), types.end(), claims.type) == types.end()) {
-    throw errors::TokenNotValid(kWrongType);
-  }
-
-  auto jti = payload.find("jti");
-  if (jti == payload.end() || !jti->is_string() || jti->get_ref<const std::string&>().empty()) {
-    throw errors::TokenNotValid();
-  }
-  claims.jti = jti->get<std::string>();
-  auto user_id = payload.find("user_id");
-  if (user_id == payload.end() ||
-      !(user_id->is_number_integer() || user_id->is_number_unsigned())) {
-    throw errors::TokenNotValid();
-  }
-  claims.user_id =
-      user_id->is_number_unsigned()
-          ? static_cast<int64_t>(std::min<uint64_t>(user_id->get<uint64_t>(), INT64_MAX))
-          : user_id->get<int64_t>();
-  if (payload.contains("iat")) {
-    auto iat = NumericClaim(payload, "iat");
-    if (!iat) throw errors::TokenNotValid();
-    claims.iat = *iat;
-  }
-  if (payload.contains("refresh_exp")) {
-    claims.refresh_exp = NumericClaim(payload, "refresh_exp");
-    if (!claims.refresh_exp) throw errors::TokenNotValid();
-  }
+  claims = ReadClaims(verified->payload_json, {options_.issuer, options_.audience, options_.type_claim}, types, now);
   return keys;
 }
 

@@ -81,6 +81,8 @@ class TokenService {
 
   std::shared_ptr<const KeySet> Keys() const;
   std::shared_ptr<const KeySet> BuildKeySet();
+  /// A fresh key set from the store when the last reload is kKeyReloadInterval old; else null.
+  std::shared_ptr<const KeySet> ReloadKeysIfDue(int64_t now);
   /// The claims of a valid, unrevoked token of one of `types`, with its user.
   Claims Decode(std::string_view token, std::initializer_list<std::string_view> types);
   /// Signature, type and times (through the verified-token cache), not the store.

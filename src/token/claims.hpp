@@ -1,0 +1,30 @@
+#pragma once
+// The claims of a token whose signature has been verified: RFC 7519's registered claims judged
+// (no leeway: a token is dead at its exp second, as simplejwt has it), then the ones df-auth's
+// tokens carry read. Plain values in, plain values out: no keys, no store.
+
+#include <cstdint>
+#include <initializer_list>
+#include <string>
+#include <string_view>
+
+#include "token/verified_cache.hpp"
+
+namespace dfauth::token {
+
+inline constexpr char kWrongType[] = "Token has wrong type";
+
+/// What the deployment asks of every token (TokenOptions' issuer, audience, type_claim).
+struct ClaimRules {
+  std::string issuer;      ///< empty: no iss check
+  std::string audience;    ///< empty: a token with an aud is refused
+  std::string type_claim;  ///< the claim naming the token type ("token_type")
+};
+
+/// The claims of `payload_json`: exp, nbf, iss and aud judged at `now`; the type one of `types`
+/// (else 401 token_not_valid "Token has wrong type"), jti, user_id, iat and refresh_exp read.
+/// Throws 401 token_not_valid for anything missing, malformed or out of time.
+VerifiedClaims ReadClaims(std::string_view payload_json, const ClaimRules& rules,
+                          std::initializer_list<std::string_view> types, int64_t now);
+
+}  // namespace dfauth::token

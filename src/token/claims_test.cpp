@@ -1,0 +1,69 @@
+#include "token/claims.hpp"
+
+#include <gtest/gtest.h>
+
+#include "dfauth/error.hpp"
+
+namespace dfauth::token {
+namespace {
+
+const ClaimRules kRules{"", "", "token_type"};
+constexpr int64_t kNow = 1'700'000'000;
+
+/// The message of the 401 ReadClaims throws, or "accepted".
+std::string Refusal(std::string_view payload, const ClaimRules& rules = kRules) {
+  try {
+    ReadClaims(payload, rules, {"access"}, kNow);
+  } catch (const ApiError& e) {
+    EXPECT_EQ(e.Status(), 401);
+    EXPECT_EQ(e.Code(), "token_not_valid");
+    return e.Entries().front().message;
+  }
+  return "accepted";
+}
+
+TEST(ReadClaims, ReadsEveryClaimOfAValidToken) {
+  VerifiedClaims c = ReadClaims(
+      R"({"token_type":"access","exp":1700000100,"iat":1699999900,"nbf":1699999999,"jti":"j1","user_id":42,"refresh_exp":1700000500})",
+      kRules, {"refresh", "access"}, kNow);
+  EXPECT_EQ(c.type, "access");
+  EXPECT_EQ(c.jti, "j1");
+  EXPECT_EQ(c.user_id, 42);
+  EXPECT_EQ(c.exp, 1700000100);
+  EXPECT_EQ(c.iat, 1699999900);
+  EXPECT_EQ(c.nbf, std::optional<int64_t>(1699999999));
+  EXPECT_EQ(c.refresh_exp, std::optional<int64_t>(1700000500));
+}
+
+TEST(ReadClaims, TimeIsJudgedWithoutLeeway) {
+  EXPECT_EQ(Refusal(R"({"token_type":"access","exp":1700000000,"jti":"j","user_id":1})"), "Token is invalid or expired");
+  EXPECT_EQ(Refusal(R"({"token_type":"access","exp":1700000001,"jti":"j","user_id":1})"), "accepted");
+  EXPECT_EQ(Refusal(R"({"token_type":"access","exp":1700000001,"nbf":1700000001,"jti":"j","user_id":1})"),
+            "Token is invalid or expired");
+  EXPECT_EQ(Refusal(R"({"token_type":"access","exp":"1700000001","jti":"j","user_id":1})"), "Token is invalid or expired");
+}
+
+TEST(ReadClaims, TypeJtiAndUserAreRequired) {
+  EXPECT_EQ(Refusal(R"({"token_type":"refresh","exp":1700000001,"jti":"j","user_id":1})"), "Token has wrong type");
+  EXPECT_EQ(Refusal(R"({"exp":1700000001,"jti":"j","user_id":1})"), "Token is invalid or expired");
+  EXPECT_EQ(Refusal(R"({"token_type":"access","exp":1700000001,"jti":"","user_id":1})"), "Token is invalid or expired");
+  EXPECT_EQ(Refusal(R"({"token_type":"access","exp":1700000001,"jti":"j","user_id":"1"})"), "Token is invalid or expired");
+  EXPECT_EQ(Refusal(R"({"token_type":"access","exp":1700000001,"jti":"j","user_id":1,"iat":"x"})"),
+            "Token is invalid or expired");
+  EXPECT_EQ(Refusal("[1]"), "Token is invalid or expired");
+  EXPECT_EQ(Refusal("{"), "Token is invalid or expired");
+}
+
+TEST(ReadClaims, IssuerAndAudienceAreExact) {
+  const ClaimRules scoped{"https://auth", "app", "token_type"};
+  const std::string base = R"("token_type":"access","exp":1700000001,"jti":"j","user_id":1)";
+  EXPECT_EQ(Refusal("{" + base + R"(,"iss":"https://auth","aud":"app"})", scoped), "accepted");
+  EXPECT_EQ(Refusal("{" + base + R"(,"iss":"https://auth","aud":["x","app"]})", scoped), "accepted");
+  EXPECT_EQ(Refusal("{" + base + R"(,"iss":"https://other","aud":"app"})", scoped), "Token is invalid or expired");
+  EXPECT_EQ(Refusal("{" + base + R"(,"iss":"https://auth"})", scoped), "Token is invalid or expired");
+  // An audience nobody configured: the token is meant for someone else.
+  EXPECT_EQ(Refusal("{" + base + R"(,"aud":"app"})"), "Token is invalid or expired");
+}
+
+}  // namespace
+}  // namespace dfauth::token
