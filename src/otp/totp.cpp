@@ -8,6 +8,7 @@
 #include <stdexcept>
 
 #include "crypto/primitives.hpp"
+#include "text/percent.hpp"
 
 namespace dfauth::otp {
 namespace {
@@ -32,21 +33,6 @@ std::optional<std::string> HexDecode(std::string_view hex) {
     int hi = nibble(hex[i]), lo = nibble(hex[i + 1]);
     if (hi < 0 || lo < 0) return std::nullopt;
     out += static_cast<char>(hi * 16 + lo);
-  }
-  return out;
-}
-
-std::string PercentEncode(std::string_view text) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : text) {
-    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
   }
   return out;
 }
@@ -99,11 +85,11 @@ std::string TotpSecretBase32(std::string_view secret_hex) {
 }
 
 std::string OtpauthUrl(std::string_view issuer, std::string_view account, std::string_view secret_hex) {
-  std::string label = PercentEncode(account);
-  if (!issuer.empty()) label = PercentEncode(issuer) + ":" + label;
+  std::string label = text::PercentEncode(account);
+  if (!issuer.empty()) label = text::PercentEncode(issuer) + ":" + label;
   std::string url = "otpauth://totp/" + label + "?secret=" + TotpSecretBase32(secret_hex) +
                     "&algorithm=SHA1&digits=6&period=30";
-  if (!issuer.empty()) url += "&issuer=" + PercentEncode(issuer);
+  if (!issuer.empty()) url += "&issuer=" + text::PercentEncode(issuer);
   return url;
 }
 

@@ -10,6 +10,7 @@
 #include "store/errors.hpp"
 #include "store/migrations/postgres_migrations.hpp"
 #include "store/postgres/stores.hpp"
+#include "store/store_set.hpp"
 
 namespace dfauth::store::postgres {
 namespace {
@@ -36,25 +37,13 @@ class MigrationLock {
   Connection& c_;
 };
 
-class PostgresDatabase final : public Database {
+class PostgresDatabase final : public StoreSetDatabase {
  public:
   PostgresDatabase(const std::string& url, int pool_size)
-      : pool_(url, pool_size),
-        users_(MakeUserStore(pool_)),
-        tokens_(MakeTokenStore(pool_)),
-        keys_(MakeKeyStore(pool_)),
-        devices_(MakeDeviceStore(pool_)),
-        guard_(MakeGuardStore(pool_)),
-        outbox_(MakeOutboxStore(pool_)),
-        social_(MakeSocialStore(pool_)) {}
-
-  UserStore& Users() override { return *users_; }
-  TokenStore& Tokens() override { return *tokens_; }
-  KeyStore& Keys() override { return *keys_; }
-  DeviceStore& Devices() override { return *devices_; }
-  GuardStore& Guard() override { return *guard_; }
-  OutboxStore& Outbox() override { return *outbox_; }
-  SocialStore& Social() override { return *social_; }
+      : pool_(url, pool_size) {
+    stores_ = MakeStores(pool_);
+  }
+  ~PostgresDatabase() override { stores_ = {}; }  // the stores go before the pool they borrow from
 
   int Migrate() override {
     Pool::Lease c(pool_);
@@ -108,13 +97,6 @@ class PostgresDatabase final : public Database {
 
  private:
   Pool pool_;
-  std::unique_ptr<UserStore> users_;
-  std::unique_ptr<TokenStore> tokens_;
-  std::unique_ptr<KeyStore> keys_;
-  std::unique_ptr<DeviceStore> devices_;
-  std::unique_ptr<GuardStore> guard_;
-  std::unique_ptr<OutboxStore> outbox_;
-  std::unique_ptr<SocialStore> social_;
 };
 
 }  // namespace

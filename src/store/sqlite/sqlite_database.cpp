@@ -7,30 +7,19 @@
 #include "store/sqlite/connection.hpp"
 #include "store/sqlite/pool.hpp"
 #include "store/sqlite/stores.hpp"
+#include "store/store_set.hpp"
 
 namespace dfauth::store::sqlite {
 
 namespace {
 
-class SqliteDatabase final : public Database {
+class SqliteDatabase final : public StoreSetDatabase {
  public:
   SqliteDatabase(const std::string& path, int pool_size)
-      : pool_(path, pool_size),
-        users_(MakeUserStore(pool_)),
-        tokens_(MakeTokenStore(pool_)),
-        keys_(MakeKeyStore(pool_)),
-        devices_(MakeDeviceStore(pool_)),
-        guard_(MakeGuardStore(pool_)),
-        outbox_(MakeOutboxStore(pool_)),
-        social_(MakeSocialStore(pool_)) {}
-
-  UserStore& Users() override { return *users_; }
-  TokenStore& Tokens() override { return *tokens_; }
-  KeyStore& Keys() override { return *keys_; }
-  DeviceStore& Devices() override { return *devices_; }
-  GuardStore& Guard() override { return *guard_; }
-  OutboxStore& Outbox() override { return *outbox_; }
-  SocialStore& Social() override { return *social_; }
+      : pool_(path, pool_size) {
+    stores_ = MakeStores(pool_);
+  }
+  ~SqliteDatabase() override { stores_ = {}; }  // the stores go before the pool they borrow from
 
   int Migrate() override;
   int SchemaVersion() override;
@@ -42,13 +31,6 @@ class SqliteDatabase final : public Database {
 
  private:
   Pool pool_;
-  std::unique_ptr<UserStore> users_;
-  std::unique_ptr<TokenStore> tokens_;
-  std::unique_ptr<KeyStore> keys_;
-  std::unique_ptr<DeviceStore> devices_;
-  std::unique_ptr<GuardStore> guard_;
-  std::unique_ptr<OutboxStore> outbox_;
-  std::unique_ptr<SocialStore> social_;
 };
 
 int SqliteDatabase::Migrate() {
