@@ -188,7 +188,6 @@ int Serve(config::Settings settings) {
   options.trusted_proxies = settings.trusted_proxies;
   options.throttle_anon = ToRateLimit(settings.throttle_anon);
   options.throttle_user = ToRateLimit(settings.throttle_user);
-  options.metrics_token = settings.metrics_token;
   // Before routing and authentication, on every path: blocked addresses get 403 everywhere, and a
   // honeypot path bans its caller behind the same 404 as any unknown path (no hint).
   options.pre_route = [&guard](const http::Request& request) -> std::optional<http::Response> {

@@ -21,10 +21,10 @@ namespace dfauth::auth {
 /// Submitted credential fields, non-empty values only (reference R1 step 1).
 using Credentials = std::map<std::string, std::string>;
 
-/// A proven user and the backend that proved it ("password", "test_email", …).
+/// A proven user and the backend that proved it.
 struct Authenticated {
   store::User user;
-  std::string method;
+  config::AuthBackend method = config::AuthBackend::kPassword;
   /// The login was an OTP from a confirmed device: it is the second factor too (interface.md §3).
   bool second_factor = false;
 };
@@ -76,10 +76,10 @@ class LoginService {
   /// sms_otp (phone_number) / email_otp (email) + otp: reference §4.3 "Authenticate"; a wrong,
   /// expired or throttled code throws WrongOtp(). Under DEFER_IDENTITY_UPDATE an address no user
   /// holds yet is looked up on pending devices (DeviceService::SignInWithPendingAddress).
-  std::optional<Authenticated> OtpBackend(const std::string& backend, const Credentials& credentials);
+  std::optional<Authenticated> OtpBackend(config::AuthBackend backend, const Credentials& credentials);
   /// 400 wrong_otp; under PREVENT_ENUMERATION 401 authentication_failed, as for an unknown address.
   LoginError WrongOtp() const;
-  std::optional<store::User> FindByIdentity(const std::string& field, const std::string& value);
+  std::optional<store::User> FindByIdentity(config::IdentityField field, const std::string& value);
   /// Login without the guard: the backends, the 2FA gate and the active check.
   Authenticated Authenticate(const Credentials& credentials);
   /// The key of the failure counter of the account a login names: the user id of the first

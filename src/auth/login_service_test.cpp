@@ -120,7 +120,7 @@ TEST_F(LoginServiceTest, SuccessResetsTheAccountButKeepsTheIpFailures) {
   Refusal([&] { login.Login({{"username", "alice"}, {"password", "wrong"}}, kIp); });
   Authenticated done = login.Login({{"username", "alice"}, {"password", "right-password"}}, kIp);
   EXPECT_EQ(done.user.id, user_.id);
-  EXPECT_EQ(done.method, "password");
+  EXPECT_EQ(done.method, config::AuthBackend::kPassword);
   EXPECT_EQ(AccountFailures(), 0);
   EXPECT_EQ(IpFailures(), 1);
 }

@@ -40,10 +40,13 @@ std::optional<store::User> OtpRequestService::Identified(const identity::FieldVa
 }
 
 OtpRequestService::Channel OtpRequestService::PickChannel(const identity::FieldValues& fields) const {
-  for (const auto& backend : settings_.authentication_backends) {
-    if (backend == "sms_otp" && NonEmpty(fields, "phone_number") && devices_.IsConfiguredType("sms"))
+  using config::AuthBackend, config::DeviceType;
+  for (const auto backend : settings_.authentication_backends) {
+    if (backend == AuthBackend::kSmsOtp && NonEmpty(fields, "phone_number") &&
+        devices_.IsConfiguredType(DeviceType::kSms))
       return {"sms", "phone_number"};
-    if (backend == "email_otp" && NonEmpty(fields, "email") && devices_.IsConfiguredType("email"))
+    if (backend == AuthBackend::kEmailOtp && NonEmpty(fields, "email") &&
+        devices_.IsConfiguredType(DeviceType::kEmail))
       return {"email", "email"};
   }
   throw Unauthorized("not_found", "Authorization backend not found");

@@ -156,9 +156,10 @@ TEST_F(OtpRequestTest, AnonymousRequestsNeedCredentialsWhenOtpSendUnauthorizedUs
 TEST_F(OtpRequestTest, BackendOrderPicksTheChannel) {
   OtpRequestService& service = Make();
   EXPECT_EQ(service.Request({{"email", "alice@x.io"}, {"phone_number", "+14155550123"}}, &alice_).channel, "sms");
-  settings_.authentication_backends = {"email_otp", "sms_otp", "password"};
+  settings_.authentication_backends = {config::AuthBackend::kEmailOtp, config::AuthBackend::kSmsOtp,
+                                       config::AuthBackend::kPassword};
   EXPECT_EQ(service.Request({{"email", "alice@x.io"}, {"phone_number", "+14155550123"}}, &alice_).channel, "email");
-  settings_.otp_device_types = {"sms"};
+  settings_.otp_device_types = {config::DeviceType::kSms};
   EXPECT_EQ(service.Request({{"email", "alice@x.io"}, {"phone_number", "+14155550124"}}, &alice_).channel, "sms");
 }
 
