@@ -28,16 +28,16 @@ guard::LoginOutcome FailureOutcome(LoginFailure failure, const Credentials& cred
 
 }  // namespace
 
-LoginService::LoginService(const config::Settings& settings, store::Database& store)
-    : settings_(settings), store_(store) {}
+LoginService::LoginService(LoginOptions options, store::Database& store)
+    : options_(std::move(options)), store_(store) {}
 
-LoginService::LoginService(const config::Settings& settings, store::Database& store,
-                           otp::DeviceService* devices, guard::Guard* guard)
-    : settings_(settings), store_(store), devices_(devices), guard_(guard) {}
+LoginService::LoginService(LoginOptions options, store::Database& store, otp::DeviceService* devices,
+                           guard::Guard* guard)
+    : options_(std::move(options)), store_(store), devices_(devices), guard_(guard) {}
 
 LoginError LoginService::WrongOtp() const {
   // PREVENT_ENUMERATION: a wrong code for a known address answers as an unknown address does.
-  if (settings_.prevent_enumeration) return LoginError(LoginFailure::kWrongOtp, errors::AuthenticationFailed());
+  if (options_.prevent_enumeration) return LoginError(LoginFailure::kWrongOtp, errors::AuthenticationFailed());
   return LoginError(LoginFailure::kWrongOtp, ApiError(400, "wrong_otp", "Wrong or expired one-time password"));
 }
 
@@ -93,10 +93,9 @@ std::optional<store::User> LoginService::FindByIdentity(config::IdentityField fi
 std::optional<store::User> LoginService::PasswordBackend(const Credentials& credentials) {
   const std::string* password = Find(credentials, "password");
   if (!password) return std::nullopt;
-  crypto::Argon2Params params{static_cast<uint64_t>(settings_.argon2_memory_kib),
-                              static_cast<uint32_t>(settings_.argon2_time_cost)};
+  const crypto::Argon2Params& params = options_.argon2;
   // Any identity field may name the account (interface.md §3), tried in configured order.
-  for (const auto field : settings_.user_identity_fields) {
+  for (const auto field : options_.identity_fields) {
     const std::string* value = Find(credentials, std::string(config::Name(field)));
     if (!value) continue;
     auto user = FindByIdentity(field, *value);
@@ -117,15 +116,15 @@ std::optional<store::User> LoginService::PasswordBackend(const Credentials& cred
 }
 
 std::optional<store::User> LoginService::TestEmailBackend(const Credentials& credentials) {
-  if (settings_.test_user_email.empty()) return std::nullopt;
+  if (options_.test_user_email.empty()) return std::nullopt;
   const std::string* email = Find(credentials, "email");
-  if (!email || identity::NormalizeEmail(*email) != identity::NormalizeEmail(settings_.test_user_email))
+  if (!email || identity::NormalizeEmail(*email) != identity::NormalizeEmail(options_.test_user_email))
     return std::nullopt;
   return store_.Users().FindUserByEmail(identity::NormalizeEmail(*email));
 }
 
 std::optional<Authenticated> LoginService::Identify(const Credentials& credentials) {
-  for (const auto backend : settings_.authentication_backends) {
+  for (const auto backend : options_.backends) {
     std::optional<store::User> user;
     switch (backend) {
       case config::AuthBackend::kPassword: user = PasswordBackend(credentials); break;
@@ -141,7 +140,7 @@ std::optional<Authenticated> LoginService::Identify(const Credentials& credentia
 }
 
 std::optional<std::string> LoginService::NamedAccount(const Credentials& credentials) {
-  for (const auto field : settings_.user_identity_fields) {
+  for (const auto field : options_.identity_fields) {
     auto it = credentials.find(std::string(config::Name(field)));
     if (it == credentials.end()) continue;
     auto user = FindByIdentity(field, it->second);

@@ -8,8 +8,10 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
-#include "config/settings.hpp"
+#include "config/choices.hpp"
+#include "crypto/password.hpp"
 #include "dfauth/error.hpp"
 #include "otp/device_service.hpp"
 #include "store/database.hpp"
@@ -46,12 +48,25 @@ class LoginError : public ApiError {
   LoginFailure failure_;
 };
 
+/// The settings a login reads (mapped from config::Settings by the app).
+struct LoginOptions {
+  /// AUTHENTICATION_BACKENDS, in the order tried.
+  std::vector<config::AuthBackend> backends = {config::AuthBackend::kSmsOtp, config::AuthBackend::kEmailOtp,
+                                               config::AuthBackend::kPassword};
+  /// USER_IDENTITY_FIELDS: the fields that name the account, in order.
+  std::vector<config::IdentityField> identity_fields = {
+      config::IdentityField::kUsername, config::IdentityField::kEmail, config::IdentityField::kPhoneNumber};
+  std::string test_user_email;       ///< TEST_USER_EMAIL (empty: the test_email backend proves nobody)
+  bool prevent_enumeration = false;  ///< PREVENT_ENUMERATION
+  crypto::Argon2Params argon2;       ///< ARGON2_MEMORY_KIB, ARGON2_TIME_COST
+};
+
 class LoginService {
  public:
-  LoginService(const config::Settings& settings, store::Database& store);
+  LoginService(LoginOptions options, store::Database& store);
   /// With OTP devices: the sms_otp/email_otp backends and a 2FA gate that checks devices.
   /// With a guard: logins are held to THROTTLE_LOGIN_FAILURES(_IP).
-  LoginService(const config::Settings& settings, store::Database& store, otp::DeviceService* devices,
+  LoginService(LoginOptions options, store::Database& store, otp::DeviceService* devices,
                guard::Guard* guard = nullptr);
 
   /// The user these credentials prove, after the 2FA gate and the active check, inside the
@@ -86,7 +101,7 @@ class LoginService {
   /// identity field present (as the password backend looks it up); nullopt when none exists.
   std::optional<std::string> NamedAccount(const Credentials& credentials);
 
-  const config::Settings& settings_;
+  const LoginOptions options_;
   store::Database& store_;
   otp::DeviceService* devices_ = nullptr;
   guard::Guard* guard_ = nullptr;
