@@ -37,7 +37,7 @@ Json ExtraFieldSchema(const std::string& type) {
 
 /// The shared schemas: the error envelope and the bodies the operation table names.
 Json Components(const config::Settings& s) {
-  const bool pair = s.jwt_profile == "pair";
+  const bool pair = s.jwt_profile == config::JwtProfile::kPair;
   Json schemas = Json::object();
   schemas["Error"] = {{"type", "object"},
                       {"required", {"message", "code"}},
@@ -55,7 +55,7 @@ Json Components(const config::Settings& s) {
                                    pair ? std::vector<std::string>{"token", "refresh"}
                                         : std::vector<std::string>{"token"});
 
-  std::vector<std::string> login = s.user_identity_fields;
+  std::vector<std::string> login = config::Names(s.user_identity_fields);
   for (const char* n : {"password", "otp"}) AddUnique(login, n);
   for (const auto& n : s.required_auth_fields) AddUnique(login, n);
   schemas["Credentials"] = StringObject(login, s.required_auth_fields);
@@ -67,7 +67,7 @@ Json Components(const config::Settings& s) {
     if (f != "password") user["properties"][f] = {{"type", "string"}, {"nullable", true}};
     write["properties"][f] = Text();
   }
-  for (const auto& f : s.user_identity_fields) {
+  for (const auto& f : config::Names(s.user_identity_fields)) {
     user["properties"][f] = {{"type", "string"}, {"nullable", true}};
     write["properties"][f] = Text();
   }
@@ -83,7 +83,7 @@ Json Components(const config::Settings& s) {
   schemas["SetPassword"] = StringObject({"old_password", "new_password"}, {"old_password", "new_password"});
   schemas["TwoFa"] = {{"type", "object"}, {"properties", {{"is_required", {{"type", "boolean"}}}}}};
 
-  std::vector<std::string> otp = s.user_identity_fields;
+  std::vector<std::string> otp = config::Names(s.user_identity_fields);
   for (const char* n : {"email", "phone_number", "otp", "password", "redirect_path"}) AddUnique(otp, n);
   schemas["OtpRequest"] = StringObject(otp);
   schemas["OtpSent"] = StringObject({"email", "phone_number"});
@@ -96,7 +96,7 @@ Json Components(const config::Settings& s) {
                             {"confirmed", {{"type", "boolean"}}},
                             {"extra_data", {{"type", "object"}}}}}};
   schemas["OtpDeviceCreate"] = StringObject({"type", "name"}, {"type"});
-  schemas["OtpDeviceCreate"]["properties"]["type"]["enum"] = s.otp_device_types;
+  schemas["OtpDeviceCreate"]["properties"]["type"]["enum"] = config::Names(s.otp_device_types);
   schemas["OtpConfirm"] = StringObject({"otp"}, {"otp"});
   schemas["OtpDevicePage"] = {{"type", "object"},
                               {"properties",
@@ -178,7 +178,7 @@ std::vector<OperationDoc> OperationTable() {
 
 /// The token bodies whose field names depend on JWT_PROFILE (the pair profile's `refresh`).
 void AddTokenBodies(Json& schemas, const config::Settings& s) {
-  const std::string refresh = s.jwt_profile == "pair" ? "refresh" : "token";
+  const std::string refresh = s.jwt_profile == config::JwtProfile::kPair ? "refresh" : "token";
   schemas["Refresh"] = StringObject({refresh}, {refresh});
   schemas["Verify"] = StringObject({"token"}, {"token"});
   schemas["Blacklist"] = StringObject({"refresh", "token"});

@@ -126,7 +126,7 @@ TEST(OpenApi, TableEntriesDescribeBodiesAndStatuses) {
 
 TEST(OpenApi, UserSchemasFollowFieldSettings) {
   config::Settings settings;
-  settings.user_identity_fields = {"email"};
+  settings.user_identity_fields = {config::IdentityField::kEmail};
   settings.user_optional_fields = {"first_name", "password"};
   settings.user_extra_fields = {{"age", "int"}, {"newsletter", "bool"}};
   settings.required_auth_fields = {"captcha"};
@@ -145,7 +145,7 @@ TEST(OpenApi, UserSchemasFollowFieldSettings) {
 }
 
 TEST(OpenApi, EveryRefResolves) {
-  for (const char* profile : {"sliding", "pair"}) {
+  for (config::JwtProfile profile : {config::JwtProfile::kSliding, config::JwtProfile::kPair}) {
     config::Settings settings;
     settings.jwt_profile = profile;
     json doc = Build(settings);
@@ -161,7 +161,7 @@ TEST(OpenApi, PairProfileRefreshesWithTheRefreshField) {
   EXPECT_EQ(Build(sliding)["components"]["schemas"]["Refresh"]["required"], json::array({"token"}));
   EXPECT_EQ(Build(sliding)["components"]["schemas"]["Tokens"]["required"], json::array({"token"}));
   config::Settings pair;
-  pair.jwt_profile = "pair";
+  pair.jwt_profile = config::JwtProfile::kPair;
   json doc = Build(pair);
   EXPECT_EQ(doc["components"]["schemas"]["Refresh"]["required"], json::array({"refresh"}));
   EXPECT_EQ(doc["components"]["schemas"]["Tokens"]["required"], json::array({"token", "refresh"}));

@@ -21,7 +21,7 @@ void AddName(std::vector<std::string>& names, const std::string& name) {
 /// The fields POST otp/ reads: the identities, the optional user fields (an auto-created
 /// account takes them), the login credentials and the magic link's redirect.
 std::vector<std::string> RequestFieldNames(const config::Settings& settings) {
-  std::vector<std::string> names = settings.user_identity_fields;
+  std::vector<std::string> names = config::Names(settings.user_identity_fields);
   for (const char* n : kIdentityNames) AddName(names, n);
   for (const auto& n : settings.user_optional_fields) AddName(names, n);
   for (const auto& n : settings.required_auth_fields) AddName(names, n);

@@ -57,9 +57,9 @@ void RegisterOtpDeviceRoutes(http::Router& router, ApiContext& ctx, const std::s
     auto type = fields.find("type");
     if (type == fields.end()) throw errors::Required("type");
     if (!ctx.devices->IsConfiguredType(type->second)) {
-      std::string names;
-      for (const auto& t : ctx.settings.otp_device_types) names += (names.empty() ? "" : ", ") + t;
-      throw errors::Invalid("Invalid device type. Must be one of " + names, std::string("type"));
+      throw errors::Invalid("Invalid device type. Must be one of " +
+                                config::JoinedNames(ctx.settings.otp_device_types),
+                            std::string("type"));
     }
     std::optional<std::string> name;
     if (auto it = fields.find("name"); it != fields.end()) name = it->second;

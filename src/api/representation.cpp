@@ -39,7 +39,7 @@ std::string UserRepresentation(const config::Settings& settings, const store::Us
     else text::AppendJsonString(out, user.last_name);
   };
   for (const auto& f : settings.user_optional_fields) put(f);  // "password" is not built in
-  for (const auto& f : settings.user_identity_fields) put(f);
+  for (const auto f : settings.user_identity_fields) put(std::string(config::Name(f)));
   if (!settings.user_extra_fields.empty()) {
     // Extra field names never clash with the fields above (config refuses it).
     const auto extra = nlohmann::json::parse(user.extra_json, nullptr, false);

@@ -26,7 +26,7 @@ TEST(UserRepresentation, DefaultFieldsInTheReferencesOrder) {
 TEST(UserRepresentation, EachFieldOnceWhereFirstNamedThenExtraFieldsThenId) {
   config::Settings settings;
   settings.user_optional_fields = {"email", "password", "last_name"};
-  settings.user_identity_fields = {"phone_number", "email"};
+  settings.user_identity_fields = {config::IdentityField::kPhoneNumber, config::IdentityField::kEmail};
   settings.user_extra_fields = {{"age", "int"}, {"birthday", "date"}, {"vip", "bool"}};
   store::User user = Alice();
   user.phone_number = "+31612345678";
@@ -42,7 +42,7 @@ TEST(UserRepresentation, EachFieldOnceWhereFirstNamedThenExtraFieldsThenId) {
 TEST(UserRepresentation, ControlCharactersAndInvalidUtf8AreEscapedOrReplaced) {
   config::Settings settings;
   settings.user_optional_fields = {};
-  settings.user_identity_fields = {"username"};
+  settings.user_identity_fields = {config::IdentityField::kUsername};
   store::User user = Alice();
   user.username = std::string("a\tb\\c\x01\xff", 7);
   EXPECT_EQ(UserRepresentation(settings, user), "{\"username\":\"a\\tb\\\\c\\u0001\xef\xbf\xbd\",\"id\":\"42\"}");

@@ -25,7 +25,7 @@ std::string RequiredToken(const http::Request& request, const std::string& field
 /// The credentials of a POST token/ body: identity fields, otp, password and
 /// REQUIRED_AUTH_FIELDS, the phone in E.164, blank values dropped (reference R1 step 1).
 auth::Credentials ReadCredentials(const config::Settings& settings, const http::Request& request) {
-  std::vector<std::string> names = settings.user_identity_fields;
+  std::vector<std::string> names = config::Names(settings.user_identity_fields);
   names.insert(names.end(), {"otp", "password"});
   for (const auto& f : settings.required_auth_fields) names.push_back(f);
   auto fields = ReadFields(http::ParseBody(request), names);
@@ -35,6 +35,11 @@ auth::Credentials ReadCredentials(const config::Settings& settings, const http::
   for (auto& [k, v] : fields)
     if (!v.empty()) credentials[k] = v;
   return credentials;
+}
+
+/// The body field token/refresh/ reads: the pair profile's refresh token, else the sliding token.
+std::string RefreshField(const config::Settings& settings) {
+  return settings.jwt_profile == config::JwtProfile::kPair ? "refresh" : "token";
 }
 
 }  // namespace
@@ -50,7 +55,7 @@ void RegisterTokenRoutes(http::Router& router, ApiContext& ctx, const std::strin
     try {
       auth::Authenticated done = ctx.login.Login(credentials, request.client_ip);
       auto response = JsonResponse(TokensBody(ctx.tokens.Issue(done.user)));
-      ctx.metrics.Increment("dfauth_logins_total", kHelp, {{"method", done.method}, {"outcome", "success"}});
+      ctx.metrics.Increment("dfauth_logins_total", kHelp, {{"method", std::string(config::Name(done.method))}, {"outcome", "success"}});
       return response;
     } catch (const ApiError& e) {
       ctx.metrics.Increment("dfauth_logins_total", kHelp, {{"method", "none"}, {"outcome", e.Code()}});
@@ -59,7 +64,7 @@ void RegisterTokenRoutes(http::Router& router, ApiContext& ctx, const std::strin
   }, hashing);
 
   router.Add("POST", prefix + "token/refresh/", [&ctx](http::Request& request) {
-    const std::string field = ctx.settings.jwt_profile == "pair" ? "refresh" : "token";
+    const std::string field = RefreshField(ctx.settings);
     return JsonResponse(TokensBody(ctx.tokens.Refresh(RequiredToken(request, field))));
   }, anyone);
 
@@ -73,7 +78,7 @@ void RegisterTokenRoutes(http::Router& router, ApiContext& ctx, const std::strin
     std::string presented;
     if (auto it = fields.find("refresh"); it != fields.end() && !it->second.empty()) presented = it->second;
     else if (auto t = fields.find("token"); t != fields.end() && !t->second.empty()) presented = t->second;
-    else RequireFields({}, {ctx.settings.jwt_profile == "pair" ? "refresh" : "token"});
+    else RequireFields({}, {RefreshField(ctx.settings)});
     ctx.tokens.Blacklist(presented);
     return JsonResponse(nlohmann::json::object());
   }, anyone);

@@ -40,7 +40,7 @@ http::Response PlausibleSignup(ApiContext& ctx, const std::map<std::string, std:
   if (!get("username").empty()) identities["username"] = get("username");
   if (fake.email) identities["email"] = *fake.email;
   if (fake.phone_number) identities["phone_number"] = *fake.phone_number;
-  fake.username = identity::DeriveUsername(ctx.settings.user_identity_fields, identities);
+  fake.username = identity::DeriveUsername(config::Names(ctx.settings.user_identity_fields), identities);
   fake.id = ctx.store.Users().CountUsers() + 1 + crypto::RandomUniform(16);
   return http::Response::Json(201, UserRepresentation(ctx.settings, fake));
 }

@@ -91,6 +91,26 @@ token::TokenOptions ToTokenOptions(const config::Settings& s) {
   return o;
 }
 
+auth::LoginOptions ToLoginOptions(const config::Settings& s) {
+  auth::LoginOptions o;
+  o.backends = s.authentication_backends;
+  o.identity_fields = s.user_identity_fields;
+  o.test_user_email = s.test_user_email;
+  o.prevent_enumeration = s.prevent_enumeration;
+  o.argon2 = {static_cast<uint64_t>(s.argon2_memory_kib), static_cast<uint32_t>(s.argon2_time_cost)};
+  return o;
+}
+
+otp::OtpRequestOptions ToOtpRequestOptions(const config::Settings& s) {
+  otp::OtpRequestOptions o;
+  o.backends = s.authentication_backends;
+  o.auto_create_account = s.otp_auto_create_account;
+  o.signup_allowed = s.signup_allowed;
+  o.send_unauthorized_user = s.otp_send_unauthorized_user;
+  o.prevent_enumeration = s.prevent_enumeration;
+  return o;
+}
+
 /// Who an anonymous POST otp/ is from: the user its credentials prove (otp does not depend on auth).
 otp::OtpRequestService::Identify IdentifyFor(auth::LoginService& login) {
   return [&login](const identity::FieldValues& credentials) -> std::optional<store::User> {
@@ -142,9 +162,9 @@ int Serve(config::Settings settings) {
   });
   // OTP devices, codes and 2FA (issue 3): logins, sign-up and the otp routes share them.
   otp::DeviceService devices(settings, *store, store->Devices(), delivery);
-  auth::LoginService login(settings, *store, &devices, &guard);
+  auth::LoginService login(ToLoginOptions(settings), *store, &devices, &guard);
   identity::UserService users(settings, *store, &store->Devices());
-  otp::OtpRequestService otp_requests(settings, *store, devices, users, IdentifyFor(login),
+  otp::OtpRequestService otp_requests(ToOtpRequestOptions(settings), *store, devices, users, IdentifyFor(login),
                                       OtpDestinationGuard(guard));
   http::Router router;
   api::ApiContext context{settings, *store, tokens, login, users, metrics};
@@ -188,7 +208,6 @@ int Serve(config::Settings settings) {
   options.trusted_proxies = settings.trusted_proxies;
   options.throttle_anon = ToRateLimit(settings.throttle_anon);
   options.throttle_user = ToRateLimit(settings.throttle_user);
-  options.metrics_token = settings.metrics_token;
   // Before routing and authentication, on every path: blocked addresses get 403 everywhere, and a
   // honeypot path bans its caller behind the same 404 as any unknown path (no hint).
   options.translate_error = api::TranslateError;

@@ -28,23 +28,23 @@ guard::LoginOutcome FailureOutcome(LoginFailure failure, const Credentials& cred
 
 }  // namespace
 
-LoginService::LoginService(const config::Settings& settings, store::Database& store)
-    : settings_(settings), store_(store) {}
+LoginService::LoginService(LoginOptions options, store::Database& store)
+    : options_(std::move(options)), store_(store) {}
 
-LoginService::LoginService(const config::Settings& settings, store::Database& store,
-                           otp::DeviceService* devices, guard::Guard* guard)
-    : settings_(settings), store_(store), devices_(devices), guard_(guard) {}
+LoginService::LoginService(LoginOptions options, store::Database& store, otp::DeviceService* devices,
+                           guard::Guard* guard)
+    : options_(std::move(options)), store_(store), devices_(devices), guard_(guard) {}
 
 LoginError LoginService::WrongOtp() const {
   // PREVENT_ENUMERATION: a wrong code for a known address answers as an unknown address does.
-  if (settings_.prevent_enumeration) return LoginError(LoginFailure::kWrongOtp, errors::AuthenticationFailed());
+  if (options_.prevent_enumeration) return LoginError(LoginFailure::kWrongOtp, errors::AuthenticationFailed());
   return LoginError(LoginFailure::kWrongOtp, ApiError(400, "wrong_otp", "Wrong or expired one-time password"));
 }
 
-std::optional<Authenticated> LoginService::OtpBackend(const std::string& backend,
+std::optional<Authenticated> LoginService::OtpBackend(config::AuthBackend backend,
                                                       const Credentials& credentials) {
   if (devices_ == nullptr) return std::nullopt;
-  const bool email = backend == "email_otp";
+  const bool email = backend == config::AuthBackend::kEmailOtp;
   const std::string* value = Find(credentials, email ? "email" : "phone_number");
   const std::string* code = Find(credentials, "otp");
   if (!value || !code) return std::nullopt;
@@ -76,14 +76,16 @@ std::optional<Authenticated> LoginService::OtpBackend(const std::string& backend
   return Authenticated{std::move(*user), backend, device->confirmed};
 }
 
-std::optional<store::User> LoginService::FindByIdentity(const std::string& field,
+std::optional<store::User> LoginService::FindByIdentity(config::IdentityField field,
                                                         const std::string& value) {
-  if (field == "username") return store_.Users().FindUserByUsername(value);
-  if (field == "email") return store_.Users().FindUserByEmail(identity::NormalizeEmail(value));
-  if (field == "phone_number") {
-    auto phone = identity::ParsePhone(value);
-    if (!phone) return std::nullopt;
-    return store_.Users().FindUserByPhone(phone->e164);
+  switch (field) {
+    case config::IdentityField::kUsername:
+      return store_.Users().FindUserByUsername(value);
+    case config::IdentityField::kEmail:
+      return store_.Users().FindUserByEmail(identity::NormalizeEmail(value));
+    case config::IdentityField::kPhoneNumber:
+      if (auto phone = identity::ParsePhone(value)) return store_.Users().FindUserByPhone(phone->e164);
+      return std::nullopt;
   }
   return std::nullopt;
 }
@@ -91,11 +93,10 @@ std::optional<store::User> LoginService::FindByIdentity(const std::string& field
 std::optional<store::User> LoginService::PasswordBackend(const Credentials& credentials) {
   const std::string* password = Find(credentials, "password");
   if (!password) return std::nullopt;
-  crypto::Argon2Params params{static_cast<uint64_t>(settings_.argon2_memory_kib),
-                              static_cast<uint32_t>(settings_.argon2_time_cost)};
+  const crypto::Argon2Params& params = options_.argon2;
   // Any identity field may name the account (interface.md §3), tried in configured order.
-  for (const auto& field : settings_.user_identity_fields) {
-    const std::string* value = Find(credentials, field);
+  for (const auto field : options_.identity_fields) {
+    const std::string* value = Find(credentials, std::string(config::Name(field)));
     if (!value) continue;
     auto user = FindByIdentity(field, *value);
     if (!user) {
@@ -115,20 +116,23 @@ std::optional<store::User> LoginService::PasswordBackend(const Credentials& cred
 }
 
 std::optional<store::User> LoginService::TestEmailBackend(const Credentials& credentials) {
-  if (settings_.test_user_email.empty()) return std::nullopt;
+  if (options_.test_user_email.empty()) return std::nullopt;
   const std::string* email = Find(credentials, "email");
-  if (!email || identity::NormalizeEmail(*email) != identity::NormalizeEmail(settings_.test_user_email))
+  if (!email || identity::NormalizeEmail(*email) != identity::NormalizeEmail(options_.test_user_email))
     return std::nullopt;
   return store_.Users().FindUserByEmail(identity::NormalizeEmail(*email));
 }
 
 std::optional<Authenticated> LoginService::Identify(const Credentials& credentials) {
-  for (const auto& backend : settings_.authentication_backends) {
+  for (const auto backend : options_.backends) {
     std::optional<store::User> user;
-    if (backend == "password") user = PasswordBackend(credentials);
-    else if (backend == "test_email") user = TestEmailBackend(credentials);
-    else if (backend == "sms_otp" || backend == "email_otp") {
-      if (auto found = OtpBackend(backend, credentials)) return found;
+    switch (backend) {
+      case config::AuthBackend::kPassword: user = PasswordBackend(credentials); break;
+      case config::AuthBackend::kTestEmail: user = TestEmailBackend(credentials); break;
+      case config::AuthBackend::kSmsOtp:
+      case config::AuthBackend::kEmailOtp:
+        if (auto found = OtpBackend(backend, credentials)) return found;
+        break;
     }
     if (user) return Authenticated{std::move(*user), backend};
   }
@@ -136,8 +140,8 @@ std::optional<Authenticated> LoginService::Identify(const Credentials& credentia
 }
 
 std::optional<std::string> LoginService::NamedAccount(const Credentials& credentials) {
-  for (const auto& field : settings_.user_identity_fields) {
-    auto it = credentials.find(field);
+  for (const auto field : options_.identity_fields) {
+    auto it = credentials.find(std::string(config::Name(field)));
     if (it == credentials.end()) continue;
     auto user = FindByIdentity(field, it->second);
     return user ? std::optional<std::string>(std::to_string(user->id)) : std::nullopt;
@@ -167,7 +171,7 @@ Authenticated LoginService::Authenticate(const Credentials& credentials) {
   if (!found) throw WrongCredentials();
   const store::User* user = &found->user;
   auto otp = credentials.find("otp");
-  if (found->method == "sms_otp" || found->method == "email_otp") {
+  if (found->method == config::AuthBackend::kSmsOtp || found->method == config::AuthBackend::kEmailOtp) {
     // The code was spent on the first factor: it passes the gate only from a confirmed device,
     // and is never tried again on the others (that would count failures on them).
     if (!found->second_factor) PassTwoFactorGate(*user, std::nullopt);

@@ -8,8 +8,10 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
-#include "config/settings.hpp"
+#include "config/choices.hpp"
+#include "crypto/password.hpp"
 #include "dfauth/error.hpp"
 #include "otp/device_service.hpp"
 #include "store/database.hpp"
@@ -21,10 +23,10 @@ namespace dfauth::auth {
 /// Submitted credential fields, non-empty values only (reference R1 step 1).
 using Credentials = std::map<std::string, std::string>;
 
-/// A proven user and the backend that proved it ("password", "test_email", …).
+/// A proven user and the backend that proved it.
 struct Authenticated {
   store::User user;
-  std::string method;
+  config::AuthBackend method = config::AuthBackend::kPassword;
   /// The login was an OTP from a confirmed device: it is the second factor too (interface.md §3).
   bool second_factor = false;
 };
@@ -46,12 +48,25 @@ class LoginError : public ApiError {
   LoginFailure failure_;
 };
 
+/// The settings a login reads (mapped from config::Settings by the app).
+struct LoginOptions {
+  /// AUTHENTICATION_BACKENDS, in the order tried.
+  std::vector<config::AuthBackend> backends = {config::AuthBackend::kSmsOtp, config::AuthBackend::kEmailOtp,
+                                               config::AuthBackend::kPassword};
+  /// USER_IDENTITY_FIELDS: the fields that name the account, in order.
+  std::vector<config::IdentityField> identity_fields = {
+      config::IdentityField::kUsername, config::IdentityField::kEmail, config::IdentityField::kPhoneNumber};
+  std::string test_user_email;       ///< TEST_USER_EMAIL (empty: the test_email backend proves nobody)
+  bool prevent_enumeration = false;  ///< PREVENT_ENUMERATION
+  crypto::Argon2Params argon2;       ///< ARGON2_MEMORY_KIB, ARGON2_TIME_COST
+};
+
 class LoginService {
  public:
-  LoginService(const config::Settings& settings, store::Database& store);
+  LoginService(LoginOptions options, store::Database& store);
   /// With OTP devices: the sms_otp/email_otp backends and a 2FA gate that checks devices.
   /// With a guard: logins are held to THROTTLE_LOGIN_FAILURES(_IP).
-  LoginService(const config::Settings& settings, store::Database& store, otp::DeviceService* devices,
+  LoginService(LoginOptions options, store::Database& store, otp::DeviceService* devices,
                guard::Guard* guard = nullptr);
 
   /// The user these credentials prove, after the 2FA gate and the active check, inside the
@@ -76,17 +91,17 @@ class LoginService {
   /// sms_otp (phone_number) / email_otp (email) + otp: reference §4.3 "Authenticate"; a wrong,
   /// expired or throttled code throws WrongOtp(). Under DEFER_IDENTITY_UPDATE an address no user
   /// holds yet is looked up on pending devices (DeviceService::SignInWithPendingAddress).
-  std::optional<Authenticated> OtpBackend(const std::string& backend, const Credentials& credentials);
+  std::optional<Authenticated> OtpBackend(config::AuthBackend backend, const Credentials& credentials);
   /// 400 wrong_otp; under PREVENT_ENUMERATION 401 authentication_failed, as for an unknown address.
   LoginError WrongOtp() const;
-  std::optional<store::User> FindByIdentity(const std::string& field, const std::string& value);
+  std::optional<store::User> FindByIdentity(config::IdentityField field, const std::string& value);
   /// Login without the guard: the backends, the 2FA gate and the active check.
   Authenticated Authenticate(const Credentials& credentials);
   /// The key of the failure counter of the account a login names: the user id of the first
   /// identity field present (as the password backend looks it up); nullopt when none exists.
   std::optional<std::string> NamedAccount(const Credentials& credentials);
 
-  const config::Settings& settings_;
+  const LoginOptions options_;
   store::Database& store_;
   otp::DeviceService* devices_ = nullptr;
   guard::Guard* guard_ = nullptr;

@@ -44,12 +44,24 @@ class LoginServiceTest : public ::testing::Test {
     user_.id = db_->Users().CreateUser(user_);
   }
 
+  /// What the app maps from settings_ (application.cpp's ToLoginOptions).
+  LoginOptions Options() const {
+    LoginOptions o;
+    o.backends = settings_.authentication_backends;
+    o.identity_fields = settings_.user_identity_fields;
+    o.test_user_email = settings_.test_user_email;
+    o.prevent_enumeration = settings_.prevent_enumeration;
+    o.argon2 = {static_cast<uint64_t>(settings_.argon2_memory_kib),
+                static_cast<uint32_t>(settings_.argon2_time_cost)};
+    return o;
+  }
+
   /// The service under test, with the guard and OTP devices (built after settings changes).
   LoginService& Make() {
     guard_ = std::make_unique<guard::Guard>(settings_, db_->Guard(), [this] { return now_; });
     devices_ = std::make_unique<otp::DeviceService>(settings_, *db_, db_->Devices(), notifier_,
                                                     [this] { return now_; });
-    login_ = std::make_unique<LoginService>(settings_, *db_, devices_.get(), guard_.get());
+    login_ = std::make_unique<LoginService>(Options(), *db_, devices_.get(), guard_.get());
     return *login_;
   }
 
@@ -120,7 +132,7 @@ TEST_F(LoginServiceTest, SuccessResetsTheAccountButKeepsTheIpFailures) {
   Refusal([&] { login.Login({{"username", "alice"}, {"password", "wrong"}}, kIp); });
   Authenticated done = login.Login({{"username", "alice"}, {"password", "right-password"}}, kIp);
   EXPECT_EQ(done.user.id, user_.id);
-  EXPECT_EQ(done.method, "password");
+  EXPECT_EQ(done.method, config::AuthBackend::kPassword);
   EXPECT_EQ(AccountFailures(), 0);
   EXPECT_EQ(IpFailures(), 1);
 }
@@ -171,7 +183,8 @@ TEST_F(LoginServiceTest, WrongOtpIsTypedAndUnderPreventEnumerationAnswersAsAWron
   EXPECT_EQ(IpFailures(), 1);
 
   settings_.prevent_enumeration = true;
-  e = Refusal([&] { login.Login({{"email", "alice@x.io"}, {"otp", wrong}}, kIp); });
+  LoginService& strict = Make();  // the options are copied when the service is built
+  e = Refusal([&] { strict.Login({{"email", "alice@x.io"}, {"otp", wrong}}, kIp); });
   ASSERT_TRUE(e);
   EXPECT_EQ(e->Failure(), LoginFailure::kWrongOtp);
   EXPECT_EQ(e->Status(), 401);
@@ -179,7 +192,7 @@ TEST_F(LoginServiceTest, WrongOtpIsTypedAndUnderPreventEnumerationAnswersAsAWron
 }
 
 TEST_F(LoginServiceTest, WithoutAGuardNothingIsCounted) {
-  LoginService login(settings_, *db_);
+  LoginService login(Options(), *db_);
   auto e = Refusal([&] { login.Login({{"username", "alice"}, {"password", "wrong"}}, kIp); });
   ASSERT_TRUE(e);
   EXPECT_EQ(e->Failure(), LoginFailure::kWrongCredentials);

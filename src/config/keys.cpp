@@ -18,17 +18,14 @@ namespace {
 constexpr int64_t kMaxUint32 = 4294967295;
 
 // --- allowed values ---------------------------------------------------------------------------
-constexpr std::string_view kIdentityFields[] = {"username", "email", "phone_number"};
+constexpr std::span<const std::string_view> kIdentityFields = NamesOf(IdentityField{});
 // The reference lets email and phone_number be plain optional fields (not identities) too.
 constexpr std::string_view kOptionalFields[] = {"first_name", "last_name", "password", "username", "email", "phone_number"};
 constexpr std::string_view kSocialFields[] = {"first_name", "last_name"};
-constexpr std::string_view kBackends[] = {"sms_otp", "email_otp", "password", "test_email"};
-constexpr std::string_view kDeviceTypes[] = {"email", "totp", "sms", "static"};
 constexpr std::string_view kEmailBackends[] = {"console", "file", "smtp"};
 constexpr std::string_view kSmsBackends[] = {"console", "file", "twilio"};
 constexpr std::string_view kAssociateByEmail[] = {"verified", "always", "never"};
 constexpr std::string_view kAlgorithms[] = {"HS256", "RS256", "ES256", "EdDSA"};
-constexpr std::string_view kProfiles[] = {"sliding", "pair"};
 constexpr std::string_view kHashers[] = {"argon2id"};
 constexpr std::string_view kPhoneTypes[] = {
     "PREMIUM_RATE", "SHARED_COST", "TOLL_FREE", "VOIP", "PERSONAL_NUMBER", "PAGER",
@@ -123,8 +120,8 @@ std::string CheckPaths(const KeyDescriptor& d, const Settings& s) {
   return "";
 }
 
-std::string CheckIdentityFields(const KeyDescriptor& d, const Settings& s) {
-  return ListOf(d, s).empty() ? "needs at least one of " + Joined(kIdentityFields) : "";
+std::string CheckIdentityFields(const KeyDescriptor&, const Settings& s) {
+  return s.user_identity_fields.empty() ? "needs at least one of " + Joined(kIdentityFields) : "";
 }
 
 std::string CheckExtraFields(const KeyDescriptor&, const Settings& s) {
@@ -210,7 +207,7 @@ const KeyDescriptor kKeys[] = {
      .doc = "sign-up sends a verification OTP to each new unconfirmed device"},
     {.name = "USER_IDENTITY_FIELDS", .member = &S::user_identity_fields,
      .doc = "ordered identity fields, unique per user, usable to log in",
-     .choices = kIdentityFields, .check = CheckIdentityFields},
+     .check = CheckIdentityFields},
     {.name = "USER_OPTIONAL_FIELDS", .member = &S::user_optional_fields,
      .doc = "extra writable user fields", .choices = kOptionalFields},
     {.name = "USER_EXTRA_FIELDS", .member = &S::user_extra_fields,
@@ -220,8 +217,7 @@ const KeyDescriptor kKeys[] = {
      .doc = "per-field serializer: EmailField validates the email format, CharField accepts any",
      .check = CheckFieldTypes},
     {.name = "AUTHENTICATION_BACKENDS", .member = &S::authentication_backends,
-     .doc = "enabled login methods in the order tried: sms_otp, email_otp, password, test_email",
-     .choices = kBackends},
+     .doc = "enabled login methods in the order tried: sms_otp, email_otp, password, test_email"},
     {.name = "USER_SOCIAL_AUTH_FIELDS", .member = &S::user_social_auth_fields,
      .doc = "fields a social login may fill from the request body", .choices = kSocialFields},
     {.name = "REQUIRED_AUTH_FIELDS", .member = &S::required_auth_fields,
@@ -229,7 +225,7 @@ const KeyDescriptor kKeys[] = {
     {.name = "TEST_USER_EMAIL", .member = &S::test_user_email,
      .doc = "app-store review account that logs in by email alone (a backdoor: warns at start)"},
     {.name = "OTP_DEVICE_TYPES", .member = &S::otp_device_types,
-     .doc = "OTP device types offered, in this order", .choices = kDeviceTypes},
+     .doc = "OTP device types offered, in this order"},
     {.name = "OTP_EMAIL_TOKEN_VALIDITY", .member = &S::otp_email_token_validity,
      .doc = "seconds an emailed code stays valid", .min = 1},
     {.name = "OTP_TWILIO_TOKEN_VALIDITY", .member = &S::otp_twilio_token_validity,
@@ -316,8 +312,7 @@ const KeyDescriptor kKeys[] = {
      .doc = "PEM private key for RS256/ES256/EdDSA; empty: keys from df-auth keys",
      .check = CheckReadableFile},
     {.name = "JWT_PROFILE", .member = &S::jwt_profile,
-     .doc = "sliding (one token, the reference's) or pair (access + rotating refresh)",
-     .choices = kProfiles},
+     .doc = "sliding (one token, the reference's) or pair (access + rotating refresh)"},
     {.name = "ACCESS_TOKEN_LIFETIME", .member = &S::access_token_lifetime,
      .doc = "seconds an access token (pair profile) is valid", .min = 1},
     {.name = "REFRESH_TOKEN_LIFETIME", .member = &S::refresh_token_lifetime,

@@ -20,7 +20,9 @@ namespace dfauth::config {
 
 using Member = std::variant<std::string Settings::*, bool Settings::*, int64_t Settings::*,
                             std::vector<std::string> Settings::*, Rate Settings::*,
-                            std::map<std::string, std::string> Settings::*>;
+                            std::map<std::string, std::string> Settings::*, JwtProfile Settings::*,
+                            std::vector<AuthBackend> Settings::*, std::vector<DeviceType> Settings::*,
+                            std::vector<IdentityField> Settings::*>;
 
 struct KeyDescriptor;
 /// A key-specific check; returns an error message, empty when the value is fine.
@@ -31,7 +33,8 @@ struct KeyDescriptor {
   Member member;
   std::string_view doc;   ///< one line, for the example file
   bool secret = false;    ///< masked by FormatEffective when non-empty
-  std::span<const std::string_view> choices = {};  ///< allowed values (strings) or items (lists)
+  /// Allowed values (strings) or items (lists); an enum member's come from its names.
+  std::span<const std::string_view> choices = {};
   int64_t min = std::numeric_limits<int64_t>::min();  ///< integers only
   int64_t max = std::numeric_limits<int64_t>::max();
   Check check = nullptr;

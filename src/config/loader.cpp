@@ -155,13 +155,59 @@ std::optional<T> FromEnv(std::string_view text) {
   return std::nullopt;
 }
 
-// Sets the member of `d` from a TOML node or an environment text; throws on a wrong type.
+// What a source holds for a member: an enum is read as its name, a list of enums as a list.
+template <class T>
+struct RawOf {
+  using type = T;
+};
+template <SettingEnum E>
+struct RawOf<E> {
+  using type = std::string;
+};
+template <SettingEnum E>
+struct RawOf<std::vector<E>> {
+  using type = List;
+};
+
+std::string NotOneOf(const std::string& value, std::span<const std::string_view> names) {
+  std::string out;
+  for (auto n : names) out += (out.empty() ? "" : ", ") + std::string(n);
+  return "\"" + value + "\" is not one of " + out;
+}
+
+// Turns what the source held into the member's type: an error message when a name is unknown
+// or listed twice, the messages the string checks of Validate give for other keys.
+template <class T>
+std::string Convert(typename RawOf<T>::type raw, T& out) {
+  if constexpr (SettingEnum<T>) {
+    auto value = Parse<T>(raw);
+    if (!value) return NotOneOf(raw, NamesOf(T{}));
+    out = *value;
+  } else if constexpr (std::is_same_v<typename RawOf<T>::type, List> && !std::is_same_v<T, List>) {
+    using E = typename T::value_type;
+    T values;
+    for (const auto& item : raw) {
+      auto value = Parse<E>(item);
+      if (!value) return NotOneOf(item, NamesOf(E{}));
+      if (Includes(values, *value)) return "\"" + item + "\" is listed twice";
+      values.push_back(*value);
+    }
+    out = std::move(values);
+  } else {
+    out = std::move(raw);
+  }
+  return "";
+}
+
+// Sets the member of `d` from a TOML node or an environment text; throws on a wrong type. An
+// unknown enum name goes to `invalid`, reported in key order once every source is read (a later
+// source may still replace it), as Validate does for a string outside its choices.
 template <class Source>
 void Assign(const KeyDescriptor& d, const Source& source, const std::string& origin,
-            Settings& settings) {
+            Settings& settings, std::map<std::string, std::string>& invalid) {
   std::visit(
       [&](auto member) {
-        using T = std::remove_cvref_t<decltype(settings.*member)>;
+        using T = typename RawOf<std::remove_cvref_t<decltype(settings.*member)>>::type;
         std::optional<T> value;
         std::string got;
         if constexpr (std::is_same_v<Source, toml::node>) {
@@ -179,7 +225,9 @@ void Assign(const KeyDescriptor& d, const Source& source, const std::string& ori
           throw ConfigError(std::string(d.name), "expected " + std::string(TypeName<T>()) +
                                                      ", got " + got + " (" + origin + ")");
         }
-        settings.*member = std::move(*value);
+        std::string error = Convert(std::move(*value), settings.*member);
+        if (error.empty()) invalid.erase(std::string(d.name));
+        else invalid[std::string(d.name)] = std::move(error);
       },
       d.member);
 }
@@ -231,6 +279,12 @@ bool IsBareKey(std::string_view k) {
   });
 }
 
+std::string RenderList(const List& v) {
+  std::string out = "[";
+  for (size_t i = 0; i < v.size(); ++i) out += (i ? ", " : "") + text::JsonString(v[i]);
+  return out + "]";
+}
+
 // The value of one key as TOML text, secrets masked. Strings are written as JSON string literals:
 // a TOML basic string has the same escapes.
 std::string Render(const KeyDescriptor& d, const Settings& s) {
@@ -247,9 +301,11 @@ std::string Render(const KeyDescriptor& d, const Settings& s) {
         } else if constexpr (std::is_same_v<T, int64_t>) {
           return std::to_string(v);
         } else if constexpr (std::is_same_v<T, List>) {
-          std::string out = "[";
-          for (size_t i = 0; i < v.size(); ++i) out += (i ? ", " : "") + text::JsonString(v[i]);
-          return out + "]";
+          return RenderList(v);
+        } else if constexpr (SettingEnum<T>) {
+          return text::JsonString(std::string(Name(v)));
+        } else if constexpr (std::is_same_v<typename RawOf<T>::type, List>) {
+          return RenderList(Names(v));
         } else if constexpr (std::is_same_v<T, Rate>) {
           return text::JsonString(FormatRate(v));
         } else {
@@ -299,6 +355,7 @@ Settings LoadSettings(const std::optional<std::string>& config_file,
                       const std::map<std::string, std::string>& env) {
   Settings settings;
   std::map<std::string, std::string> origin;  // key -> where its value came from
+  std::map<std::string, std::string> invalid;  // key -> why its enum value was refused
 
   if (config_file) {
     const std::string& path = *config_file;
@@ -320,7 +377,7 @@ Settings LoadSettings(const std::optional<std::string>& config_file,
       const KeyDescriptor* d = FindKey(name);
       if (d == nullptr) throw ConfigError(name, "unknown key in \"" + path + "\"");
       origin[name] = "in \"" + path + "\"";
-      Assign(*d, node, origin[name], settings);
+      Assign(*d, node, origin[name], settings, invalid);
       settings.explicitly_set.insert(name);
     }
   }
@@ -331,14 +388,15 @@ Settings LoadSettings(const std::optional<std::string>& config_file,
     const KeyDescriptor* d = FindKey(name);
     if (d == nullptr) throw ConfigError(name, "unknown key (environment variable " + var + ")");
     origin[name] = "from environment variable " + var;
-    Assign(*d, std::string_view(value), origin[name], settings);
+    Assign(*d, std::string_view(value), origin[name], settings, invalid);
     settings.explicitly_set.insert(name);
   }
 
   for (const auto& d : Keys()) {
-    std::string error = Validate(d, settings);
-    if (error.empty()) continue;
     std::string name(d.name);
+    auto refused = invalid.find(name);
+    std::string error = refused != invalid.end() ? refused->second : Validate(d, settings);
+    if (error.empty()) continue;
     auto it = origin.find(name);
     throw ConfigError(name, error + (it == origin.end() ? "" : " (" + it->second + ")"));
   }

@@ -76,11 +76,14 @@ TEST(LoadSettings, DefaultsAreTheDocumentedOnes) {
   EXPECT_EQ(s.secret_key, "");
   EXPECT_EQ(s.api_prefix, "/api/v1/auth/");
   EXPECT_EQ(s.user_identity_fields,
-            (std::vector<std::string>{"username", "email", "phone_number"}));
+            (std::vector<IdentityField>{IdentityField::kUsername, IdentityField::kEmail,
+                                        IdentityField::kPhoneNumber}));
   EXPECT_EQ(s.user_field_types, (std::map<std::string, std::string>{{"email", "CharField"}}));
   EXPECT_EQ(s.authentication_backends,
-            (std::vector<std::string>{"sms_otp", "email_otp", "password"}));
-  EXPECT_EQ(s.otp_device_types, (std::vector<std::string>{"email", "totp", "sms", "static"}));
+            (std::vector<AuthBackend>{AuthBackend::kSmsOtp, AuthBackend::kEmailOtp,
+                                      AuthBackend::kPassword}));
+  EXPECT_EQ(s.otp_device_types, (std::vector<DeviceType>{DeviceType::kEmail, DeviceType::kTotp,
+                                                         DeviceType::kSms, DeviceType::kStatic}));
   EXPECT_EQ(s.email_host, "localhost");
   EXPECT_EQ(s.email_port, 25);
   EXPECT_EQ(s.default_from_email, "webmaster@localhost");
@@ -88,7 +91,7 @@ TEST(LoadSettings, DefaultsAreTheDocumentedOnes) {
             "https://www.googleapis.com/oauth2/v3/userinfo");
   EXPECT_EQ(s.social_auth_apple_id_jwks_url, "https://appleid.apple.com/auth/keys");
   EXPECT_EQ(s.jwt_algorithm, "HS256");
-  EXPECT_EQ(s.jwt_profile, "sliding");
+  EXPECT_EQ(s.jwt_profile, JwtProfile::kSliding);
   EXPECT_EQ(s.access_token_lifetime, 300);
   EXPECT_EQ(s.sliding_token_refresh_lifetime, 1209600);
   EXPECT_EQ(s.token_type_claim, "token_type");
@@ -112,7 +115,7 @@ TEST(LoadSettings, EnvironmentWinsOverFileWhichWinsOverDefaults) {
       "USER_EXTRA_FIELDS = { age = \"int\", born = \"date\" }\n");
   Settings s = LoadSettings(file.Path(), {{"DF_AUTH_LISTEN", "[::1]:0"}, {"HOME", "/root"}});
   EXPECT_EQ(s.listen, "[::1]:0");
-  EXPECT_EQ(s.jwt_profile, "pair");
+  EXPECT_EQ(s.jwt_profile, JwtProfile::kPair);
   EXPECT_EQ(s.user_extra_fields,
             (std::map<std::string, std::string>{{"age", "int"}, {"born", "date"}}));
   EXPECT_EQ(s.api_prefix, "/api/v1/auth/");

@@ -12,6 +12,8 @@
 #include <thread>
 #include <vector>
 
+#include "config/choices.hpp"
+
 namespace dfauth::config {
 
 /// A request rate `N/period`; `off` (the default-constructed value) means unlimited.
@@ -49,17 +51,20 @@ struct Settings {
   bool otp_identity_update_field = true;
   bool defer_identity_update = false;
   bool auto_send_identity_verification_otp = false;
-  std::vector<std::string> user_identity_fields = {"username", "email", "phone_number"};
+  std::vector<IdentityField> user_identity_fields = {IdentityField::kUsername, IdentityField::kEmail,
+                                                    IdentityField::kPhoneNumber};
   std::vector<std::string> user_optional_fields = {"first_name", "last_name", "password"};
   std::map<std::string, std::string> user_extra_fields;  ///< name -> string|bool|int|date
   std::map<std::string, std::string> user_field_types = {{"email", "CharField"}};
-  std::vector<std::string> authentication_backends = {"sms_otp", "email_otp", "password"};
+  std::vector<AuthBackend> authentication_backends = {AuthBackend::kSmsOtp, AuthBackend::kEmailOtp,
+                                                     AuthBackend::kPassword};
   std::vector<std::string> user_social_auth_fields = {"first_name", "last_name"};
   std::vector<std::string> required_auth_fields;
   std::string test_user_email;  ///< empty: the review-account backdoor is off
 
   // --- OTP ---
-  std::vector<std::string> otp_device_types = {"email", "totp", "sms", "static"};
+  std::vector<DeviceType> otp_device_types = {DeviceType::kEmail, DeviceType::kTotp, DeviceType::kSms,
+                                             DeviceType::kStatic};
   int64_t otp_email_token_validity = 300;
   int64_t otp_twilio_token_validity = 300;
   int64_t otp_email_cooldown_duration = 0;
@@ -111,7 +116,7 @@ struct Settings {
   // --- tokens ---
   std::string jwt_algorithm = "HS256";
   std::string jwt_private_key_file;
-  std::string jwt_profile = "sliding";
+  JwtProfile jwt_profile = JwtProfile::kSliding;
   int64_t access_token_lifetime = 300;
   int64_t refresh_token_lifetime = 1209600;
   int64_t sliding_token_lifetime = 1209600;

@@ -44,7 +44,6 @@ struct ServerOptions {
   std::vector<std::string> trusted_proxies;       ///< CIDRs whose X-Forwarded-For is believed
   RateLimit throttle_anon;                        ///< keyed by client IP
   RateLimit throttle_user;                        ///< keyed by user id
-  std::string metrics_token;                      ///< for the api layer's /metrics route
   /// Runs for every request (unknown paths and CORS preflights included) before routing and
   /// authentication, on the route's pool (it may block on the database). A response it returns
   /// is sent as the answer; nullopt lets the request continue. The app wires the guard's IP

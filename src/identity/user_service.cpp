@@ -80,7 +80,7 @@ UserService::UserService(const config::Settings& settings, store::Database& stor
     : settings_(settings), store_(store), devices_(devices), clock_(std::move(clock)) {
   for (const auto& f : settings_.user_optional_fields)
     if (!Contains(writable_fields_, f)) writable_fields_.push_back(f);
-  for (const auto& f : settings_.user_identity_fields)
+  for (const auto& f : config::Names(settings_.user_identity_fields))
     if (!Contains(writable_fields_, f)) writable_fields_.push_back(f);
   for (const auto& [name, type] : settings_.user_extra_fields) writable_fields_.push_back(name);
 }
@@ -104,12 +104,12 @@ bool UserService::HasConfirmedDevice(int64_t user_id, const std::string& type,
   return false;
 }
 
-void UserService::CreateSignupDevice(int64_t user_id, const std::string& type,
+void UserService::CreateSignupDevice(int64_t user_id, config::DeviceType type,
                                      const std::string& destination) {
-  if (devices_ == nullptr || !Contains(settings_.otp_device_types, type)) return;
+  if (devices_ == nullptr || !config::Includes(settings_.otp_device_types, type)) return;
   store::Device device;
   device.user_id = user_id;
-  device.type = type;
+  device.type = config::Name(type);
   device.name = destination;
   device.destination = destination;
   device.confirmed = false;
@@ -234,15 +234,15 @@ store::User UserService::Register(const FieldValues& submitted, std::optional<in
   if (user.phone_number) identities["phone_number"] = *user.phone_number;
   if (pending_email) identities["email"] = *pending_email;
   if (pending_phone) identities["phone_number"] = *pending_phone;
+  const std::vector<std::string> identity_fields = config::Names(settings_.user_identity_fields);
   bool has_identity = false;
-  for (const auto& f : settings_.user_identity_fields) has_identity |= identities.count(f) > 0;
+  for (const auto& f : identity_fields) has_identity |= identities.count(f) > 0;
   if (!has_identity) {
-    std::string names;
-    for (const auto& f : settings_.user_identity_fields) names += (names.empty() ? "" : ", ") + f;
-    throw ApiError(400, "invalid", "At least one of " + names + " is required.");
+    throw ApiError(400, "invalid",
+                   "At least one of " + config::JoinedNames(settings_.user_identity_fields) + " is required.");
   }
   if (user.username.empty()) {
-    user.username = DeriveUsername(settings_.user_identity_fields, identities);
+    user.username = DeriveUsername(identity_fields, identities);
     if (store_.Users().FindUserByUsername(user.username))
       throw Taken("username");
   }
@@ -262,8 +262,8 @@ store::User UserService::Register(const FieldValues& submitted, std::optional<in
     throw Taken(e.Field());
   }
   // Reference R6 step 4: an unconfirmed device per address; nothing is sent here.
-  if (auto email = user.email ? user.email : pending_email) CreateSignupDevice(user.id, "email", *email);
-  if (auto phone = user.phone_number ? user.phone_number : pending_phone) CreateSignupDevice(user.id, "sms", *phone);
+  if (auto email = user.email ? user.email : pending_email) CreateSignupDevice(user.id, config::DeviceType::kEmail, *email);
+  if (auto phone = user.phone_number ? user.phone_number : pending_phone) CreateSignupDevice(user.id, config::DeviceType::kSms, *phone);
   return user;
 }
 
@@ -308,7 +308,7 @@ store::User UserService::CreateFromOtp(const FieldValues& input, const std::stri
   if (user.email) identities["email"] = *user.email;
   if (user.phone_number) identities["phone_number"] = *user.phone_number;
   if (user.username.empty()) {
-    std::vector<std::string> order = settings_.user_identity_fields;
+    std::vector<std::string> order = config::Names(settings_.user_identity_fields);
     if (!Contains(order, field)) order.push_back(field);  // the identity the request used
     user.username = DeriveUsername(order, identities);
   }
@@ -366,8 +366,10 @@ bool UserService::SetTwoFactorRequired(const store::User& user, bool required) {
     // No lock-out: 2FA needs a confirmed device of a configured type to pass the gate with.
     bool has_device = false;
     if (devices_ != nullptr)
-      for (const auto& d : devices_->ListDevices(user.id))
-        has_device |= d.confirmed && Contains(settings_.otp_device_types, d.type);
+      for (const auto& d : devices_->ListDevices(user.id)) {
+        const auto type = config::Parse<config::DeviceType>(d.type);
+        has_device |= d.confirmed && type && config::Includes(settings_.otp_device_types, *type);
+      }
     if (!has_device)
       throw errors::Invalid("Confirm a device first: 2FA needs a confirmed OTP device.",
                             std::string("is_required"));

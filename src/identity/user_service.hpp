@@ -75,7 +75,7 @@ class UserService {
   /// True when the user has a confirmed device of `type` for `destination` (case-insensitive).
   bool HasConfirmedDevice(int64_t user_id, const std::string& type, const std::string& destination) const;
   /// Creates the unconfirmed sign-up device of `type` for `destination` (configured types only).
-  void CreateSignupDevice(int64_t user_id, const std::string& type, const std::string& destination);
+  void CreateSignupDevice(int64_t user_id, config::DeviceType type, const std::string& destination);
 
   const config::Settings& settings_;
   store::Database& store_;

@@ -38,24 +38,27 @@ VerifyPolicy DeviceService::Policy() const {
   return VerifyPolicy{settings_.secret_key, settings_.otp_max_attempts, settings_.otp_throttle_factor};
 }
 
+bool DeviceService::IsConfiguredType(config::DeviceType type) const {
+  return config::Includes(settings_.otp_device_types, type);
+}
+
 bool DeviceService::IsConfiguredType(std::string_view type) const {
-  const auto& types = settings_.otp_device_types;
-  return std::find(types.begin(), types.end(), type) != types.end();
+  const auto parsed = config::Parse<config::DeviceType>(type);
+  return parsed && IsConfiguredType(*parsed);
 }
 
 void DeviceService::RequireConfiguredType(const std::optional<std::string>& type) const {
   if (type && IsConfiguredType(*type)) return;
-  std::string names;
-  for (const auto& t : settings_.otp_device_types) names += (names.empty() ? "" : ", ") + t;
-  throw errors::Invalid("Invalid device type. Must be one of " + names);
+  throw errors::Invalid("Invalid device type. Must be one of " +
+                        config::JoinedNames(settings_.otp_device_types));
 }
 
 std::vector<store::Device> DeviceService::List(int64_t user_id) const {
   std::vector<store::Device> all = devices_.ListDevices(user_id);
   std::vector<store::Device> out;
-  for (const auto& type : settings_.otp_device_types)  // type order, then id (the reference's)
+  for (const auto type : settings_.otp_device_types)  // type order, then id (the reference's)
     for (const auto& d : all)
-      if (d.type == type) out.push_back(d);
+      if (d.type == config::Name(type)) out.push_back(d);
   return out;
 }
 

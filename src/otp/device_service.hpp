@@ -39,6 +39,8 @@ class DeviceService {
                 notify::Notifier& notifier, Clock clock = {});
 
   /// Whether `type` is one of OTP_DEVICE_TYPES.
+  bool IsConfiguredType(config::DeviceType type) const;
+  /// Whether `type` (a request's or a stored device's) names one of OTP_DEVICE_TYPES.
   bool IsConfiguredType(std::string_view type) const;
   /// 400 invalid "Invalid device type. Must be one of email, totp, sms, static" unless configured.
   void RequireConfiguredType(const std::optional<std::string>& type) const;

@@ -25,10 +25,10 @@ ApiError Unauthorized(std::string code, std::string message) {
 
 }  // namespace
 
-OtpRequestService::OtpRequestService(const config::Settings& settings, store::Database& store,
+OtpRequestService::OtpRequestService(OtpRequestOptions options, store::Database& store,
                                      DeviceService& devices, identity::UserService& users,
                                      Identify identify, DestinationGuard guard)
-    : settings_(settings), store_(store), devices_(devices), users_(users),
+    : options_(std::move(options)), store_(store), devices_(devices), users_(users),
       identify_(std::move(identify)), guard_(std::move(guard)) {}
 
 std::optional<store::User> OtpRequestService::Identified(const identity::FieldValues& fields) const {
@@ -40,10 +40,13 @@ std::optional<store::User> OtpRequestService::Identified(const identity::FieldVa
 }
 
 OtpRequestService::Channel OtpRequestService::PickChannel(const identity::FieldValues& fields) const {
-  for (const auto& backend : settings_.authentication_backends) {
-    if (backend == "sms_otp" && NonEmpty(fields, "phone_number") && devices_.IsConfiguredType("sms"))
+  using config::AuthBackend, config::DeviceType;
+  for (const auto backend : options_.backends) {
+    if (backend == AuthBackend::kSmsOtp && NonEmpty(fields, "phone_number") &&
+        devices_.IsConfiguredType(DeviceType::kSms))
       return {"sms", "phone_number"};
-    if (backend == "email_otp" && NonEmpty(fields, "email") && devices_.IsConfiguredType("email"))
+    if (backend == AuthBackend::kEmailOtp && NonEmpty(fields, "email") &&
+        devices_.IsConfiguredType(DeviceType::kEmail))
       return {"email", "email"};
   }
   throw Unauthorized("not_found", "Authorization backend not found");
@@ -57,9 +60,9 @@ std::optional<store::User> OtpRequestService::AccountFor(const identity::FieldVa
                                                          const std::string& field,
                                                          const std::string& destination) {
   if (auto holder = Holder(field, destination)) return holder;
-  const bool may_create = settings_.otp_auto_create_account && settings_.signup_allowed;
+  const bool may_create = options_.auto_create_account && options_.signup_allowed;
   // PREVENT_ENUMERATION: the same answer as for an existing account.
-  if (!may_create && settings_.prevent_enumeration) return std::nullopt;
+  if (!may_create && options_.prevent_enumeration) return std::nullopt;
   if (!may_create)
     throw Unauthorized("user_does_not_exist", "User with this identity does not exist, try signup instead");
   try {
@@ -73,7 +76,7 @@ std::optional<store::User> OtpRequestService::AccountFor(const identity::FieldVa
 
 OtpRequestResult OtpRequestService::Request(const identity::FieldValues& fields, const store::User* caller) {
   std::optional<store::User> target = caller != nullptr ? std::optional<store::User>(*caller) : Identified(fields);
-  if (!target && !settings_.otp_send_unauthorized_user)
+  if (!target && !options_.send_unauthorized_user)
     throw Unauthorized("unauthorized_otp_request", "Please log in to request your OTP code.");
   const Channel channel = PickChannel(fields);
   const std::string& value = fields.at(channel.field);

@@ -7,8 +7,9 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
-#include "config/settings.hpp"
+#include "config/choices.hpp"
 #include "identity/user_service.hpp"
 #include "otp/device_service.hpp"
 #include "store/database.hpp"
@@ -21,6 +22,17 @@ struct OtpRequestResult {
   std::string channel;            ///< "email" or "sms"
   std::optional<SendResult> sent; ///< empty when nothing was issued (no account under
                                   ///< PREVENT_ENUMERATION, a blacklisted destination)
+};
+
+/// The settings a request for a code reads (mapped from config::Settings by the app).
+struct OtpRequestOptions {
+  /// AUTHENTICATION_BACKENDS: the first OTP backend whose field is given picks the channel.
+  std::vector<config::AuthBackend> backends = {config::AuthBackend::kSmsOtp, config::AuthBackend::kEmailOtp,
+                                               config::AuthBackend::kPassword};
+  bool auto_create_account = true;      ///< OTP_AUTO_CREATE_ACCOUNT
+  bool signup_allowed = true;           ///< SIGNUP_ALLOWED (also gates the auto-create)
+  bool send_unauthorized_user = true;   ///< OTP_SEND_UNAUTHORIZED_USER
+  bool prevent_enumeration = false;     ///< PREVENT_ENUMERATION
 };
 
 class OtpRequestService {
@@ -36,7 +48,7 @@ class OtpRequestService {
     std::function<bool(const std::string& destination)> allowed;
   };
 
-  OtpRequestService(const config::Settings& settings, store::Database& store, DeviceService& devices,
+  OtpRequestService(OtpRequestOptions options, store::Database& store, DeviceService& devices,
                     identity::UserService& users, Identify identify, DestinationGuard guard = {});
 
   /// Sends a code for the submitted fields (read by the api, phone in E.164) to the caller
@@ -63,7 +75,7 @@ class OtpRequestService {
                                         const std::string& destination);
   std::optional<store::User> Holder(const std::string& field, const std::string& destination);
 
-  const config::Settings& settings_;
+  const OtpRequestOptions options_;
   store::Database& store_;
   DeviceService& devices_;
   identity::UserService& users_;

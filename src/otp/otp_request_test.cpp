@@ -38,8 +38,14 @@ class OtpRequestTest : public ::testing::Test {
   OtpRequestService& Make(OtpRequestService::DestinationGuard guard = {}) {
     devices_ = std::make_unique<DeviceService>(settings_, *db_, db_->Devices(), notifier_, [this] { return now_; });
     users_ = std::make_unique<identity::UserService>(settings_, *db_, &db_->Devices(), [this] { return now_; });
+    OtpRequestOptions options;  // what application.cpp's ToOtpRequestOptions maps
+    options.backends = settings_.authentication_backends;
+    options.auto_create_account = settings_.otp_auto_create_account;
+    options.signup_allowed = settings_.signup_allowed;
+    options.send_unauthorized_user = settings_.otp_send_unauthorized_user;
+    options.prevent_enumeration = settings_.prevent_enumeration;
     service_ = std::make_unique<OtpRequestService>(
-        settings_, *db_, *devices_, *users_,
+        std::move(options), *db_, *devices_, *users_,
         [this](const identity::FieldValues& credentials) {
           identified_with_ = credentials;
           return identified_;
@@ -123,7 +129,8 @@ TEST_F(OtpRequestTest, UnknownAddressWithoutAutoCreateIsRefusedOrUnderPreventEnu
   EXPECT_EQ(Header(e, "WWW-Authenticate"), errors::kWwwAuthenticate);
 
   settings_.prevent_enumeration = true;
-  OtpRequestResult done = service.Request({{"email", "bob@x.io"}}, nullptr);
+  OtpRequestService& quiet = Make();  // the options are copied when the service is built
+  OtpRequestResult done = quiet.Request({{"email", "bob@x.io"}}, nullptr);
   EXPECT_EQ(done.channel, "email");
   EXPECT_FALSE(done.sent);
   EXPECT_FALSE(db_->Users().FindUserByEmail("bob@x.io"));
@@ -156,10 +163,12 @@ TEST_F(OtpRequestTest, AnonymousRequestsNeedCredentialsWhenOtpSendUnauthorizedUs
 TEST_F(OtpRequestTest, BackendOrderPicksTheChannel) {
   OtpRequestService& service = Make();
   EXPECT_EQ(service.Request({{"email", "alice@x.io"}, {"phone_number", "+14155550123"}}, &alice_).channel, "sms");
-  settings_.authentication_backends = {"email_otp", "sms_otp", "password"};
-  EXPECT_EQ(service.Request({{"email", "alice@x.io"}, {"phone_number", "+14155550123"}}, &alice_).channel, "email");
-  settings_.otp_device_types = {"sms"};
-  EXPECT_EQ(service.Request({{"email", "alice@x.io"}, {"phone_number", "+14155550124"}}, &alice_).channel, "sms");
+  settings_.authentication_backends = {config::AuthBackend::kEmailOtp, config::AuthBackend::kSmsOtp,
+                                       config::AuthBackend::kPassword};
+  OtpRequestService& email_first = Make();
+  EXPECT_EQ(email_first.Request({{"email", "alice@x.io"}, {"phone_number", "+14155550123"}}, &alice_).channel, "email");
+  settings_.otp_device_types = {config::DeviceType::kSms};
+  EXPECT_EQ(Make().Request({{"email", "alice@x.io"}, {"phone_number", "+14155550124"}}, &alice_).channel, "sms");
 }
 
 TEST_F(OtpRequestTest, ACallersAddressOfAnotherCaseIsOwnedAndAForeignOneGetsAnUnconfirmedDevice) {

@@ -98,9 +98,6 @@ struct TokenService::Claims : VerifiedClaims {
 TokenService::TokenService(TokenOptions options, store::Database& store, Clock clock)
     : options_(std::move(options)), store_(store), clock_(std::move(clock)) {
   if (!clock_) clock_ = UnixNow;
-  if (options_.profile != kSliding && options_.profile != "pair") {
-    throw std::invalid_argument("JWT_PROFILE must be \"sliding\" or \"pair\"");
-  }
   if (options_.type_claim.empty())
     throw std::invalid_argument("TOKEN_TYPE_CLAIM must not be empty");
   if (options_.access_lifetime <= 0)
@@ -256,7 +253,7 @@ void TokenService::PurgeExpiredHourly() {
 
 IssuedTokens TokenService::Issue(const store::User& user) {
   PurgeExpiredHourly();
-  if (options_.profile == kSliding) {
+  if (options_.profile == config::JwtProfile::kSliding) {
     return IssueSliding(user.id, user.tokens_valid_after, crypto::RandomHex(16), std::nullopt);
   }
   auto [issued, record] = SignPair(user, crypto::RandomHex(kFamilyIdHex / 2));
@@ -339,7 +336,7 @@ std::shared_ptr<const TokenService::KeySet> TokenService::CheckToken(
 
 IssuedTokens TokenService::Refresh(std::string_view presented) {
   PurgeExpiredHourly();
-  if (options_.profile == kSliding) {
+  if (options_.profile == config::JwtProfile::kSliding) {
     // The next token needs the user's id and revocation time only, not the whole row.
     store::TokenStore::TokenState state;
     const VerifiedClaims claims = CheckWithState(presented, {kSliding}, state);
@@ -366,7 +363,8 @@ IssuedTokens TokenService::Refresh(std::string_view presented) {
 }
 
 AuthenticatedToken TokenService::Authenticate(std::string_view bearer_token) {
-  Claims claims = Decode(bearer_token, {options_.profile == kSliding ? kSliding : kAccess});
+  const bool sliding = options_.profile == config::JwtProfile::kSliding;
+  Claims claims = Decode(bearer_token, {sliding ? kSliding : kAccess});
   if (!claims.user) throw errors::AuthenticationFailed("User not found");
   if (!claims.user->is_active) throw errors::AuthenticationFailed("User is inactive");
   return {std::move(*claims.user), std::move(claims.jti), std::move(claims.type), claims.exp};

@@ -12,6 +12,7 @@
 #include <string>
 #include <string_view>
 
+#include "config/choices.hpp"
 #include "store/database.hpp"
 #include "token/jws.hpp"
 #include "token/verified_cache.hpp"
@@ -20,7 +21,7 @@ namespace dfauth::token {
 
 struct TokenOptions {
   Algorithm algorithm = Algorithm::kHS256;     ///< JWT_ALGORITHM
-  std::string profile = "sliding";             ///< JWT_PROFILE: "sliding" or "pair"
+  config::JwtProfile profile = config::JwtProfile::kSliding;  ///< JWT_PROFILE
   int64_t access_lifetime = 300;               ///< ACCESS_TOKEN_LIFETIME
   int64_t refresh_lifetime = 1209600;          ///< REFRESH_TOKEN_LIFETIME
   int64_t sliding_lifetime = 1209600;          ///< SLIDING_TOKEN_LIFETIME
