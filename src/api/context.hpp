@@ -23,10 +23,10 @@ struct ApiContext {
   auth::LoginService& login;
   identity::UserService& users;
   http::Metrics& metrics;
-  social::SocialService* social = nullptr;  ///< social/ routes (set by the app)
-  otp::DeviceService* devices = nullptr;    ///< otp/, otp-devices/ (set by the app)
-  otp::OtpRequestService* otp_requests = nullptr;  ///< otp/ (set by the app with `devices`)
-  guard::Guard* guard = nullptr;            ///< blacklists and login-failure limits (set by the app)
+  social::SocialService& social;
+  otp::DeviceService& devices;
+  otp::OtpRequestService& otp_requests;
+  guard::Guard& guard;  ///< blacklists and login-failure limits
 };
 
 /// Mounts every route of interface.md §3 on the router.

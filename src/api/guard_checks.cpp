@@ -9,22 +9,21 @@
 namespace dfauth::api {
 
 void CheckIdentityFields(ApiContext& ctx, const std::map<std::string, std::string>& fields) {
-  if (ctx.guard == nullptr) return;
   auto value = [&](const char* name) -> const std::string* {
     auto it = fields.find(name);
     return it == fields.end() || it->second.empty() ? nullptr : &it->second;
   };
-  if (const std::string* username = value("username")) ctx.guard->CheckUsername(*username);
-  if (const std::string* email = value("email")) ctx.guard->CheckEmail(identity::NormalizeEmail(*email));
+  if (const std::string* username = value("username")) ctx.guard.CheckUsername(*username);
+  if (const std::string* email = value("email")) ctx.guard.CheckEmail(identity::NormalizeEmail(*email));
   if (const std::string* phone = value("phone_number"))
-    if (auto parsed = identity::ParsePhone(*phone)) ctx.guard->CheckPhone(parsed->e164);
+    if (auto parsed = identity::ParsePhone(*phone)) ctx.guard.CheckPhone(parsed->e164);
 }
 
 bool HoneypotTriggered(ApiContext& ctx, const nlohmann::json& body, const http::Request& request) {
-  if (ctx.guard == nullptr || ctx.guard->HoneypotField().empty()) return false;
-  auto it = body.find(ctx.guard->HoneypotField());
+  if (ctx.guard.HoneypotField().empty()) return false;
+  auto it = body.find(ctx.guard.HoneypotField());
   if (it == body.end() || it->is_null() || (it->is_string() && it->get<std::string>().empty())) return false;
-  ctx.guard->HoneypotHit(request.client_ip, "honeypot_field");
+  ctx.guard.HoneypotHit(request.client_ip, "honeypot_field");
   return true;
 }
 

@@ -35,32 +35,19 @@ Json ExtraFieldSchema(const std::string& type) {
   return Json{{"type", "string"}, {"nullable", true}};
 }
 
-/// The shared schemas: the error envelope and the bodies the operation table names.
-Json Components(const config::Settings& s) {
-  const bool pair = s.jwt_profile == config::JwtProfile::kPair;
-  Json schemas = Json::object();
-  schemas["Error"] = {{"type", "object"},
-                      {"required", {"message", "code"}},
-                      {"properties",
-                       {{"message", Text()},
-                        {"code", Text()},
-                        {"field", {{"type", "string"}, {"nullable", true}}}}}};
-  schemas["ErrorEnvelope"] = {{"type", "object"},
-                              {"required", {"errors"}},
-                              {"properties", {{"errors", {{"type", "array"}, {"items", Ref("Error")}}}}}};
-  schemas["Empty"] = {{"type", "object"}};
-  schemas["Links"] = {{"type", "object"}, {"additionalProperties", Text()}};
-  schemas["Tokens"] = StringObject(pair ? std::vector<std::string>{"token", "refresh"}
-                                        : std::vector<std::string>{"token"},
-                                   pair ? std::vector<std::string>{"token", "refresh"}
-                                        : std::vector<std::string>{"token"});
+/// A page of api/pagination's list routes: count, next, previous, results of `item`.
+Json PageSchema(Json item) {
+  return {{"type", "object"},
+          {"properties",
+           {{"count", {{"type", "integer"}}},
+            {"next", {{"type", "string"}, {"nullable", true}}},
+            {"previous", {{"type", "string"}, {"nullable", true}}},
+            {"results", {{"type", "array"}, {"items", std::move(item)}}}}}};
+}
 
-  std::vector<std::string> login = config::Names(s.user_identity_fields);
-  for (const char* n : {"password", "otp"}) AddUnique(login, n);
-  for (const auto& n : s.required_auth_fields) AddUnique(login, n);
-  schemas["Credentials"] = StringObject(login, s.required_auth_fields);
-
-  // The user representation: optional fields (never the password), identity fields, extras, id.
+/// User (what users/{id}/ answers) and UserWrite (what sign-up and PATCH read).
+void AddUserSchemas(const config::Settings& s, Json& schemas) {
+  // Optional fields (never the password in a response), identity fields, extras, id.
   Json user{{"type", "object"}, {"properties", Json::object()}};
   Json write{{"type", "object"}, {"properties", Json::object()}};
   for (const auto& f : s.user_optional_fields) {
@@ -80,6 +67,32 @@ Json Components(const config::Settings& s) {
   if (write["properties"].contains("password")) write["properties"]["password"]["format"] = "password";
   schemas["User"] = user;
   schemas["UserWrite"] = write;
+}
+
+/// The shared schemas: the error envelope and the bodies the operation table names.
+Json Components(const config::Settings& s) {
+  const bool pair = s.jwt_profile == config::JwtProfile::kPair;
+  Json schemas = Json::object();
+  schemas["Error"] = {{"type", "object"},
+                      {"required", {"message", "code"}},
+                      {"properties",
+                       {{"message", Text()},
+                        {"code", Text()},
+                        {"field", {{"type", "string"}, {"nullable", true}}}}}};
+  schemas["ErrorEnvelope"] = {{"type", "object"},
+                              {"required", {"errors"}},
+                              {"properties", {{"errors", {{"type", "array"}, {"items", Ref("Error")}}}}}};
+  schemas["Empty"] = {{"type", "object"}};
+  schemas["Links"] = {{"type", "object"}, {"additionalProperties", Text()}};
+  const auto tokens = pair ? std::vector<std::string>{"token", "refresh"} : std::vector<std::string>{"token"};
+  schemas["Tokens"] = StringObject(tokens, tokens);
+
+  std::vector<std::string> login = config::Names(s.user_identity_fields);
+  for (const char* n : {"password", "otp"}) AddUnique(login, n);
+  for (const auto& n : s.required_auth_fields) AddUnique(login, n);
+  schemas["Credentials"] = StringObject(login, s.required_auth_fields);
+
+  AddUserSchemas(s, schemas);
   schemas["SetPassword"] = StringObject({"old_password", "new_password"}, {"old_password", "new_password"});
   schemas["TwoFa"] = {{"type", "object"}, {"properties", {{"is_required", {{"type", "boolean"}}}}}};
 
@@ -98,24 +111,13 @@ Json Components(const config::Settings& s) {
   schemas["OtpDeviceCreate"] = StringObject({"type", "name"}, {"type"});
   schemas["OtpDeviceCreate"]["properties"]["type"]["enum"] = config::Names(s.otp_device_types);
   schemas["OtpConfirm"] = StringObject({"otp"}, {"otp"});
-  schemas["OtpDevicePage"] = {{"type", "object"},
-                              {"properties",
-                               {{"count", {{"type", "integer"}}},
-                                {"next", {{"type", "string"}, {"nullable", true}}},
-                                {"previous", {{"type", "string"}, {"nullable", true}}},
-                                {"results", {{"type", "array"}, {"items", Ref("OtpDevice")}}}}}};
+  schemas["OtpDevicePage"] = PageSchema(Ref("OtpDevice"));
 
   schemas["SocialLogin"] = StringObject({"provider", "access_token", "id_token", "first_name", "last_name", "otp", "password"},
                                       {"provider"});
   schemas["SocialTokens"] = StringObject(pair ? std::vector<std::string>{"token", "refresh", "provider"}
                                               : std::vector<std::string>{"token", "provider"});
-  schemas["SocialConnectionPage"] = {
-      {"type", "object"},
-      {"properties",
-       {{"count", {{"type", "integer"}}},
-        {"next", {{"type", "string"}, {"nullable", true}}},
-        {"previous", {{"type", "string"}, {"nullable", true}}},
-        {"results", {{"type", "array"}, {"items", StringObject({"provider", "uid"})}}}}}};
+  schemas["SocialConnectionPage"] = PageSchema(StringObject({"provider", "uid"}));
   schemas["Jwks"] = {{"type", "object"},
                      {"properties", {{"keys", {{"type", "array"}, {"items", {{"type", "object"}}}}}}}};
   schemas["Health"] = StringObject({"status", "database"}, {"status"});

@@ -50,7 +50,7 @@ void RegisterOtpRoutes(http::Router& router, ApiContext& ctx, const std::string&
     NormalizePhoneField(fields);
     if (HoneypotTriggered(ctx, body, request)) return EchoIdentities(fields);  // as if sent; nothing is
     const store::User* caller = request.caller.Authenticated() ? &CallerUser(request) : nullptr;
-    otp::OtpRequestResult done = ctx.otp_requests->Request(fields, caller);
+    otp::OtpRequestResult done = ctx.otp_requests.Request(fields, caller);
     if (done.sent)
       ctx.metrics.Increment("dfauth_otp_requests_total", "POST otp/ requests by channel and outcome",
                             {{"channel", done.channel},

@@ -10,11 +10,9 @@ void RegisterRoutes(http::Router& router, ApiContext& ctx) {
   RegisterTokenRoutes(router, ctx, prefix);
   RegisterUserRoutes(router, ctx, prefix);
   RegisterSocialRoutes(router, ctx, prefix);
-  if (ctx.devices != nullptr) {
-    RegisterOtpRoutes(router, ctx, prefix);
-    RegisterOtpDeviceRoutes(router, ctx, prefix);
-    RegisterMagicRoutes(router, ctx, prefix);
-  }
+  RegisterOtpRoutes(router, ctx, prefix);
+  RegisterOtpDeviceRoutes(router, ctx, prefix);
+  RegisterMagicRoutes(router, ctx, prefix);
   RegisterDocsRoutes(router, ctx);
 }
 

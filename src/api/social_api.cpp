@@ -35,7 +35,7 @@ social::SocialRequest ReadSocialRequest(const ApiContext& ctx, const http::Reque
     errors.push_back({"blank", "This field may not be blank.", "access_token", {}});
   auto provider = value("provider");
   if (!provider) errors.push_back({"required", "This field is required.", "provider", {}});
-  else if (!ctx.social->Offers(*provider))
+  else if (!ctx.social.Offers(*provider))
     errors.push_back({"invalid_choice", "\"" + *provider + "\" is not a valid choice.", "provider", {}});
   if (!errors.empty()) throw ApiError(400, std::move(errors));
   out.access_token = access_token.value_or("");
@@ -56,7 +56,6 @@ http::Response TokenResponse(const social::SocialResult& result, const std::stri
 }  // namespace
 
 void RegisterSocialRoutes(http::Router& router, ApiContext& ctx, const std::string& prefix) {
-  if (ctx.social == nullptr) return;
   const http::RouteOptions authed{};
   // Logging in and connecting ask the provider (userinfo, JWKS): they wait on its network, on
   // their own pool, so that a slow provider never holds the workers every other route needs.
@@ -66,26 +65,26 @@ void RegisterSocialRoutes(http::Router& router, ApiContext& ctx, const std::stri
   router.Add("POST", prefix + "social/", [&ctx](http::Request& request) {
     if (request.caller.Authenticated()) throw errors::PermissionDenied();
     auto body = ReadSocialRequest(ctx, request);
-    return TokenResponse(ctx.social->Login(body), body.provider);
+    return TokenResponse(ctx.social.Login(body), body.provider);
   }, anyone_asking);
 
   router.Add("POST", prefix + "social/connect/", [&ctx](http::Request& request) {
     auto body = ReadSocialRequest(ctx, request);
-    return TokenResponse(ctx.social->Connect(CallerUser(request), body), body.provider);
+    return TokenResponse(ctx.social.Connect(CallerUser(request), body), body.provider);
   }, authed_asking);
 
   router.Add("GET", prefix + "social/connections/", [&ctx](http::Request& request) {
     const int64_t user_id = CallerUser(request).id;
     const Page page = ReadPage(request);
     nlohmann::ordered_json results = nlohmann::ordered_json::array();
-    for (const auto& link : ctx.social->Connections(user_id, page.offset, page.limit))
+    for (const auto& link : ctx.social.Connections(user_id, page.offset, page.limit))
       results.push_back({{"provider", link.provider}, {"uid", link.uid}});
-    const nlohmann::ordered_json out = PageJson(request, page, ctx.social->CountConnections(user_id), std::move(results));
+    const nlohmann::ordered_json out = PageJson(request, page, ctx.social.CountConnections(user_id), std::move(results));
     return JsonResponse(out);
   }, authed);
 
   router.Add("DELETE", prefix + "social/{provider}/", [&ctx](http::Request& request) {
-    ctx.social->Disconnect(CallerUser(request), request.path_params.at("provider"));
+    ctx.social.Disconnect(CallerUser(request), request.path_params.at("provider"));
     return http::Response::Empty(204);
   }, authed);
 }

@@ -68,7 +68,7 @@ http::Response SignUp(ApiContext& ctx, http::Request& request) {
     throw;
   }
   // The invitation message, or AUTO_SEND_IDENTITY_VERIFICATION_OTP's codes (issue 3).
-  if (ctx.devices != nullptr) ctx.devices->AfterRegistration(user, inviter);
+  ctx.devices.AfterRegistration(user, inviter);
   return http::Response::Json(201, UserRepresentation(ctx.settings, user));
 }
 

@@ -130,18 +130,86 @@ otp::OtpRequestService::DestinationGuard OtpDestinationGuard(guard::Guard& guard
 
 }  // namespace
 
+namespace {
+
+/// The schema checked and, with AUTO_MIGRATE, brought up to date; false when it is behind and
+/// migrating is the operator's call.
+bool PrepareSchema(store::Database& store, const config::Settings& settings) {
+  RequireKnownSchema(store);
+  if (settings.auto_migrate) {
+    int applied = store.Migrate();
+    if (applied > 0) spdlog::info("applied {} migration(s); schema version {}", applied, store.SchemaVersion());
+    return true;
+  }
+  if (store.SchemaVersion() < store.LatestSchemaVersion()) {
+    spdlog::error("the database schema is at version {} but this build needs {}: run `df-auth migrate`",
+                  store.SchemaVersion(), store.LatestSchemaVersion());
+    return false;
+  }
+  return true;
+}
+
+/// Social login: provider calls run inside the request, on the network pool (issue 4); the 2FA
+/// gate and the guard's identity checks are the ones a password login meets.
+std::unique_ptr<social::SocialService> MakeSocialService(const config::Settings& settings, store::Database& store,
+                                                         token::TokenService& tokens, social::JwksCache& jwks,
+                                                         auth::LoginService& login, guard::Guard& guard,
+                                                         http::Metrics& metrics) {
+  auto service = std::make_unique<social::SocialService>(
+      settings, store, store.Social(), tokens, social::MakeProviders(settings, social::CurlFetcher(), jwks, {}),
+      [&login](const store::User& user, const std::optional<std::string>& otp) { login.PassTwoFactorGate(user, otp); },
+      [&metrics](const std::string& provider, const std::string& outcome) {
+        metrics.Increment("dfauth_social_logins_total", "Social logins and connects by provider and outcome",
+                          {{"provider", provider}, {"outcome", outcome}});
+      });
+  service->SetIdentityCheck([&guard](const std::optional<std::string>& email, const std::string& username) {
+    if (email) guard.CheckEmail(*email);
+    guard.CheckUsername(username);
+  });
+  return service;
+}
+
+http::ServerOptions ToServerOptions(const config::Settings& settings, const store::Database& store, guard::Guard& guard) {
+  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  http::ServerOptions options;
+  options.listen = settings.listen;
+  options.io_threads = static_cast<int>(settings.worker_threads);
+  // The backend knows what suits it (an embedded database is CPU-bound, a networked one waits on
+  // round trips). Hashing and provider calls have pools of their own, so nothing slow holds
+  // these workers.
+  options.worker_threads = store.SuggestedWorkers(cores);
+  options.worker_queue_limit = 4096;
+  options.hash_threads = cores;
+  options.hash_queue_limit = 1024;
+  // Social logins wait on the provider (up to its 10 s timeout): threads that mostly sleep.
+  options.network_threads = std::max(4, 4 * cores);
+  options.network_queue_limit = 1024;
+  options.cors_allowed_origins = settings.cors_allowed_origins;
+  options.trusted_proxies = settings.trusted_proxies;
+  options.throttle_anon = ToRateLimit(settings.throttle_anon);
+  options.throttle_user = ToRateLimit(settings.throttle_user);
+  options.translate_error = api::TranslateError;
+  // Before routing and authentication, on every path: blocked addresses get 403 everywhere, and a
+  // honeypot path bans its caller behind the same 404 as any unknown path (no hint).
+  options.pre_route = [&guard](const http::Request& request) -> std::optional<http::Response> {
+    if (guard.IsIpBlocked(request.client_ip)) {
+      return http::ErrorResponse(ApiError(403, "ip_blocked", guard::kIpBlockedMessage));
+    }
+    if (guard.IsHoneypotPath(request.path)) {
+      guard.HoneypotHit(request.client_ip, "honeypot_path");
+      return http::ErrorResponse(errors::NotFound());
+    }
+    return std::nullopt;
+  };
+  return options;
+}
+
+}  // namespace
+
 int Serve(config::Settings settings) {
   for (const auto& warning : settings.warnings) spdlog::warn("{}", warning);
   auto store = OpenConfiguredStore(settings);
-  RequireKnownSchema(*store);
-  if (settings.auto_migrate) {
-    int applied = store->Migrate();
-    if (applied > 0) spdlog::info("applied {} migration(s); schema version {}", applied, store->SchemaVersion());
-  } else if (store->SchemaVersion() < store->LatestSchemaVersion()) {
-    spdlog::error("the database schema is at version {} but this build needs {}: run `df-auth migrate`",
-                  store->SchemaVersion(), store->LatestSchemaVersion());
-    return 1;
-  }
+  if (!PrepareSchema(*store, settings)) return 1;
   ResolveSecretKey(settings, *store);
 
   token::TokenService tokens(ToTokenOptions(settings), *store);
@@ -157,8 +225,7 @@ int Serve(config::Settings settings) {
   // counted by rule.
   guard::Guard guard(settings, store->Guard());
   guard.SetRefusalObserver([&metrics](std::string_view rule) {
-    metrics.Increment("dfauth_guard_refusals_total", "Refusals by the guard, by rule",
-                      {{"rule", std::string(rule)}});
+    metrics.Increment("dfauth_guard_refusals_total", "Refusals by the guard, by rule", {{"rule", std::string(rule)}});
   });
   // OTP devices, codes and 2FA (issue 3): logins, sign-up and the otp routes share them.
   otp::DeviceService devices(settings, *store, store->Devices(), delivery);
@@ -166,63 +233,13 @@ int Serve(config::Settings settings) {
   identity::UserService users(settings, *store, &store->Devices());
   otp::OtpRequestService otp_requests(ToOtpRequestOptions(settings), *store, devices, users, IdentifyFor(login),
                                       OtpDestinationGuard(guard));
-  http::Router router;
-  api::ApiContext context{settings, *store, tokens, login, users, metrics};
-  context.guard = &guard;
-  // Social login: provider calls run inside the request, on the worker pool (issue 4).
   social::JwksCache jwks(social::CurlFetcher());
-  social::SocialService social_service(
-      settings, *store, store->Social(), tokens,
-      social::MakeProviders(settings, social::CurlFetcher(), jwks, {}),
-      [&login](const store::User& user, const std::optional<std::string>& otp) {
-        login.PassTwoFactorGate(user, otp);
-      },
-      [&metrics](const std::string& provider, const std::string& outcome) {
-        metrics.Increment("dfauth_social_logins_total", "Social logins and connects by provider and outcome",
-                          {{"provider", provider}, {"outcome", outcome}});
-      });
-  social_service.SetIdentityCheck([&guard](const std::optional<std::string>& email, const std::string& username) {
-    if (email) guard.CheckEmail(*email);
-    guard.CheckUsername(username);
-  });
-  context.social = &social_service;
-  context.devices = &devices;
-  context.otp_requests = &otp_requests;
+  auto social = MakeSocialService(settings, *store, tokens, jwks, login, guard, metrics);
+
+  http::Router router;
+  api::ApiContext context{settings, *store, tokens, login, users, metrics, *social, devices, otp_requests, guard};
   api::RegisterRoutes(router, context);
-
-  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  http::ServerOptions options;
-  options.listen = settings.listen;
-  options.io_threads = static_cast<int>(settings.worker_threads);
-  // The backend knows what suits it (an embedded database is CPU-bound, a networked one waits on
-  // round trips). Hashing and provider calls have pools of their own, so nothing slow holds
-  // these workers.
-  options.worker_threads = store->SuggestedWorkers(cores);
-  options.worker_queue_limit = 4096;
-  options.hash_threads = cores;
-  options.hash_queue_limit = 1024;
-  // Social logins wait on the provider (up to its 10 s timeout): threads that mostly sleep.
-  options.network_threads = std::max(4, 4 * cores);
-  options.network_queue_limit = 1024;
-  options.cors_allowed_origins = settings.cors_allowed_origins;
-  options.trusted_proxies = settings.trusted_proxies;
-  options.throttle_anon = ToRateLimit(settings.throttle_anon);
-  options.throttle_user = ToRateLimit(settings.throttle_user);
-  // Before routing and authentication, on every path: blocked addresses get 403 everywhere, and a
-  // honeypot path bans its caller behind the same 404 as any unknown path (no hint).
-  options.translate_error = api::TranslateError;
-  options.pre_route = [&guard](const http::Request& request) -> std::optional<http::Response> {
-    if (guard.IsIpBlocked(request.client_ip)) {
-      return http::ErrorResponse(ApiError(403, "ip_blocked", guard::kIpBlockedMessage));
-    }
-    if (guard.IsHoneypotPath(request.path)) {
-      guard.HoneypotHit(request.client_ip, "honeypot_path");
-      return http::ErrorResponse(errors::NotFound());
-    }
-    return std::nullopt;
-  };
-
-  http::Server server(options, router,
+  http::Server server(ToServerOptions(settings, *store, guard), router,
                       [&tokens](const http::Request& request) { return api::Authenticate(tokens, request); },
                       metrics);
   server.Bind();

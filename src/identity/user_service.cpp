@@ -124,6 +124,29 @@ using ConfirmedCheck = std::function<bool(const std::string& type, const std::st
 
 /// Validates one built-in or extra field into `user`; records errors. `creating` selects the
 /// sign-up rules (duplicates pre-checked) from the PATCH rules (identities need a confirmed device).
+/// The email field: its form (EmailField), normalised, unique on sign-up, a confirmed device's
+/// address on update.
+void ApplyEmail(const config::Settings& settings, store::Database& store, const std::string& value, bool creating,
+                store::User& user, Errors& errors, const ConfirmedCheck& confirmed) {
+  if (value.empty()) {
+    user.email.reset();
+    return;
+  }
+  if (value.size() > kMaxEmailLength) return errors.Add("max_length", MaxLengthMessage(kMaxEmailLength), "email");
+  auto type = settings.user_field_types.find("email");
+  if (type != settings.user_field_types.end() && type->second == "EmailField" && !IsValidEmail(value))
+    return errors.Invalid("Enter a valid email address.", "email");
+  std::string normalized = NormalizeEmail(value);
+  if (!creating) {
+    if (!confirmed || !confirmed("email", normalized))
+      return errors.Invalid("You need to confirm your email first.", "email");
+    user.email = normalized;
+    return;
+  }
+  if (store.Users().FindUserByEmail(normalized)) return errors.Duplicate("email");
+  user.email = normalized;
+}
+
 void ApplyField(const config::Settings& settings, store::Database& store, const std::string& name,
                 const std::string& value, bool creating, store::User& user, nlohmann::json& extra,
                 Errors& errors, const ConfirmedCheck& confirmed = {}) {
@@ -139,23 +162,7 @@ void ApplyField(const config::Settings& settings, store::Database& store, const 
     }
     user.username = value;
   } else if (name == "email") {
-    if (value.empty()) {
-      user.email.reset();
-      return;
-    }
-    if (value.size() > kMaxEmailLength) return errors.Add("max_length", MaxLengthMessage(kMaxEmailLength), name);
-    auto type = settings.user_field_types.find("email");
-    if (type != settings.user_field_types.end() && type->second == "EmailField" && !IsValidEmail(value))
-      return errors.Invalid("Enter a valid email address.", name);
-    std::string normalized = NormalizeEmail(value);
-    if (!creating) {
-      if (!confirmed || !confirmed("email", normalized))
-        return errors.Invalid("You need to confirm your email first.", name);
-      user.email = normalized;
-      return;
-    }
-    if (store.Users().FindUserByEmail(normalized)) return errors.Duplicate(name);
-    user.email = normalized;
+    ApplyEmail(settings, store, value, creating, user, errors, confirmed);
   } else if (name == "phone_number") {
     if (value.empty()) {
       user.phone_number.reset();
@@ -192,36 +199,47 @@ nlohmann::json ParseExtra(const std::string& text) {
   return j.is_object() ? j : nlohmann::json::object();
 }
 
+struct PendingAddresses {
+  std::optional<std::string> email, phone;
+};
+
+/// DEFER_IDENTITY_UPDATE: email and phone go to unconfirmed devices only, so they are taken out
+/// of `input`, checked for form here and never for uniqueness (several users may register one
+/// unconfirmed address).
+PendingAddresses TakePendingAddresses(const config::Settings& settings, const std::vector<std::string>& writable,
+                                      FieldValues& input, Errors& errors) {
+  PendingAddresses pending;
+  if (auto it = input.find("email"); it != input.end() && Contains(writable, "email")) {
+    const std::string& value = it->second;
+    auto type = settings.user_field_types.find("email");
+    if (value.size() > kMaxEmailLength) errors.Add("max_length", MaxLengthMessage(kMaxEmailLength), "email");
+    else if (!value.empty() && type != settings.user_field_types.end() && type->second == "EmailField" &&
+             !IsValidEmail(value))
+      errors.Invalid("Enter a valid email address.", "email");
+    else if (!value.empty()) pending.email = NormalizeEmail(value);
+    input.erase(it);
+  }
+  if (auto it = input.find("phone_number"); it != input.end() && Contains(writable, "phone_number")) {
+    if (!it->second.empty()) {
+      auto phone = ParsePhone(it->second);
+      if (!phone) errors.Invalid("Enter a valid phone number.", "phone_number");
+      else pending.phone = phone->e164;
+    }
+    input.erase(it);
+  }
+  return pending;
+}
+
 }  // namespace
 
 store::User UserService::Register(const FieldValues& submitted, std::optional<int64_t> inviter) {
   store::User user;
   nlohmann::json extra = nlohmann::json::object();
   Errors errors;
-  // DEFER_IDENTITY_UPDATE: email and phone go to unconfirmed devices only, so they are checked
-  // for form here and never for uniqueness (several users may register one unconfirmed address).
   FieldValues input = submitted;
-  std::optional<std::string> pending_email, pending_phone;
-  if (settings_.defer_identity_update && devices_ != nullptr) {
-    if (auto it = input.find("email"); it != input.end() && Contains(writable_fields_, "email")) {
-      const std::string& value = it->second;
-      auto type = settings_.user_field_types.find("email");
-      if (value.size() > kMaxEmailLength) errors.Add("max_length", MaxLengthMessage(kMaxEmailLength), "email");
-      else if (!value.empty() && type != settings_.user_field_types.end() && type->second == "EmailField" &&
-               !IsValidEmail(value))
-        errors.Invalid("Enter a valid email address.", "email");
-      else if (!value.empty()) pending_email = NormalizeEmail(value);
-      input.erase(it);
-    }
-    if (auto it = input.find("phone_number"); it != input.end() && Contains(writable_fields_, "phone_number")) {
-      if (!it->second.empty()) {
-        auto phone = ParsePhone(it->second);
-        if (!phone) errors.Invalid("Enter a valid phone number.", "phone_number");
-        else pending_phone = phone->e164;
-      }
-      input.erase(it);
-    }
-  }
+  const PendingAddresses pending =
+      settings_.defer_identity_update && devices_ != nullptr ? TakePendingAddresses(settings_, writable_fields_, input, errors)
+                                                             : PendingAddresses{};
   for (const auto& name : writable_fields_) {
     auto it = input.find(name);
     if (it != input.end()) ApplyField(settings_, store_, name, it->second, true, user, extra, errors);
@@ -232,8 +250,8 @@ store::User UserService::Register(const FieldValues& submitted, std::optional<in
   if (!user.username.empty()) identities["username"] = user.username;
   if (user.email) identities["email"] = *user.email;
   if (user.phone_number) identities["phone_number"] = *user.phone_number;
-  if (pending_email) identities["email"] = *pending_email;
-  if (pending_phone) identities["phone_number"] = *pending_phone;
+  if (pending.email) identities["email"] = *pending.email;
+  if (pending.phone) identities["phone_number"] = *pending.phone;
   const std::vector<std::string> identity_fields = config::Names(settings_.user_identity_fields);
   bool has_identity = false;
   for (const auto& f : identity_fields) has_identity |= identities.count(f) > 0;
@@ -262,8 +280,8 @@ store::User UserService::Register(const FieldValues& submitted, std::optional<in
     throw Taken(e.Field());
   }
   // Reference R6 step 4: an unconfirmed device per address; nothing is sent here.
-  if (auto email = user.email ? user.email : pending_email) CreateSignupDevice(user.id, config::DeviceType::kEmail, *email);
-  if (auto phone = user.phone_number ? user.phone_number : pending_phone) CreateSignupDevice(user.id, config::DeviceType::kSms, *phone);
+  if (auto email = user.email ? user.email : pending.email) CreateSignupDevice(user.id, config::DeviceType::kEmail, *email);
+  if (auto phone = user.phone_number ? user.phone_number : pending.phone) CreateSignupDevice(user.id, config::DeviceType::kSms, *phone);
   return user;
 }
 
