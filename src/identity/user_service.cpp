@@ -199,6 +199,16 @@ nlohmann::json ParseExtra(const std::string& text) {
   return j.is_object() ? j : nlohmann::json::object();
 }
 
+/// Stores a new user and sets its id; a username, email or phone another insert took first is
+/// a DuplicateIdentityError on that field.
+void InsertUser(store::Database& store, store::User& user) {
+  try {
+    user.id = store.Users().CreateUser(user);
+  } catch (const store::DuplicateError& e) {
+    throw Taken(e.Field());
+  }
+}
+
 struct PendingAddresses {
   std::optional<std::string> email, phone;
 };
@@ -274,11 +284,7 @@ store::User UserService::Register(const FieldValues& submitted, std::optional<in
   user.date_joined = Now();
   user.invited_by = inviter;
   user.is_registering = true;
-  try {
-    user.id = store_.Users().CreateUser(user);
-  } catch (const store::DuplicateError& e) {
-    throw Taken(e.Field());
-  }
+  InsertUser(store_, user);
   // Reference R6 step 4: an unconfirmed device per address; nothing is sent here.
   if (auto email = user.email ? user.email : pending.email) CreateSignupDevice(user.id, config::DeviceType::kEmail, *email);
   if (auto phone = user.phone_number ? user.phone_number : pending.phone) CreateSignupDevice(user.id, config::DeviceType::kSms, *phone);
@@ -300,11 +306,7 @@ store::User UserService::CreateSuperuser(const FieldValues& input) {
     user.password_hash = crypto::HashPassword(password->second, HashParams(settings_));
   user.is_staff = user.is_superuser = true;
   user.date_joined = Now();
-  try {
-    user.id = store_.Users().CreateUser(user);
-  } catch (const store::DuplicateError& e) {
-    throw Taken(e.Field());
-  }
+  InsertUser(store_, user);
   return user;
 }
 
@@ -335,11 +337,7 @@ store::User UserService::CreateFromOtp(const FieldValues& input, const std::stri
     user.password_hash = crypto::HashPassword(password->second, HashParams(settings_));
   user.extra_json = extra.dump();
   user.date_joined = Now();
-  try {
-    user.id = store_.Users().CreateUser(user);
-  } catch (const store::DuplicateError& e) {
-    throw Taken(e.Field());
-  }
+  InsertUser(store_, user);
   return user;
 }
 
