@@ -8,7 +8,7 @@
 #include <stdexcept>
 
 #include "store/errors.hpp"
-#include "store/migrations/postgres_migrations.hpp"
+#include "store/postgres/migrations.hpp"
 #include "store/postgres/stores.hpp"
 #include "store/store_set.hpp"
 
@@ -51,7 +51,7 @@ class PostgresDatabase final : public StoreSetDatabase {
     c->Exec("CREATE TABLE IF NOT EXISTS schema_migrations ("
             "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)");
     int applied = 0;
-    for (const auto& migration : migrations::PostgresMigrations()) {
+    for (const auto& migration : Migrations()) {
       if (!c->Run("SELECT 1 FROM schema_migrations WHERE version = $1", Params().Add(migration.version)).Empty()) {
         continue;
       }
@@ -79,7 +79,7 @@ class PostgresDatabase final : public StoreSetDatabase {
 
   int LatestSchemaVersion() const override {
     int latest = 0;
-    for (const auto& migration : migrations::PostgresMigrations()) latest = std::max(latest, migration.version);
+    for (const auto& migration : Migrations()) latest = std::max(latest, migration.version);
     return latest;
   }
 

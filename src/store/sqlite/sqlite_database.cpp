@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <ctime>
 
-#include "store/migrations/sqlite_migrations.hpp"
+#include "store/sqlite/migrations.hpp"
 #include "store/sqlite/connection.hpp"
 #include "store/sqlite/pool.hpp"
 #include "store/sqlite/stores.hpp"
@@ -39,7 +39,7 @@ int SqliteDatabase::Migrate() {
       "CREATE TABLE IF NOT EXISTS schema_migrations ("
       "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)");
   int applied = 0;
-  for (const auto& migration : migrations::SqliteMigrations()) {
+  for (const auto& migration : Migrations()) {
     // BEGIN IMMEDIATE and then re-check: a second process migrating at the same moment waits
     // here for the first one's commit and then finds the version applied.
     Transaction tx(*c, TransactionMode::kImmediate);
@@ -80,7 +80,7 @@ int SqliteDatabase::SchemaVersion() {
 int SqliteDatabase::LatestSchemaVersion() const {
   // The highest number, not the last entry: features append their migrations in any order.
   int latest = 0;
-  for (const auto& migration : migrations::SqliteMigrations()) latest = std::max(latest, migration.version);
+  for (const auto& migration : Migrations()) latest = std::max(latest, migration.version);
   return latest;
 }
 

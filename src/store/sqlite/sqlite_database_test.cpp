@@ -10,7 +10,7 @@
 
 #include "store/database.hpp"
 #include "store/errors.hpp"
-#include "store/migrations/sqlite_migrations.hpp"
+#include "store/sqlite/migrations.hpp"
 #include "store/sqlite/connection.hpp"
 #include "store/sqlite/pool.hpp"
 #include "store/testing.hpp"
@@ -20,10 +20,10 @@ namespace {
 
 namespace fs = std::filesystem;
 
-const int kMigrationCount = static_cast<int>(migrations::SqliteMigrations().size());
+const int kMigrationCount = static_cast<int>(sqlite::Migrations().size());
 int LatestVersion() {
   int latest = 0;
-  for (const auto& m : migrations::SqliteMigrations()) latest = std::max(latest, m.version);
+  for (const auto& m : sqlite::Migrations()) latest = std::max(latest, m.version);
   return latest;
 }
 
@@ -75,7 +75,7 @@ TEST(SqliteDatabase, RefreshTokensSurviveTheRekeying) {
   };
   exec("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
        "applied_at INTEGER NOT NULL)");
-  for (const auto& m : migrations::SqliteMigrations()) {
+  for (const auto& m : sqlite::Migrations()) {
     if (m.version > 5) continue;
     exec(m.sql);
     exec("INSERT INTO schema_migrations VALUES(" + std::to_string(m.version) + ", 'm', 0)");

@@ -1,6 +1,6 @@
-#include "store/migrations/sqlite_migrations.hpp"
+#include "store/sqlite/migrations.hpp"
 
-namespace dfauth::store::migrations {
+namespace dfauth::store::sqlite {
 
 namespace {
 
@@ -185,6 +185,6 @@ CREATE INDEX otp_devices_destination ON otp_devices(destination COLLATE NOCASE, 
 
 }  // namespace
 
-std::span<const Migration> SqliteMigrations() { return kMigrations; }
+std::span<const Migration> Migrations() { return kMigrations; }
 
-}  // namespace dfauth::store::migrations
+}  // namespace dfauth::store::sqlite

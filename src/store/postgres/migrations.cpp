@@ -1,6 +1,6 @@
-#include "store/migrations/postgres_migrations.hpp"
+#include "store/postgres/migrations.hpp"
 
-namespace dfauth::store::migrations {
+namespace dfauth::store::postgres {
 
 namespace {
 
@@ -166,6 +166,6 @@ CREATE INDEX otp_devices_destination ON otp_devices(lower(destination), type);
 
 }  // namespace
 
-std::span<const Migration> PostgresMigrations() { return kMigrations; }
+std::span<const Migration> Migrations() { return kMigrations; }
 
-}  // namespace dfauth::store::migrations
+}  // namespace dfauth::store::postgres
