@@ -184,14 +184,14 @@ http::ServerOptions ToServerOptions(const config::Settings& settings, const stor
   // Social logins wait on the provider (up to its 10 s timeout): threads that mostly sleep.
   options.network_threads = std::max(4, 4 * cores);
   options.network_queue_limit = 1024;
-  options.cors_allowed_origins = settings.cors_allowed_origins;
-  options.trusted_proxies = settings.trusted_proxies;
-  options.throttle_anon = ToRateLimit(settings.throttle_anon);
-  options.throttle_user = ToRateLimit(settings.throttle_user);
-  options.translate_error = api::TranslateError;
+  options.pipeline.cors_allowed_origins = settings.cors_allowed_origins;
+  options.pipeline.trusted_proxies = settings.trusted_proxies;
+  options.pipeline.throttle_anon = ToRateLimit(settings.throttle_anon);
+  options.pipeline.throttle_user = ToRateLimit(settings.throttle_user);
+  options.pipeline.translate_error = api::TranslateError;
   // Before routing and authentication, on every path: blocked addresses get 403 everywhere, and a
   // honeypot path bans its caller behind the same 404 as any unknown path (no hint).
-  options.pre_route = [&guard](const http::Request& request) -> std::optional<http::Response> {
+  options.pipeline.pre_route = [&guard](const http::Request& request) -> std::optional<http::Response> {
     if (guard.IsIpBlocked(request.client_ip)) {
       return http::ErrorResponse(ApiError(403, "ip_blocked", guard::kIpBlockedMessage));
     }

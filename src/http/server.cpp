@@ -23,17 +23,6 @@ namespace {
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 
-PipelineRules RulesOf(const ServerOptions& options) {
-  PipelineRules rules;
-  rules.cors_allowed_origins = options.cors_allowed_origins;
-  rules.trusted_proxies = options.trusted_proxies;
-  rules.throttle_anon = options.throttle_anon;
-  rules.throttle_user = options.throttle_user;
-  rules.pre_route = options.pre_route;
-  rules.translate_error = options.translate_error;
-  return rules;
-}
-
 /// LISTEN as net/listen_address.hpp reads it (the parser check-config uses).
 tcp::endpoint EndpointOf(const std::string& listen) {
   std::string error;
@@ -48,7 +37,7 @@ struct Server::Impl {
   Impl(ServerOptions opts, const Router& router, Authenticator authenticator, Metrics& m)
       : options(std::move(opts)),
         metrics(m),
-        pipeline(RulesOf(options), router, std::move(authenticator)),
+        pipeline(options.pipeline, router, std::move(authenticator)),
         default_pool("dfauth-worker", options.worker_threads, options.worker_queue_limit),
         hash_pool("dfauth-hash", options.hash_threads, options.hash_queue_limit),
         network_pool("dfauth-net", options.network_threads, options.network_queue_limit),

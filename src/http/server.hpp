@@ -40,17 +40,10 @@ struct ServerOptions {
   /// is answered 503 service_unavailable without being run (dropped, not done late: its client
   /// has likely given up, and the work would only delay the requests behind it).
   std::chrono::milliseconds request_deadline{10'000};
-  std::vector<std::string> cors_allowed_origins;  ///< "*" allows every origin
-  std::vector<std::string> trusted_proxies;       ///< CIDRs whose X-Forwarded-For is believed
-  RateLimit throttle_anon;                        ///< keyed by client IP
-  RateLimit throttle_user;                        ///< keyed by user id
-  /// Runs for every request (unknown paths and CORS preflights included) before routing and
-  /// authentication, on the route's pool (it may block on the database). A response it returns
-  /// is sent as the answer; nullopt lets the request continue. The app wires the guard's IP
-  /// blocklist and honeypot paths here, so that http needs no knowledge of them.
-  PreRouteHook pre_route;
-  /// PipelineRules::translate_error.
-  std::function<std::optional<ApiError>(const std::exception&)> translate_error;
+  /// CORS, trusted proxies, throttles, the pre-route hook (the app wires the guard's IP
+  /// blocklist and honeypot paths there, so that http needs no knowledge of them) and the
+  /// translation of lower layers' errors: the pipeline's rules, as given.
+  PipelineRules pipeline;
 };
 
 class Server {

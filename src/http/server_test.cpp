@@ -142,8 +142,8 @@ class ServerTest : public ::testing::Test {
     options_.io_threads = 2;
     options_.worker_threads = 2;
     options_.hash_threads = 1;
-    options_.cors_allowed_origins = {"https://app.example"};
-    options_.trusted_proxies = {"127.0.0.1/32"};
+    options_.pipeline.cors_allowed_origins = {"https://app.example"};
+    options_.pipeline.trusted_proxies = {"127.0.0.1/32"};
     router_.Add("GET", "/api/public/", [](Request& r) {
       return Response::Json(200, R"({"ip":")" + r.client_ip + R"(","host":")" + r.scheme_host + "\"}");
     }, Public());
@@ -232,7 +232,7 @@ TEST_F(ServerTest, PipelineAnswersReachTheWire) {
 
 TEST_F(ServerTest, PreRouteHookRunsForEveryRequest) {
   std::atomic<int> calls{0};
-  options_.pre_route = [&calls](const Request& r) -> std::optional<Response> {
+  options_.pipeline.pre_route = [&calls](const Request& r) -> std::optional<Response> {
     ++calls;
     if (r.path == "/blocked/" || r.method == "OPTIONS") return Response::Json(403, "{}");
     return std::nullopt;
