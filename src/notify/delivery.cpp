@@ -11,13 +11,12 @@ namespace {
 
 constexpr int kBatch = 32;
 constexpr auto kPollInterval = std::chrono::seconds(1);  // due retries and other replicas' rows
-constexpr int64_t kPurgeEveryMs = 3'600'000;
-constexpr int64_t kKeepFinishedMs = 7LL * 86'400'000;  // sent rows are kept a week, content blanked
-constexpr int64_t kMaxDelayMs = 300'000;
+constexpr int64_t kPurgeEverySeconds = 3'600;
+constexpr int64_t kKeepFinishedSeconds = 7 * 86'400;  // sent rows are kept a week, content blanked
+constexpr int64_t kMaxDelaySeconds = 300;
 
-int64_t SystemNowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
+int64_t SystemNow() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
 
@@ -25,14 +24,14 @@ const char* ChannelName(Channel channel) { return channel == Channel::kSms ? "sm
 
 }  // namespace
 
-int64_t RetryDelayMs(int64_t attempts) {
+int64_t RetryDelay(int64_t attempts) {
   if (attempts < 1) attempts = 1;
-  if (attempts > 20) return kMaxDelayMs;  // 2^19 s is far past the cap; avoid shifting further
-  return std::min<int64_t>(kMaxDelayMs, int64_t{1000} << (attempts - 1));
+  if (attempts > 20) return kMaxDelaySeconds;  // 2^19 s is far past the cap; avoid shifting further
+  return std::min<int64_t>(kMaxDelaySeconds, int64_t{1} << (attempts - 1));
 }
 
 Delivery::Delivery(const config::Settings& settings, store::Database& store)
-    : Delivery(settings, store, MakeEmailTransport(settings), MakeSmsTransport(settings), &SystemNowMs) {}
+    : Delivery(settings, store, MakeEmailTransport(settings), MakeSmsTransport(settings), &SystemNow) {}
 
 Delivery::Delivery(const config::Settings& settings, store::Database& store, std::unique_ptr<Transport> email,
                    std::unique_ptr<Transport> sms, Clock clock)
@@ -54,8 +53,8 @@ void Delivery::Enqueue(const Message& message) {
   row.subject = std::move(rendered.subject);
   row.text = std::move(rendered.text);
   row.html = std::move(rendered.html);
-  row.created_at_ms = clock_();
-  row.next_attempt_at_ms = row.created_at_ms;
+  row.created_at = clock_();
+  row.next_attempt_at = row.created_at;
   int64_t id = outbox_.Add(row);
   spdlog::debug("outbox message {} queued ({})", id, row.channel);
   {
@@ -86,7 +85,7 @@ int Delivery::SendDue() {
     if (stopping_) break;
     // The compare-and-set claim: if another sender (replica) took the row since ListDue,
     // its next_attempt_at moved and this claim changes nothing.
-    if (!outbox_.Claim(row.id, *row.next_attempt_at_ms, clock_() + kLeaseMs)) continue;
+    if (!outbox_.Claim(row.id, *row.next_attempt_at, clock_() + kLeaseSeconds)) continue;
     ++claimed;
     store::OutboxMessage claimed_row = row;
     ++claimed_row.attempts;
@@ -121,7 +120,7 @@ void Delivery::SendOne(const store::OutboxMessage& row) {
     if (on_outcome_) on_outcome_(row.channel, "failed");
     return;
   }
-  int64_t delay = RetryDelayMs(row.attempts);
+  int64_t delay = RetryDelay(row.attempts);
   outbox_.MarkFailed(row.id, clock_() + delay, error);
   spdlog::warn("outbox message {} ({}) attempt {} failed, retrying in {} ms: {}", row.id, row.channel,
                row.attempts, delay, error);
@@ -138,8 +137,8 @@ void Delivery::Loop() {
     try {
       claimed = SendDue();
       int64_t now = clock_();
-      if (now - last_purge >= kPurgeEveryMs) {
-        outbox_.PurgeFinished(now - kKeepFinishedMs);
+      if (now - last_purge >= kPurgeEverySeconds) {
+        outbox_.PurgeFinished(now - kKeepFinishedSeconds);
         last_purge = now;
       }
     } catch (const std::exception& e) {

@@ -21,20 +21,20 @@
 
 namespace dfauth::notify {
 
-/// Milliseconds to wait before the next try after `attempts` failed tries: 1 s, 2 s, 4 s, …,
+/// Seconds to wait before the next try after `attempts` failed tries: 1 s, 2 s, 4 s, …,
 /// capped at 5 minutes.
-int64_t RetryDelayMs(int64_t attempts);
+int64_t RetryDelay(int64_t attempts);
 
 class Delivery final : public Notifier {
  public:
-  /// Unix milliseconds now (injectable for tests).
+  /// Unix seconds now (injectable for tests), the store's one time unit.
   using Clock = std::function<int64_t()>;
   /// Called once per send attempt with channel ("email"/"sms") and outcome
   /// ("sent", "retry", "failed"); app wiring counts it in /metrics.
   using OutcomeCallback = std::function<void(std::string_view channel, std::string_view outcome)>;
 
   static constexpr int64_t kMaxAttempts = 20;
-  static constexpr int64_t kLeaseMs = 60'000;  ///< longer than a transport's 30 s timeout
+  static constexpr int64_t kLeaseSeconds = 60;  ///< longer than a transport's 30 s timeout
 
   /// The backends of EMAIL_BACKEND / SMS_BACKEND and the templates; throws config::ConfigError
   /// (naming the key) for a bad configuration, so the server stops at start.

@@ -44,7 +44,7 @@ struct Fixture {
   store::OutboxStore* outbox = nullptr;
   std::shared_ptr<Recorder::Shared> email = std::make_shared<Recorder::Shared>();
   std::shared_ptr<Recorder::Shared> sms = std::make_shared<Recorder::Shared>();
-  std::atomic<int64_t> now{1'700'000'000'000};
+  std::atomic<int64_t> now{1'700'000'000};
   config::Settings settings;
 
   Fixture() {
@@ -68,11 +68,10 @@ Message Otp(const std::string& to, const std::string& code) {
 
 TEST(RetryDelay, DoublesFromOneSecondUpToFiveMinutes) {
   std::vector<int64_t> got;
-  for (int n = 1; n <= 11; ++n) got.push_back(RetryDelayMs(n));
-  EXPECT_EQ(got, (std::vector<int64_t>{1000, 2000, 4000, 8000, 16000, 32000, 64000, 128000, 256000, 300000,
-                                       300000}));
-  EXPECT_EQ(RetryDelayMs(20), 300000);
-  EXPECT_EQ(RetryDelayMs(1000), 300000);
+  for (int n = 1; n <= 11; ++n) got.push_back(RetryDelay(n));
+  EXPECT_EQ(got, (std::vector<int64_t>{1, 2, 4, 8, 16, 32, 64, 128, 256, 300, 300}));
+  EXPECT_EQ(RetryDelay(20), 300);
+  EXPECT_EQ(RetryDelay(1000), 300);
 }
 
 TEST(Delivery, EnqueueStoresRenderedRowAndSendDueDeliversAndBlanksIt) {
@@ -86,7 +85,7 @@ TEST(Delivery, EnqueueStoresRenderedRowAndSendDueDeliversAndBlanksIt) {
   EXPECT_EQ(stored->subject, "Your sign-in code");
   EXPECT_NE(stored->text.find("\n872866\n"), std::string::npos);
   EXPECT_EQ(stored->attempts, 0);
-  EXPECT_EQ(stored->next_attempt_at_ms, f.now.load());
+  EXPECT_EQ(stored->next_attempt_at, f.now.load());
   EXPECT_TRUE(f.email->sent.empty());  // Enqueue never sends
 
   std::vector<std::pair<std::string, std::string>> outcomes;
@@ -98,8 +97,8 @@ TEST(Delivery, EnqueueStoresRenderedRowAndSendDueDeliversAndBlanksIt) {
   EXPECT_EQ(outcomes, (std::vector<std::pair<std::string, std::string>>{{"email", "sent"}}));
 
   auto after = f.outbox->Find(1);
-  EXPECT_EQ(after->sent_at_ms, f.now.load());
-  EXPECT_EQ(after->next_attempt_at_ms, std::nullopt);
+  EXPECT_EQ(after->sent_at, f.now.load());
+  EXPECT_EQ(after->next_attempt_at, std::nullopt);
   EXPECT_EQ(after->attempts, 1);
   EXPECT_EQ(after->subject, "");
   EXPECT_EQ(after->text, "");
@@ -135,33 +134,32 @@ TEST(Delivery, FailuresBackOffExponentiallyWithTheInjectedClockThenGiveUp) {
   EXPECT_EQ(d->SendDue(), 1);
   auto row = f.outbox->Find(1);
   EXPECT_EQ(row->attempts, 1);
-  EXPECT_EQ(row->next_attempt_at_ms, start + 1000);
+  EXPECT_EQ(row->next_attempt_at, start + 1);
   EXPECT_EQ(row->last_error, "smtp: Couldn't connect to server");
   EXPECT_NE(row->text, "");  // kept for the retry
 
-  f.now += 999;
   EXPECT_EQ(d->SendDue(), 0);  // not due yet
   f.now += 1;
   EXPECT_EQ(d->SendDue(), 1);
-  EXPECT_EQ(f.outbox->Find(1)->next_attempt_at_ms, f.now + 2000);
-  f.now += 2000;
+  EXPECT_EQ(f.outbox->Find(1)->next_attempt_at, f.now + 2);
+  f.now += 2;
   EXPECT_EQ(d->SendDue(), 1);
-  EXPECT_EQ(f.outbox->Find(1)->next_attempt_at_ms, f.now + 4000);
+  EXPECT_EQ(f.outbox->Find(1)->next_attempt_at, f.now + 4);
 
   // Keep failing until the attempt limit: then the row is given up and its content blanked.
   for (int64_t attempt = 4; attempt <= Delivery::kMaxAttempts; ++attempt) {
-    f.now = *f.outbox->Find(1)->next_attempt_at_ms;
+    f.now = *f.outbox->Find(1)->next_attempt_at;
     EXPECT_EQ(d->SendDue(), 1) << attempt;
   }
   row = f.outbox->Find(1);
   EXPECT_EQ(row->attempts, Delivery::kMaxAttempts);
-  EXPECT_EQ(row->next_attempt_at_ms, std::nullopt);
-  EXPECT_EQ(row->sent_at_ms, std::nullopt);
+  EXPECT_EQ(row->next_attempt_at, std::nullopt);
+  EXPECT_EQ(row->sent_at, std::nullopt);
   EXPECT_EQ(row->text, "");
   EXPECT_EQ(outcomes.size(), static_cast<size_t>(Delivery::kMaxAttempts));
   EXPECT_EQ(outcomes.back(), "failed");
   EXPECT_EQ(outcomes[0], "retry");
-  f.now += 3'600'000;
+  f.now += 3'600;
   EXPECT_EQ(d->SendDue(), 0);
 }
 
@@ -174,7 +172,7 @@ TEST(Delivery, PermanentFailureIsNotRetried) {
   EXPECT_EQ(d->SendDue(), 1);
   auto row = f.outbox->Find(1);
   EXPECT_EQ(row->attempts, 1);
-  EXPECT_EQ(row->next_attempt_at_ms, std::nullopt);
+  EXPECT_EQ(row->next_attempt_at, std::nullopt);
   EXPECT_EQ(row->text, "");
 }
 
@@ -185,7 +183,7 @@ TEST(Delivery, RecoversAfterTheServerComesBack) {
   d->Enqueue(Otp("bob@x.io", "222222"));
   EXPECT_EQ(d->SendDue(), 1);
   f.email->fail = false;
-  f.now += 1000;
+  f.now += 1;
   EXPECT_EQ(d->SendDue(), 1);
   ASSERT_EQ(f.email->sent.size(), 1u);
   EXPECT_EQ(f.outbox->Find(1)->attempts, 2);
@@ -212,9 +210,9 @@ TEST(Delivery, AClaimedRowIsRetriedOnlyAfterItsLeaseExpires) {
   auto d = f.MakeDelivery(*f.db);
   d->Enqueue(Otp("a@x.io", "555555"));
   // Another sender claimed it and died mid-send.
-  ASSERT_TRUE(f.outbox->Claim(1, f.now, f.now + Delivery::kLeaseMs));
+  ASSERT_TRUE(f.outbox->Claim(1, f.now, f.now + Delivery::kLeaseSeconds));
   EXPECT_EQ(d->SendDue(), 0);
-  f.now += Delivery::kLeaseMs;
+  f.now += Delivery::kLeaseSeconds;
   EXPECT_EQ(d->SendDue(), 1);
   EXPECT_EQ(f.outbox->Find(1)->attempts, 2);
 }
@@ -224,8 +222,8 @@ TEST(Outbox, OnlyOneOfTwoClaimsWithTheSameExpectationWins) {
   store::OutboxMessage m;
   m.channel = "email";
   m.recipient = "a@x.io";
-  m.created_at_ms = 5;
-  m.next_attempt_at_ms = 5;
+  m.created_at = 5;
+  m.next_attempt_at = 5;
   int64_t id = f.outbox->Add(m);
   auto other = store::testing::OpenSqliteFile(f.dir.File("db.sqlite3"), 1);
   store::OutboxStore* other_outbox = &other->Outbox();
@@ -282,10 +280,10 @@ TEST(Delivery, TheSenderThreadDeliversWhatIsEnqueued) {
   d->Start();
   d->Enqueue(Otp("a@x.io", "777777"));
   // Enqueue wakes the thread; Stop() lets it finish. Wait on the row, not on a fixed sleep.
-  for (int i = 0; i < 500 && !f.outbox->Find(1)->sent_at_ms; ++i)
+  for (int i = 0; i < 500 && !f.outbox->Find(1)->sent_at; ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   d->Stop();
-  EXPECT_TRUE(f.outbox->Find(1)->sent_at_ms);
+  EXPECT_TRUE(f.outbox->Find(1)->sent_at);
   EXPECT_EQ(f.email->sent.size(), 1u);
 }
 

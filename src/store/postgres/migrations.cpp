@@ -162,6 +162,15 @@ DROP INDEX refresh_tokens_user_id;
 -- DEFER_IDENTITY_UPDATE sign-in finds the unconfirmed devices of a pending address.
 CREATE INDEX otp_devices_destination ON otp_devices(lower(destination), type);
 )sql"},
+    {8, "outbox_seconds", R"sql(
+-- The outbox in seconds, the one time unit of every store (it was milliseconds). The columns
+-- are renamed as well as converted, so that a replica still running the previous build fails
+-- loudly on them during a rolling upgrade instead of writing milliseconds into a seconds column.
+UPDATE outbox SET created_at = created_at / 1000, next_attempt_at = next_attempt_at / 1000,
+                  sent_at = sent_at / 1000;
+ALTER TABLE outbox RENAME COLUMN created_at TO queued_at;
+ALTER TABLE outbox RENAME COLUMN next_attempt_at TO due_at;
+)sql"},
 };
 
 }  // namespace

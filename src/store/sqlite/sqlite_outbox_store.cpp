@@ -8,7 +8,7 @@ namespace dfauth::store::sqlite {
 namespace {
 
 #define DFAUTH_OUTBOX_COLUMNS \
-  "id, channel, recipient, subject, text, html, created_at, attempts, next_attempt_at, sent_at, last_error"
+  "id, channel, recipient, subject, text, html, queued_at, attempts, due_at, sent_at, last_error"
 
 OutboxMessage ReadMessage(const Statement& row) {
   OutboxMessage m;
@@ -18,10 +18,10 @@ OutboxMessage ReadMessage(const Statement& row) {
   m.subject = row.Text(3);
   m.text = row.Text(4);
   m.html = row.Text(5);
-  m.created_at_ms = row.Int64(6);
+  m.created_at = row.Int64(6);
   m.attempts = row.Int64(7);
-  m.next_attempt_at_ms = row.OptionalInt64(8);
-  m.sent_at_ms = row.OptionalInt64(9);
+  m.next_attempt_at = row.OptionalInt64(8);
+  m.sent_at = row.OptionalInt64(9);
   m.last_error = row.Text(10);
   return m;
 }
@@ -33,65 +33,65 @@ class SqliteOutboxStore final : public OutboxStore {
   int64_t Add(const OutboxMessage& m) override {
     Pool::WriteLease c(pool_);
     c->Prepare(
-         "INSERT INTO outbox(channel, recipient, subject, text, html, created_at, attempts, "
-         "next_attempt_at, sent_at, last_error) VALUES(?, ?, ?, ?, ?, ?, 0, ?, NULL, '')")
+         "INSERT INTO outbox(channel, recipient, subject, text, html, queued_at, attempts, "
+         "due_at, sent_at, last_error) VALUES(?, ?, ?, ?, ?, ?, 0, ?, NULL, '')")
         .Bind(1, m.channel)
         .Bind(2, m.recipient)
         .Bind(3, m.subject)
         .Bind(4, m.text)
         .Bind(5, m.html)
-        .Bind(6, m.created_at_ms)
-        .Bind(7, m.next_attempt_at_ms.value_or(m.created_at_ms))
+        .Bind(6, m.created_at)
+        .Bind(7, m.next_attempt_at.value_or(m.created_at))
         .Run();
     return c->LastInsertRowid();
   }
 
-  std::vector<OutboxMessage> ListDue(int64_t now_ms, int limit) override {
+  std::vector<OutboxMessage> ListDue(int64_t now, int limit) override {
     Pool::Lease c(pool_);
     auto st = c->Prepare("SELECT " DFAUTH_OUTBOX_COLUMNS
-                         " FROM outbox WHERE sent_at IS NULL AND next_attempt_at IS NOT NULL "
-                         "AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?");
-    st.Bind(1, now_ms).Bind(2, int64_t{limit});
+                         " FROM outbox WHERE sent_at IS NULL AND due_at IS NOT NULL "
+                         "AND due_at <= ? ORDER BY due_at, id LIMIT ?");
+    st.Bind(1, now).Bind(2, int64_t{limit});
     std::vector<OutboxMessage> due;
     while (st.Step()) due.push_back(ReadMessage(st));
     return due;
   }
 
-  bool Claim(int64_t id, int64_t expected_next_attempt_ms, int64_t lease_until_ms) override {
+  bool Claim(int64_t id, int64_t expected_next_attempt, int64_t lease_until) override {
     Pool::WriteLease c(pool_);
     // Compare-and-set on next_attempt_at: a second sender that read the same row finds the
     // value moved by the first one's claim and changes nothing.
     c->Prepare(
-         "UPDATE outbox SET next_attempt_at = ?1, attempts = attempts + 1 "
-         "WHERE id = ?2 AND next_attempt_at = ?3 AND sent_at IS NULL")
-        .Bind(1, lease_until_ms)
+         "UPDATE outbox SET due_at = ?1, attempts = attempts + 1 "
+         "WHERE id = ?2 AND due_at = ?3 AND sent_at IS NULL")
+        .Bind(1, lease_until)
         .Bind(2, id)
-        .Bind(3, expected_next_attempt_ms)
+        .Bind(3, expected_next_attempt)
         .Run();
     return c->Changes() == 1;
   }
 
-  void MarkSent(int64_t id, int64_t sent_at_ms) override {
+  void MarkSent(int64_t id, int64_t sent_at) override {
     Pool::WriteLease c(pool_);
     c->Prepare(
-         "UPDATE outbox SET sent_at = ?1, next_attempt_at = NULL, subject = '', text = '', "
+         "UPDATE outbox SET sent_at = ?1, due_at = NULL, subject = '', text = '', "
          "html = '', last_error = '' WHERE id = ?2")
-        .Bind(1, sent_at_ms)
+        .Bind(1, sent_at)
         .Bind(2, id)
         .Run();
   }
 
-  void MarkFailed(int64_t id, std::optional<int64_t> retry_at_ms, std::string_view error) override {
+  void MarkFailed(int64_t id, std::optional<int64_t> retry_at, std::string_view error) override {
     Pool::WriteLease c(pool_);
-    if (retry_at_ms) {
-      c->Prepare("UPDATE outbox SET next_attempt_at = ?1, last_error = ?2 WHERE id = ?3")
-          .Bind(1, *retry_at_ms)
+    if (retry_at) {
+      c->Prepare("UPDATE outbox SET due_at = ?1, last_error = ?2 WHERE id = ?3")
+          .Bind(1, *retry_at)
           .Bind(2, error)
           .Bind(3, id)
           .Run();
     } else {
       c->Prepare(
-           "UPDATE outbox SET next_attempt_at = NULL, subject = '', text = '', html = '', "
+           "UPDATE outbox SET due_at = NULL, subject = '', text = '', html = '', "
            "last_error = ?1 WHERE id = ?2")
           .Bind(1, error)
           .Bind(2, id)
@@ -107,11 +107,11 @@ class SqliteOutboxStore final : public OutboxStore {
     return ReadMessage(st);
   }
 
-  int64_t PurgeFinished(int64_t before_ms) override {
+  int64_t PurgeFinished(int64_t before) override {
     Pool::WriteLease c(pool_);
     c->Prepare(
-         "DELETE FROM outbox WHERE next_attempt_at IS NULL AND created_at < ?")
-        .Bind(1, before_ms)
+         "DELETE FROM outbox WHERE due_at IS NULL AND queued_at < ?")
+        .Bind(1, before)
         .Run();
     return c->Changes();
   }
