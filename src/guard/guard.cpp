@@ -166,9 +166,11 @@ std::shared_ptr<const Guard::BanSnapshot> Guard::Bans() {
   const int64_t now = Now();
   bool purge = false;
   std::shared_ptr<const BanSnapshot> previous;
+  uint64_t version = 0;
   {
     std::lock_guard lock(bans_mutex_);
     previous = bans_;
+    version = bans_version_;
     if (bans_ && now - bans_->loaded_at < kBanRefreshSeconds && now >= bans_->loaded_at) return bans_;
     if (now - last_purge_ >= kPurgeEverySeconds) {
       last_purge_ = now;
@@ -193,7 +195,9 @@ std::shared_ptr<const Guard::BanSnapshot> Guard::Bans() {
     else fresh->networks.emplace_back(*net, ban.until);
   }
   std::lock_guard lock(bans_mutex_);
-  bans_ = fresh;
+  // A Ban or Unban of this process since our read may be missing from `fresh`: then it is
+  // good for this call only, and the next call reads the store again.
+  if (bans_version_ == version) bans_ = fresh;
   return fresh;
 }
 
@@ -227,6 +231,7 @@ bool Guard::Ban(std::string_view ip, int64_t seconds, std::string_view reason) {
   store_.Ban(net->Text(), Now() + seconds, reason);
   std::lock_guard lock(bans_mutex_);
   bans_.reset();  // seen by the next request of this process
+  ++bans_version_;
   return true;
 }
 
@@ -236,6 +241,7 @@ bool Guard::Unban(std::string_view ip) {
   bool lifted = store_.Unban(net->Text());
   std::lock_guard lock(bans_mutex_);
   bans_.reset();
+  ++bans_version_;
   return lifted;
 }
 

@@ -129,6 +129,8 @@ class Guard {
   std::mutex bans_mutex_;
   std::shared_ptr<const BanSnapshot> bans_;  ///< guarded by bans_mutex_
   int64_t last_purge_ = 0;                   ///< guarded by bans_mutex_
+  /// Bumped by every Ban and Unban; a reload that began before one does not keep its snapshot.
+  uint64_t bans_version_ = 0;                ///< guarded by bans_mutex_
 };
 
 }  // namespace dfauth::guard

@@ -4,9 +4,13 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <mutex>
+#include <thread>
+#include <vector>
 
 #include "config/loader.hpp"
 #include "dfauth/error.hpp"
@@ -27,8 +31,11 @@ class GuardTest : public ::testing::Test {
   }
 
   Guard& Make() {
-    guard_ = std::make_unique<Guard>(settings_, *guard_store_, [this] { return now_; });
-    guard_->SetRefusalObserver([this](std::string_view rule) { ++refusals_[std::string(rule)]; });
+    guard_ = std::make_unique<Guard>(settings_, *guard_store_, [this] { return now_.load(); });
+    guard_->SetRefusalObserver([this](std::string_view rule) {
+      std::lock_guard lock(refusals_mutex_);  // refusals come from every request thread
+      ++refusals_[std::string(rule)];
+    });
     return *guard_;
   }
 
@@ -57,8 +64,9 @@ class GuardTest : public ::testing::Test {
   std::unique_ptr<store::Database> store_;
   store::GuardStore* guard_store_ = nullptr;
   std::unique_ptr<Guard> guard_;
-  int64_t now_ = 1'700'000'000;
-  std::map<std::string, int> refusals_;
+  std::atomic<int64_t> now_{1'700'000'000};
+  std::mutex refusals_mutex_;
+  std::map<std::string, int> refusals_;  ///< guarded by refusals_mutex_ while threads run
 };
 
 TEST_F(GuardTest, UsernameWordsCatchVariantsAndLetLongerWordsPass) {
@@ -220,6 +228,41 @@ TEST_F(GuardTest, BansOfAnotherProcessAreSeenAfterTheRefresh) {
   guard_store_->Unban("192.0.2.1");
   now_ += 1;
   EXPECT_FALSE(g.IsIpBlocked("192.0.2.1"));
+}
+
+// Request threads check a banned address while bans come and go (every Ban and Unban drops the
+// snapshot, so the checkers reload it all the time): the standing ban is seen by every check,
+// and a new ban is seen at once by the thread that made it, however the reloads interleave.
+TEST_F(GuardTest, ParallelChecksAndBansSeeEveryBanAtOnce) {
+  Guard& g = Make();
+  ASSERT_TRUE(g.Ban("198.51.100.1", 600, "cli"));
+  constexpr int kCheckers = 3;
+  constexpr int kChecks = 300;
+  constexpr int kBans = 60;
+  std::atomic<int> blocked{0};
+  std::atomic<int> seen_at_once{0};
+  std::atomic<int> lifted{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kCheckers; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < kChecks; ++i) {
+        if (g.IsIpBlocked("198.51.100.1")) ++blocked;
+      }
+    });
+  }
+  threads.emplace_back([&] {
+    for (int i = 0; i < kBans; ++i) {
+      const std::string ip = "203.0.113." + std::to_string(i + 1);
+      ASSERT_TRUE(g.Ban(ip, 600, "cli"));
+      if (g.IsIpBlocked(ip)) ++seen_at_once;
+      if (g.Unban(ip) && !g.IsIpBlocked(ip)) ++lifted;
+    }
+  });
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(blocked.load(), kCheckers * kChecks);
+  EXPECT_EQ(seen_at_once.load(), kBans);
+  EXPECT_EQ(lifted.load(), kBans);
+  EXPECT_EQ(refusals_["ip_ban"], kCheckers * kChecks + kBans);
 }
 
 TEST_F(GuardTest, HoneypotPathsAndField) {

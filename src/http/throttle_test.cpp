@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <thread>
+#include <vector>
+
 #include "http/envelope.hpp"
 
 namespace dfauth::http {
@@ -48,6 +52,27 @@ TEST(ThrottleTest, KeyCapFailsOpenAndStaleKeysExpire) {
   for (int i = 0; i < 200; ++i) throttle.Hit("n" + std::to_string(i), limit, kT0 + seconds(120));
   EXPECT_LE(throttle.KeyCount(), 16u);
   EXPECT_GE(throttle.KeyCount(), 1u);
+}
+
+TEST(ThrottleTest, ParallelHitsOnOneKeyAllowExactlyTheLimit) {
+  Throttle throttle;
+  RateLimit limit{100, 60, false};
+  std::atomic<int> allowed{0};
+  std::atomic<int> refused{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 200; ++i) {
+        // Each thread also spreads hits over keys of its own, which share the shards.
+        throttle.Hit("own:" + std::to_string(t) + ":" + std::to_string(i), limit, kT0);
+        (throttle.Hit("ip:1", limit, kT0) ? refused : allowed)++;
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(allowed.load(), 100);
+  EXPECT_EQ(refused.load(), 8 * 200 - 100);
+  EXPECT_EQ(throttle.KeyCount(), 8u * 200u + 1u);
 }
 
 TEST(ThrottleTest, ThrottledErrorShape) {

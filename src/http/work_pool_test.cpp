@@ -4,6 +4,8 @@
 
 #include <atomic>
 #include <future>
+#include <thread>
+#include <vector>
 
 namespace dfauth::http {
 namespace {
@@ -38,6 +40,29 @@ TEST(WorkPoolTest, RefusesAfterStopAndSurvivesThrowingJobs) {
   EXPECT_EQ(ran.load(), 1);
   EXPECT_FALSE(pool.TrySubmit([&] { ++ran; }));
   pool.Stop();  // idempotent
+}
+
+// Submitters on several threads while the workers run and Stop() comes in: every accepted job
+// runs exactly once, and a refused one never runs.
+TEST(WorkPoolTest, ParallelSubmittersEveryAcceptedJobRunsOnce) {
+  WorkPool pool("test", 3, 64);
+  std::atomic<int> accepted{0};
+  std::atomic<int> ran{0};
+  std::vector<std::thread> submitters;
+  for (int t = 0; t < 4; ++t) {
+    submitters.emplace_back([&] {
+      for (int i = 0; i < 500; ++i) {
+        if (pool.TrySubmit([&] { ++ran; })) ++accepted;
+        (void)pool.QueueDepth();
+      }
+    });
+  }
+  for (int i = 0; i < 2; ++i) submitters[i].join();
+  pool.Stop();  // the other two submitters are still at it
+  for (int i = 2; i < 4; ++i) submitters[i].join();
+  EXPECT_GT(accepted.load(), 0);
+  EXPECT_EQ(ran.load(), accepted.load());
+  EXPECT_EQ(pool.QueueDepth(), 0u);
 }
 
 TEST(WorkPoolTest, ZeroQueueLimitRefusesEverything) {

@@ -287,6 +287,34 @@ TEST(Delivery, TheSenderThreadDeliversWhatIsEnqueued) {
   EXPECT_EQ(f.email->sent.size(), 1u);
 }
 
+// Request threads enqueue while the sender thread sends: every message goes out exactly once
+// (what the thread has not sent when it stops, one more pass on this thread sends).
+TEST(Delivery, ParallelEnqueuesWhileTheSenderThreadRunsAreEachSentOnce) {
+  Fixture f;
+  auto d = f.MakeDelivery(*f.db);
+  d->Start();
+  constexpr int kThreads = 4;
+  constexpr int kEach = 25;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kEach; ++i) {
+        d->Enqueue(Otp("u" + std::to_string(t) + "-" + std::to_string(i) + "@x.io", "123456"));
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  d->Stop();
+  while (d->SendDue() > 0) {
+  }
+  std::lock_guard lock(f.email->mutex);
+  ASSERT_EQ(f.email->sent.size(), static_cast<size_t>(kThreads * kEach));
+  std::set<std::string> to;
+  for (const auto& m : f.email->sent) to.insert(m.recipient);
+  EXPECT_EQ(to.size(), static_cast<size_t>(kThreads * kEach));
+  EXPECT_TRUE(f.outbox->ListDue(f.now + 3'600'000, 1).empty());
+}
+
 // The real file backends, end to end through Delivery.
 TEST(FileBackends, WriteOneFilePerMessage) {
   Fixture f;

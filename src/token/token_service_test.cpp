@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 #include <thread>
+#include <vector>
 
 #include "crypto/primitives.hpp"
 #include "dfauth/error.hpp"
@@ -554,6 +555,41 @@ TEST_F(TokenServiceTest, ConcurrentRefreshesOfOneTokenSucceedOnce) {
   EXPECT_EQ(successes.load(), 1);
   EXPECT_EQ(rejections.load(), 49);
   EXPECT_EQ(other_errors.load(), 0);
+}
+
+// Request threads authenticate a few users' tokens at once: the first use of each verifies it
+// and fills the verified-token cache while the others read it; every answer is its own user's.
+TEST_F(TokenServiceTest, ParallelAuthenticationsThroughTheCacheKeepEachTokenWithItsUser) {
+  auto service = Make(Sliding());
+  std::vector<int64_t> ids;
+  std::vector<std::string> tokens;
+  for (int u = 0; u < 8; ++u) {
+    store::User user;
+    user.username = "user" + std::to_string(u);
+    user.date_joined = kT0;
+    ids.push_back(store_->Users().CreateUser(user));
+    tokens.push_back(service->Issue(*store_->Users().FindUserById(ids.back())).token);
+  }
+  constexpr int kThreads = 4;
+  constexpr int kEach = 200;
+  std::atomic<int> right{0};
+  std::atomic<int> wrong{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kEach; ++i) {
+        const std::size_t u = (t + i) % tokens.size();
+        try {
+          (service->Authenticate(tokens[u]).user.id == ids[u] ? right : wrong)++;
+        } catch (...) {
+          ++wrong;
+        }
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(right.load(), kThreads * kEach);
+  EXPECT_EQ(wrong.load(), 0);
 }
 
 TEST_F(TokenServiceTest, Hs256JwksIsEmpty) {
