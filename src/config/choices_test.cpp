@@ -10,9 +10,12 @@
 #include <gtest/gtest.h>
 
 #include "config/loader.hpp"
+#include "config/temp_file_test_support.hpp"
 
 namespace dfauth::config {
 namespace {
+
+using test_support::TempFile;
 
 using Env = std::map<std::string, std::string>;
 
@@ -49,24 +52,6 @@ TEST(Choices, ParseTakesExactNamesOnly) {
   EXPECT_TRUE(Includes(std::vector<DeviceType>{DeviceType::kSms}, DeviceType::kSms));
   EXPECT_FALSE(Includes(std::vector<DeviceType>{DeviceType::kSms}, DeviceType::kEmail));
 }
-
-// A TOML file in a fresh temp path, removed at the end of the test.
-class TempFile {
- public:
-  explicit TempFile(const std::string& text) {
-    static int counter = 0;
-    path_ = (std::filesystem::temp_directory_path() /
-             ("df-auth-choices-test-" + std::to_string(getpid()) + "-" +
-              std::to_string(++counter) + ".toml"))
-                .string();
-    std::ofstream(path_) << text;
-  }
-  ~TempFile() { std::filesystem::remove(path_); }
-  const std::string& Path() const { return path_; }
-
- private:
-  std::string path_;
-};
 
 std::string LineOf(const std::string& text, const std::string& key) {
   std::istringstream in(text);

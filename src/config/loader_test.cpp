@@ -1,4 +1,5 @@
 #include "config/loader.hpp"
+#include "config/temp_file_test_support.hpp"
 
 #include <unistd.h>
 
@@ -16,28 +17,12 @@
 namespace dfauth::config {
 namespace {
 
+using test_support::TempFile;
+
 using Env = std::map<std::string, std::string>;
 
 const std::string kConsoleWarning =
     "EMAIL_BACKEND: console email backend prints messages to standard output; development only";
-
-// A TOML file in a fresh temp path, removed at the end of the test.
-class TempFile {
- public:
-  explicit TempFile(const std::string& text) {
-    static int counter = 0;
-    path_ = (std::filesystem::temp_directory_path() /
-             ("df-auth-config-test-" + std::to_string(getpid()) + "-" +
-              std::to_string(++counter) + ".toml"))
-                .string();
-    std::ofstream(path_) << text;
-  }
-  ~TempFile() { std::filesystem::remove(path_); }
-  const std::string& Path() const { return path_; }
-
- private:
-  std::string path_;
-};
 
 // The key named by the ConfigError that loading throws, or "<no error>".
 std::string ErrorKey(const std::optional<std::string>& toml, const Env& env) {

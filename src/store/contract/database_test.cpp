@@ -4,8 +4,13 @@
 #include <thread>
 #include <vector>
 
+#include <libpq-fe.h>
+#include <sqlite3.h>
+
 #include "store/contract/backend.hpp"
 #include "store/errors.hpp"
+#include "store/postgres/migrations.hpp"
+#include "store/sqlite/migrations.hpp"
 
 namespace dfauth::store {
 namespace {
@@ -17,6 +22,65 @@ class MigrationTest : public ::testing::TestWithParam<std::string> {
  protected:
   contract::ScratchDatabase scratch_{GetParam()};
 };
+
+/// Runs `sql` on the scratch database as the backend's own client would (no df-auth code), to
+/// build a database as an older release left it.
+void ExecRaw(const contract::ScratchDatabase& scratch, const std::string& sql) {
+  if (scratch.Backend() == "sqlite") {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(scratch.Url().substr(std::string("sqlite://").size()).c_str(), &db), SQLITE_OK);
+    char* error = nullptr;
+    EXPECT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error), SQLITE_OK) << (error ? error : "");
+    sqlite3_free(error);
+    sqlite3_close(db);
+    return;
+  }
+  PGconn* conn = PQconnectdb(scratch.Url().c_str());
+  ASSERT_EQ(PQstatus(conn), CONNECTION_OK) << PQerrorMessage(conn);
+  PGresult* result = PQexec(conn, sql.c_str());
+  EXPECT_TRUE(PQresultStatus(result) == PGRES_COMMAND_OK || PQresultStatus(result) == PGRES_TUPLES_OK)
+      << PQerrorMessage(conn);
+  PQclear(result);
+  PQfinish(conn);
+}
+
+/// The scratch database at schema `version`: that release's migrations, applied by hand.
+void MigrateByHandTo(const contract::ScratchDatabase& scratch, int version) {
+  ExecRaw(scratch, "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
+                   "applied_at BIGINT NOT NULL)");
+  auto migrations = scratch.Backend() == "sqlite" ? sqlite::Migrations() : postgres::Migrations();
+  for (const auto& m : migrations) {
+    if (m.version > version) continue;
+    ExecRaw(scratch, m.sql);
+    ExecRaw(scratch, "INSERT INTO schema_migrations VALUES(" + std::to_string(m.version) + ", 'm', 0)");
+  }
+}
+
+// Migration 8 turns the outbox's milliseconds into seconds: a message queued under version 7
+// is still due, claimed once, and a sent one is purged by its age in seconds.
+TEST_P(MigrationTest, OutboxRowsSurviveTheMoveToSeconds) {
+  MigrateByHandTo(scratch_, 7);
+  ExecRaw(scratch_,
+          "INSERT INTO outbox(channel, recipient, text, created_at, attempts, next_attempt_at, sent_at) VALUES"
+          "('email', 'due@x.io', 'code', 1700000000123, 0, 1700000000999, NULL),"
+          "('sms', '+31612345678', '', 1700000000500, 1, NULL, 1700000001700)");
+  auto db = scratch_.Open(1);
+  EXPECT_EQ(db->SchemaVersion(), 7);
+  EXPECT_EQ(db->Migrate(), db->LatestSchemaVersion() - 7);
+  auto due = db->Outbox().Find(1);
+  ASSERT_TRUE(due.has_value());
+  EXPECT_EQ(due->created_at, 1700000000);
+  EXPECT_EQ(due->next_attempt_at, std::optional<int64_t>(1700000000));
+  EXPECT_EQ(db->Outbox().ListDue(1700000000, 10).size(), 1u);
+  EXPECT_TRUE(db->Outbox().Claim(1, 1700000000, 1700000060));
+  auto replica = scratch_.Open(1);  // a second replica's claim of the same row loses
+  EXPECT_FALSE(replica->Outbox().Claim(1, 1700000000, 1700000060));
+  auto sent = db->Outbox().Find(2);
+  ASSERT_TRUE(sent.has_value());
+  EXPECT_EQ(sent->sent_at, std::optional<int64_t>(1700000001));
+  EXPECT_EQ(db->Outbox().PurgeFinished(1700000001), 1);
+  EXPECT_FALSE(db->Outbox().Find(2).has_value());
+}
 
 TEST_P(MigrationTest, MigrateIsIdempotentAndVersioned) {
   auto db = scratch_.Open(2);

@@ -60,42 +60,6 @@ TEST(SqliteDatabase, AMissingLowerMigrationMakesTheSchemaOld) {
   EXPECT_LT(store->SchemaVersion(), store->LatestSchemaVersion());
 }
 
-// Migration 8 turns the outbox's milliseconds into seconds: a message queued under version 7
-// is still due, still sent once, and purged by its age in seconds.
-TEST(SqliteDatabase, OutboxRowsSurviveTheMoveToSeconds) {
-  TempDir dir;
-  const std::string path = dir.File("v7.db");
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
-  auto exec = [&](const std::string& sql) {
-    char* error = nullptr;
-    EXPECT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error), SQLITE_OK) << (error ? error : "");
-    sqlite3_free(error);
-  };
-  exec("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)");
-  for (const auto& m : sqlite::Migrations()) {
-    if (m.version > 7) continue;
-    exec(m.sql);
-    exec("INSERT INTO schema_migrations VALUES(" + std::to_string(m.version) + ", 'm', 0)");
-  }
-  exec("INSERT INTO outbox(channel, recipient, text, created_at, attempts, next_attempt_at, sent_at) VALUES"
-       "('email', 'due@x.io', 'code', 1700000000123, 0, 1700000000999, NULL),"
-       "('sms', '+31612345678', '', 1700000000500, 1, NULL, 1700000001700)");
-  sqlite3_close(db);
-
-  auto store = OpenDatabase("sqlite://" + path, 1);
-  EXPECT_EQ(store->Migrate(), kMigrationCount - 7);
-  auto due = store->Outbox().Find(1);
-  ASSERT_TRUE(due.has_value());
-  EXPECT_EQ(due->created_at, 1700000000);
-  EXPECT_EQ(due->next_attempt_at, std::optional<int64_t>(1700000000));
-  EXPECT_EQ(store->Outbox().ListDue(1700000000, 10).size(), 1u);
-  EXPECT_TRUE(store->Outbox().Claim(1, 1700000000, 1700000060));
-  auto sent = store->Outbox().Find(2);
-  EXPECT_EQ(sent->sent_at, std::optional<int64_t>(1700000001));
-  EXPECT_EQ(store->Outbox().PurgeFinished(1700000001), 1);
-}
-
 // Migration 6 re-keys refresh_tokens by (family, jti): rows written under version 5 keep
 // working, spent ones stay spent.
 TEST(SqliteDatabase, RefreshTokensSurviveTheRekeying) {
