@@ -223,6 +223,8 @@ Json Operation(const http::Route& route, const OperationDoc* doc, const std::str
   if (doc && !doc->request.empty()) responses["400"] = error;
   if (route.options.authenticate) responses["401"] = error;
   if (has_path_params) responses["404"] = error;
+  // Every path answers a blocked address 403 `ip_blocked` before routing.
+  responses["403"] = error;
   op["responses"] = responses;
   // Required: the bearer JWT. Optional (the caller changes what happens, e.g. an invitation):
   // bearer or nothing. Not authenticated by the JWT authenticator at all: no requirement.
@@ -281,6 +283,8 @@ std::string BuildOpenApiDocument(const http::Router& router, const config::Setti
             {{"title", "df-auth"},
              {"version", "1.0.0"},
              {"description", "Authentication server wire-compatible with django-df-auth."}}},
+           // Relative to the document's own address: the server that serves it.
+           {"servers", Json::array({{{"url", "/"}}})},
            {"paths", paths},
            {"components", components}};
   return doc.dump();

@@ -113,6 +113,11 @@ TEST(OpenApi, TableEntriesDescribeBodiesAndStatuses) {
   EXPECT_EQ(signup["responses"]["201"]["content"]["application/json"]["schema"]["$ref"],
             "#/components/schemas/User");
   EXPECT_EQ(signup["responses"]["400"]["$ref"], "#/components/responses/Error");
+  EXPECT_EQ(signup["responses"]["403"]["$ref"], "#/components/responses/Error");  // ip_blocked
+  for (const auto& [path, item] : doc["paths"].items()) {
+    for (const auto& [method, op] : item.items()) EXPECT_TRUE(op["responses"].contains("403")) << method << " " << path;
+  }
+  EXPECT_EQ(doc["servers"], json::parse(R"([{"url": "/"}])"));
   EXPECT_TRUE(doc["paths"]["/api/v1/auth/otp-devices/{id}/"]["delete"]["responses"].contains("204"));
   const json& user = doc["components"]["schemas"]["User"]["properties"];
   EXPECT_TRUE(user.contains("email"));

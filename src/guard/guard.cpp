@@ -27,6 +27,9 @@ namespace {
 // here apply at once.
 constexpr int64_t kBanRefreshSeconds = 1;
 constexpr int64_t kPurgeEverySeconds = 600;
+// Rows one purge round may delete (in transactions of 200 per table): a backlog goes on at the
+// next ban reload, so no request waits long behind the purge.
+constexpr int64_t kPurgeRowsPerRound = 400;
 constexpr std::size_t kHashPrefix = 16;  // hex characters of SHA-256 in refusal logs
 
 constexpr std::string_view kLoginAccount = "login_account";
@@ -179,7 +182,10 @@ std::shared_ptr<const Guard::BanSnapshot> Guard::Bans() {
   }
   std::vector<store::IpBan> active;
   try {
-    if (purge) store_.PurgeExpired(now);
+    if (purge && !store_.PurgeExpired(now, kPurgeRowsPerRound)) {
+      std::lock_guard lock(bans_mutex_);
+      last_purge_ = now - kPurgeEverySeconds;
+    }
     active = store_.ActiveBans(now);
   } catch (const std::exception&) {
     // A database hiccup should not turn every request into a 503: keep the bans known so far.

@@ -44,8 +44,10 @@ class GuardStore {
   virtual int64_t Count(std::string_view kind, std::string_view key, int64_t window_start) = 0;
   /// Deletes every window of the counter (kind, key).
   virtual void Reset(std::string_view kind, std::string_view key) = 0;
-  /// Deletes expired bans and counters.
-  virtual void PurgeExpired(int64_t now) = 0;
+  /// Deletes expired bans and counters in short transactions of at most 50 rows per table,
+  /// until about `row_limit` rows went (so that millions of expired counters left by an attack
+  /// never hold the writer for long). True when nothing expired is left.
+  virtual bool PurgeExpired(int64_t now, int64_t row_limit) = 0;
 };
 
 

@@ -72,11 +72,35 @@ TEST_P(GuardStoreTest, PurgeDropsExpiredRowsOnly) {
   guard_->Ban("198.51.100.2", 1500, "cli");
   guard_->Increment("otp_send", "a@example.com", 0, 900);
   guard_->Increment("otp_send", "b@example.com", 0, 1100);
-  guard_->PurgeExpired(1000);
+  EXPECT_TRUE(guard_->PurgeExpired(1000, 1000));
   EXPECT_FALSE(guard_->Unban("198.51.100.1"));
   EXPECT_TRUE(guard_->Unban("198.51.100.2"));
   EXPECT_EQ(guard_->Count("otp_send", "a@example.com", 0), 0);
   EXPECT_EQ(guard_->Count("otp_send", "b@example.com", 0), 1);
+}
+
+TEST_P(GuardStoreTest, PurgeGoesInBoundedRoundsUntilNothingExpiredIsLeft) {
+  // 450 expired counters and 3 expired bans beside live ones: a round of 1 row stops after its
+  // first transaction (50 counters and the 3 bans), the next after 50 more, a round of 400 takes
+  // the last 350, finds nothing more and says so; live rows stay.
+  for (int i = 0; i < 450; ++i) guard_->Increment("otp_send", "x" + std::to_string(i), 0, 900);
+  guard_->Increment("otp_send", "live", 0, 5000);
+  for (int i = 0; i < 3; ++i) guard_->Ban("198.51.100." + std::to_string(i), 500, "cli");
+  guard_->Ban("198.51.100.9", 5000, "cli");
+  auto expired_left = [&] {
+    int64_t n = 0;
+    for (int i = 0; i < 450; ++i) n += guard_->Count("otp_send", "x" + std::to_string(i), 0);
+    return n;
+  };
+  EXPECT_FALSE(guard_->PurgeExpired(1000, 1));
+  EXPECT_EQ(expired_left(), 400);
+  EXPECT_FALSE(guard_->Unban("198.51.100.0"));
+  EXPECT_FALSE(guard_->PurgeExpired(1000, 1));
+  EXPECT_EQ(expired_left(), 350);
+  EXPECT_TRUE(guard_->PurgeExpired(1000, 400));
+  EXPECT_EQ(expired_left(), 0);
+  EXPECT_EQ(guard_->Count("otp_send", "live", 0), 1);
+  EXPECT_TRUE(guard_->Unban("198.51.100.9"));
 }
 
 TEST_P(GuardStoreTest, FiftyThreadsNeverLoseOrRepeatAnIncrement) {

@@ -68,10 +68,24 @@ class PostgresGuardStore final : public GuardStore {
     c->Run("DELETE FROM security_counters WHERE kind = $1 AND key = $2", Params().Add(kind).Add(key));
   }
 
-  void PurgeExpired(int64_t now) override {
-    Pool::Lease c(pool_);
-    c->Run("DELETE FROM ip_bans WHERE until <= $1", Params().Add(now));
-    c->Run("DELETE FROM security_counters WHERE expires_at <= $1", Params().Add(now));
+  bool PurgeExpired(int64_t now, int64_t row_limit) override {
+    // One statement per table and chunk, each its own transaction, found through the expiry
+    // indexes: no lock is held for long whatever the table sizes.
+    constexpr int64_t kChunk = 50;
+    for (int64_t purged = 0;;) {
+      Pool::Lease c(pool_);
+      Params p;
+      p.Add(now).Add(kChunk);
+      int64_t removed =
+          c->Run("DELETE FROM ip_bans WHERE ip IN (SELECT ip FROM ip_bans WHERE until <= $1 LIMIT $2)", p)
+              .Affected();
+      removed += c->Run("DELETE FROM security_counters WHERE (kind, key, window_start) IN (SELECT kind, key, "
+                        "window_start FROM security_counters WHERE expires_at <= $1 LIMIT $2)", p)
+                     .Affected();
+      if (removed == 0) return true;
+      purged += removed;
+      if (purged >= row_limit) return false;
+    }
   }
 
  private:

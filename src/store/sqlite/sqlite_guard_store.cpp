@@ -111,12 +111,27 @@ class SqliteGuardStore final : public GuardStore {
         .Run();
   }
 
-  void PurgeExpired(int64_t now) override {
-    Pool::WriteLease c(pool_);
-    Transaction tx(*c, TransactionMode::kImmediate);
-    c->Prepare("DELETE FROM ip_bans WHERE until <= ?1").Bind(1, now).Run();
-    c->Prepare("DELETE FROM security_counters WHERE expires_at <= ?1").Bind(1, now).Run();
-    tx.Commit();
+  bool PurgeExpired(int64_t now, int64_t row_limit) override {
+    constexpr int64_t kChunk = 50;
+    for (int64_t purged = 0;;) {
+      Pool::WriteLease c(pool_);
+      Transaction tx(*c, TransactionMode::kImmediate);
+      c->Prepare("DELETE FROM ip_bans WHERE ip IN (SELECT ip FROM ip_bans WHERE until <= ?1 LIMIT ?2)")
+          .Bind(1, now)
+          .Bind(2, kChunk)
+          .Run();
+      int64_t removed = c->Changes();
+      c->Prepare("DELETE FROM security_counters WHERE (kind, key, window_start) IN (SELECT kind, key, "
+                 "window_start FROM security_counters WHERE expires_at <= ?1 LIMIT ?2)")
+          .Bind(1, now)
+          .Bind(2, kChunk)
+          .Run();
+      removed += c->Changes();
+      tx.Commit();
+      if (removed == 0) return true;
+      purged += removed;
+      if (purged >= row_limit) return false;
+    }
   }
 
  private:
