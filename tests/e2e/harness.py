@@ -32,6 +32,62 @@ STOP_TIMEOUT = 10
 _LISTENING = re.compile(r"listening on http://127\.0\.0\.1:(\d+)")
 
 
+# -- secrets hygiene (issue 13 item 6) ---------------------------------------------------------
+# Every secret the suite sends or receives is remembered: passwords, OTP and backup codes,
+# tokens and refresh tokens, TOTP secrets, and the servers' own secret settings (signing key,
+# SMTP/Twilio/social/metrics secrets, the database password). A server's log (stderr), every
+# error body and check-config's output must contain none of them: Server.stop() and
+# Client.request() fail the test that shows one.
+SENT_SECRET_FIELDS = {"password", "new_password", "old_password", "otp", "token", "refresh", "code"}
+RECEIVED_SECRET_FIELDS = {"token", "refresh", "codes"}
+SECRETS = set()
+# The settings config/keys.cpp marks secret (check-config masks them).
+_SECRET_SETTINGS = re.compile(r"^DF_AUTH_(SECRET_KEY|EMAIL_HOST_PASSWORD|OTP_TWILIO_AUTH|METRICS_TOKEN|"
+                              r"SOCIAL_AUTH_(GOOGLE_OAUTH2|FACEBOOK|APPLE_ID)_SECRET)$")
+
+
+def remember_secret(value):
+    """Adds one value to the secrets no log or error body may show. Codes of 6+ digits match
+    as whole digit runs; other values when 8+ characters and not a bare lowercase word (a
+    password test's "password" is also a word of every log)."""
+    if isinstance(value, (list, tuple)):
+        for v in value:
+            remember_secret(v)
+        return
+    if not isinstance(value, str):
+        return
+    if (value.isdigit() and len(value) >= 6) or (len(value) >= 8 and not value.isalpha()):
+        SECRETS.add(value)
+    for secret in urllib.parse.parse_qs(urllib.parse.urlsplit(value).query).get("secret", []):
+        SECRETS.add(secret)  # an otpauth:// URL's TOTP secret
+
+
+def secrets_in(text):
+    """The remembered secrets that occur in `text`."""
+    found = []
+    for secret in SECRETS:
+        if secret.isdigit():
+            if re.search(rf"(?<!\d){secret}(?!\d)", text):
+                found.append(secret)
+        elif secret in text:
+            found.append(secret)
+    return found
+
+
+def _remember_received(node):
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key in RECEIVED_SECRET_FIELDS:
+                remember_secret(value)
+            elif key == "url":
+                remember_secret(value)
+            else:
+                _remember_received(value)
+    elif isinstance(node, list):
+        for value in node:
+            _remember_received(value)
+
+
 BACKEND = os.environ.get("DFAUTH_E2E_BACKEND", "sqlite")
 if BACKEND not in ("sqlite", "postgres"):
     raise RuntimeError(f"DFAUTH_E2E_BACKEND must be sqlite or postgres, not {BACKEND!r}")
@@ -97,6 +153,10 @@ class Server:
         else:
             self.database_url = self._database_url(reusing=workdir is not None)
         self.env = self._environment(env or {})
+        for key, value in self.env.items():
+            if _SECRET_SETTINGS.match(key):
+                remember_secret(value)
+        remember_secret(urllib.parse.urlsplit(self.database_url).password)
         self.args = list(args)
         self.stderr_lines = []
         self.port = None
@@ -176,6 +236,14 @@ class Server:
         self._finish()
         if code != 0:
             raise AssertionError(f"df-auth exited with {code} on stop; stderr:\n{self.stderr()}")
+        self.assert_no_secret_logged()
+
+    def assert_no_secret_logged(self):
+        """Fails when a remembered secret occurs in any line this server wrote."""
+        leaks = [(line, found) for line in self.stderr_lines if (found := secrets_in(line))]
+        if leaks:
+            raise AssertionError("secrets in the server's log: " + "; ".join(
+                f"{found} in {line!r}" for line, found in leaks[:5]))
 
     def kill(self):
         if self.proc is not None and self.proc.poll() is None:
@@ -260,8 +328,16 @@ class Server:
                 env.pop(key, None)
             else:
                 env[key] = str(value)
-        return subprocess.run([_binary(), *map(str, args)], cwd=self.workdir, env=env,
+        for key, value in env.items():
+            if _SECRET_SETTINGS.match(key):
+                remember_secret(value)
+        done = subprocess.run([_binary(), *map(str, args)], cwd=self.workdir, env=env,
                               input=input, capture_output=True, text=True, timeout=timeout)
+        if args and args[0] == "check-config":
+            leaked = secrets_in(done.stdout + done.stderr)
+            if leaked:
+                raise AssertionError(f"check-config shows secrets {leaked}:\n{done.stdout}{done.stderr}")
+        return done
 
 
 def _full_path(path):
@@ -279,6 +355,22 @@ class Resp:
 
     def __repr__(self):
         return f"Resp({self.status}, {self.body[:500]!r})"
+
+
+def _check_secrets_of(resp):
+    """Remembers the secrets a JSON answer hands out; fails when an error body shows one."""
+    if not resp.headers.get("content-type", "").startswith("application/json"):
+        return
+    try:
+        doc = json.loads(resp.body)
+    except ValueError:
+        return
+    if resp.status >= 400:
+        leaked = secrets_in(resp.body.decode("utf-8", "replace"))
+        if leaked:
+            raise AssertionError(f"secrets {leaked} in an error body: {resp!r}")
+    else:
+        _remember_received(doc)
 
 
 class Client:
@@ -325,7 +417,12 @@ class Client:
         elif body is not None:
             payload = json.dumps(body).encode()
             send_headers["Content-Type"] = "application/json"
+        if isinstance(body, dict):
+            for key, value in body.items():
+                if key in SENT_SECRET_FIELDS:
+                    remember_secret(value)
         if token is not None:
+            remember_secret(token)
             send_headers.update(auth_header(token))
         send_headers.update(headers or {})
         target = _full_path(path)
@@ -344,6 +441,7 @@ class Client:
                 continue
             result = Resp(response.status,
                           {k.lower(): v for k, v in response.getheaders()}, data)
+            _check_secrets_of(result)
             if response.will_close:
                 self.close()
             return result
