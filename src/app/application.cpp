@@ -3,6 +3,8 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <thread>
 
@@ -13,6 +15,7 @@
 #include "guard/guard.hpp"
 #include "http/envelope.hpp"
 #include "http/metrics.hpp"
+#include "http/open_files.hpp"
 #include "http/router.hpp"
 #include "http/server.hpp"
 #include "identity/user_service.hpp"
@@ -174,6 +177,19 @@ http::ServerOptions ToServerOptions(const config::Settings& settings, const stor
   http::ServerOptions options;
   options.listen = settings.listen;
   options.io_threads = static_cast<int>(settings.worker_threads);
+  options.header_timeout = std::chrono::seconds(settings.http_header_timeout);
+  options.body_timeout = std::chrono::seconds(settings.http_body_timeout);
+  options.idle_timeout = std::chrono::seconds(settings.http_idle_timeout);
+  // Each connection is a descriptor: take the hard limit, and stay under it with a 503.
+  const http::OpenFileLimit files = http::RaiseOpenFileLimit();
+  const auto configured = static_cast<std::uint64_t>(settings.http_max_connections);
+  options.max_connections = http::ConnectionLimit(configured, files.soft);
+  if (configured > options.max_connections) {
+    spdlog::warn("HTTP_MAX_CONNECTIONS {} exceeds the open-file limit {} less {} reserved: {} connections",
+                 configured, files.soft, http::kReservedDescriptors, options.max_connections);
+  }
+  spdlog::info("up to {} connections (open-file limit {}{})", options.max_connections, files.soft,
+               files.raised ? ", raised to the hard limit" : "");
   // The backend knows what suits it (an embedded database is CPU-bound, a networked one waits on
   // round trips). Hashing and provider calls have pools of their own, so nothing slow holds
   // these workers.

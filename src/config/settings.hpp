@@ -42,6 +42,10 @@ struct Settings {
   int64_t worker_threads = CpuCount();
   std::vector<std::string> trusted_proxies;
   std::vector<std::string> cors_allowed_origins;
+  int64_t http_header_timeout = 10;  ///< seconds from a request's first byte to its blank line
+  int64_t http_body_timeout = 30;    ///< seconds to read a body (and to write a response)
+  int64_t http_idle_timeout = 75;    ///< seconds a kept-alive connection waits for a request
+  int64_t http_max_connections = 0;  ///< 0: as many as the open-file limit allows
 
   // --- accounts (django-df-auth's settings) ---
   bool signup_allowed = true;

@@ -10,6 +10,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include "http/metrics.hpp"
 #include "http/pipeline.hpp"
@@ -48,6 +49,7 @@ struct Server::Impl {
       contexts.back()->guard.emplace(asio::make_work_guard(contexts.back()->io));
     }
     acceptor.emplace(contexts[0]->io);
+    accept_retry.emplace(contexts[0]->io);
     signals.emplace(contexts[0]->io);
     metrics.SetQueueDepthSource("default", [this] { return default_pool.QueueDepth(); });
     metrics.SetQueueDepthSource("hashing", [this] { return hash_pool.QueueDepth(); });
@@ -78,6 +80,7 @@ struct Server::Impl {
   SessionShared shared;
   std::vector<std::unique_ptr<IoContext>> contexts;
   std::optional<tcp::acceptor> acceptor;
+  std::optional<asio::steady_timer> accept_retry;  ///< the pause after a failed accept
   std::optional<asio::signal_set> signals;
   std::size_t next_context = 0;  // used on contexts[0] only
 };
@@ -89,9 +92,15 @@ void Server::Impl::DoAccept() {
     if (!ec) {
       socket.set_option(tcp::no_delay(true), ec);
       StartSession(shared, context, std::move(socket));
+      return DoAccept();
     }
-    // Errors such as EMFILE concern one connection attempt; keep accepting the others.
-    DoAccept();
+    // EMFILE, ENFILE, ENOBUFS: the connection stays in the backlog and the next accept would
+    // fail at once, spinning a core. Wait a little for descriptors to free up, then go on.
+    accept_retry->expires_after(std::chrono::milliseconds(50));
+    accept_retry->async_wait([this](boost::system::error_code wait_ec) {
+      if (wait_ec == asio::error::operation_aborted || shared.stopping) return;
+      DoAccept();
+    });
   });
 }
 
@@ -144,6 +153,7 @@ void Server::Shutdown() {
   asio::post(impl.contexts[0]->io, [&impl] {
     boost::system::error_code ec;
     impl.acceptor->close(ec);
+    impl.accept_retry->cancel();
     impl.signals->cancel(ec);
   });
   for (auto& context : impl.contexts) {

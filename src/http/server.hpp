@@ -36,6 +36,9 @@ struct ServerOptions {
   std::chrono::seconds header_timeout{10};
   std::chrono::seconds body_timeout{30};
   std::chrono::seconds idle_timeout{75};
+  /// Open connections; one accepted beyond it is answered 503 service_unavailable and closed.
+  /// 0: no limit of its own (the open-file limit still applies: see open_files.hpp).
+  std::size_t max_connections = 0;
   /// A request's deadline, from its last byte read: one still waiting for a pool when it passes
   /// is answered 503 service_unavailable without being run (dropped, not done late: its client
   /// has likely given up, and the work would only delay the requests behind it).

@@ -66,6 +66,7 @@ class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(SessionShared& shared, IoContext& context, tcp::socket socket)
       : shared_(shared), context_(context), stream_(std::move(socket)) {
+    ++shared_.open_connections;
     boost::system::error_code ec;
     auto endpoint = stream_.socket().remote_endpoint(ec);
     if (!ec) peer_ip_ = NormalizeIp(endpoint.address().to_string()).value_or("");
@@ -73,9 +74,18 @@ class Session : public std::enable_shared_from_this<Session> {
     if (!ec) local_host_ = HostPort(local);
   }
 
+  ~Session() { --shared_.open_connections; }
+
   void Start() {
     context_.sessions.emplace(this, weak_from_this());
     ReadRequest();
+  }
+
+  /// Over HTTP_MAX_CONNECTIONS: 503 at once, then the close (a limit answered, not a hang).
+  void Refuse() {
+    context_.sessions.emplace(this, weak_from_this());
+    parser_.reset();
+    WriteFatal(errors::ServiceUnavailable());
   }
 
   /// Shutdown: a connection waiting for a request is closed; one mid-request finishes it.
@@ -112,11 +122,22 @@ class Session : public std::enable_shared_from_this<Session> {
   void ReadHeader() {
     phase_ = Phase::kHeader;
     first_request_ = false;
-    if (ParseBuffered()) return;
+    // One deadline for the whole header, however it trickles in (slowloris).
     stream_.expires_after(Options().header_timeout);
-    bhttp::async_read_header(
-        stream_, buffer_, *parser_,
-        [self = shared_from_this()](beast::error_code ec, std::size_t) { self->OnHeader(ec); });
+    ContinueHeader();
+  }
+
+  /// Parses what is buffered, then reads more until the header is in. Read by hand rather than
+  /// with Beast's async_read_header so that the raw header bytes are seen before the parser
+  /// joins folded lines (HasObsFold).
+  void ContinueHeader() {
+    if (ParseBuffered()) return;
+    stream_.async_read_some(buffer_.prepare(4096),
+                            [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+                              if (ec) return self->Close();  // timeout, reset, end of stream
+                              self->buffer_.commit(n);
+                              self->ContinueHeader();
+                            });
   }
 
   /// Parses what the buffer already holds; true when that settled the request (answered, or an
@@ -126,14 +147,19 @@ class Session : public std::enable_shared_from_this<Session> {
     beast::error_code ec;
     parser_->eager(true);
     while (buffer_.size() > 0 && !parser_->is_done()) {
+      if (!parser_->is_header_done() &&
+          HasObsFold({static_cast<const char*>(buffer_.data().data()), buffer_.size()})) {
+        OnReadError(bhttp::error::bad_field);
+        return true;
+      }
       const std::size_t used = parser_->put(buffer_.data(), ec);
       buffer_.consume(used);
-      if (ec == bhttp::error::need_more) return false;  // the rest comes asynchronously
+      if (ec == bhttp::error::need_more) break;  // the rest comes asynchronously
       if (ec) {
         OnReadError(ec);
         return true;
       }
-      if (used == 0) return false;
+      if (used == 0) break;
     }
     if (!parser_->is_header_done()) return false;
     OnHeader({});  // done: answered; or waiting for the body (perhaps after 100 Continue)
@@ -142,6 +168,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void OnHeader(beast::error_code ec) {
     if (ec) return OnReadError(ec);
+    if (AmbiguousFraming(parser_->get())) return OnReadError(bhttp::error::bad_transfer_encoding);
     if (parser_->is_done()) return Process();
     auto expect = parser_->get().find(bhttp::field::expect);
     if (expect != parser_->get().end() && beast::iequals(expect->value(), "100-continue")) {
@@ -282,7 +309,8 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void DrainSome() {
-    stream_.async_read_some(asio::buffer(drain_),
+    buffer_.consume(buffer_.size());
+    stream_.async_read_some(buffer_.prepare(4096),
                             [self = shared_from_this()](beast::error_code ec, std::size_t n) {
                               self->drained_ += n;
                               if (ec || self->drained_ > kDrainLimit) return self->Close();
@@ -315,13 +343,18 @@ class Session : public std::enable_shared_from_this<Session> {
   bool first_request_ = true;
   bool close_after_write_ = false;
   SteadyClock::time_point started_ = SteadyClock::now();
-  std::array<char, 4096> drain_{};
   std::size_t drained_ = 0;
 };
 
 void StartSession(SessionShared& shared, IoContext& context, tcp::socket socket) {
+  const std::size_t limit = shared.options.max_connections;
+  const bool refuse = limit > 0 && shared.open_connections.load() >= limit;
   auto session = std::make_shared<Session>(shared, context, std::move(socket));
-  asio::post(context.io, [session] { session->Start(); });
+  if (refuse) {
+    asio::post(context.io, [session] { session->Refuse(); });
+  } else {
+    asio::post(context.io, [session] { session->Start(); });
+  }
 }
 
 void CloseIdleSessions(IoContext& context) {

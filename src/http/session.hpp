@@ -38,6 +38,7 @@ struct SessionShared {
   WorkPool& hash_pool;
   WorkPool& network_pool;
   std::atomic<bool> stopping{false};  ///< set by Shutdown: finish the request, then close
+  std::atomic<std::size_t> open_connections{0};  ///< sessions alive, on every I/O thread
 
   /// The pool that runs `route` (the default pool for a request without one).
   WorkPool& PoolFor(const Route* route) const;
@@ -54,7 +55,8 @@ struct IoContext {
   void Log(std::string_view line);
 };
 
-/// Starts serving an accepted connection on `context`'s thread (call it there).
+/// Starts serving an accepted connection on `context`'s thread; over ServerOptions::
+/// max_connections it is answered 503 service_unavailable and closed instead.
 void StartSession(SessionShared& shared, IoContext& context, boost::asio::ip::tcp::socket socket);
 
 /// Shutdown on `context`'s thread: connections waiting for a request close; one mid-request

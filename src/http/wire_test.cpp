@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <sstream>
+#include <utility>
+#include <vector>
 
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
@@ -58,6 +60,42 @@ TEST(ResponseHead, IsByteForByteWhatBeastWrites) {
 
   StringResponse unavailable = Make(503, "x", false);
   EXPECT_EQ(ResponseHead(unavailable) + unavailable.body(), BeastBytes(unavailable));
+}
+
+TEST(HasObsFold, FindsAContinuationLineOnlyInTheHeader) {
+  EXPECT_FALSE(HasObsFold("GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
+  EXPECT_TRUE(HasObsFold("GET / HTTP/1.1\r\nX-A: 1\r\n 2\r\n\r\n"));
+  EXPECT_TRUE(HasObsFold("GET / HTTP/1.1\r\nX-A: 1\r\n\t2\r\n\r\n"));
+  // Still arriving: the fold is seen before the blank line is.
+  EXPECT_TRUE(HasObsFold("GET / HTTP/1.1\r\nX-A: 1\r\n 2"));
+  // After parsed fields, the buffer starts at the next field or at the blank line.
+  EXPECT_TRUE(HasObsFold("X-A: 1\r\n 2\r\n\r\n"));
+  EXPECT_FALSE(HasObsFold("\r\n {\"json\": \"body\r\n with spaces\"}"));
+  // A body (or the next request) after the blank line is not looked at.
+  EXPECT_FALSE(HasObsFold("POST / HTTP/1.1\r\nContent-Length: 9\r\n\r\nab\r\n cdef"));
+  EXPECT_FALSE(HasObsFold("GET / HTTP/1.1\r\nX-A: a b\t c\r\n"));
+  EXPECT_FALSE(HasObsFold(""));
+}
+
+TEST(AmbiguousFraming, OnlyOneChunkedAloneOrContentLengthAlone) {
+  auto with = [](std::vector<std::pair<bhttp::field, std::string>> fields) {
+    bhttp::fields header;
+    for (auto& [name, value] : fields) header.insert(name, value);
+    return AmbiguousFraming(header);
+  };
+  using F = bhttp::field;
+  EXPECT_FALSE(with({}));
+  EXPECT_FALSE(with({{F::content_length, "5"}}));
+  EXPECT_FALSE(with({{F::transfer_encoding, "chunked"}}));
+  EXPECT_FALSE(with({{F::transfer_encoding, "Chunked "}}));
+  EXPECT_TRUE(with({{F::transfer_encoding, "chunked"}, {F::content_length, "5"}}));
+  EXPECT_TRUE(with({{F::content_length, "5"}, {F::transfer_encoding, "chunked"}}));
+  EXPECT_TRUE(with({{F::transfer_encoding, "chunked, identity"}}));
+  EXPECT_TRUE(with({{F::transfer_encoding, "identity, chunked"}}));
+  EXPECT_TRUE(with({{F::transfer_encoding, "xchunked"}}));
+  EXPECT_TRUE(with({{F::transfer_encoding, "gzip"}}));
+  EXPECT_TRUE(with({{F::transfer_encoding, "chunked"}, {F::transfer_encoding, "chunked"}}));
+  EXPECT_TRUE(with({{F::transfer_encoding, ""}}));
 }
 
 }  // namespace
