@@ -210,6 +210,7 @@ class NegativeSuite:
                     self.assert_token_not_valid(self.send(method, path, token), message, (name, method, path))
         body_routes = {"all": BODY_ROUTES, "body": BODY_ROUTES, "bearer+refresh": ["token/refresh/"],
                        "refresh": ["token/refresh/"]}.get(scope, [])
+        CASES.append((type(self).__name__, name))
         for path in body_routes:
             with self.subTest(case=name, route=f"body of {path}"):
                 r = self.send("post", path, token, in_body=self.body_field(path))
@@ -217,6 +218,7 @@ class NegativeSuite:
 
 
 RESPONSES = []  # every status the suite saw (tearDownModule checks for 5xx)
+CASES = []  # (server class, case name) of every refused() call
 
 
 class Listener:

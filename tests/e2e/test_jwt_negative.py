@@ -22,14 +22,16 @@ from cryptography.hazmat.primitives import serialization
 
 import forge
 from harness import API_PREFIX
-from jwt_negative_support import (ATTACKER_SECRET, BEARER_OPTIONAL, BEARER_REQUIRED, ISSUER, RESPONSES, Listener,
+from jwt_negative_support import (ATTACKER_SECRET, BEARER_OPTIONAL, BEARER_REQUIRED, CASES, ISSUER, RESPONSES, Listener,
                                   NegativeSuite, attacker_certificate_der, b64json, flip_pad_bit, public_jwk)
 
 
 def tearDownModule():
     # "No 500 in the whole suite": every answer of every test, counted.
     server_errors = [s for s in RESPONSES if s >= 500]
-    print(f"\njwt negative suite: {len(RESPONSES)} responses, "
+    servers = sorted({server for server, _ in CASES})
+    print(f"\njwt negative suite: {len(CASES)} bad tokens ({len(set(n for _, n in CASES))} distinct cases) "
+          f"on {len(servers)} servers, {len(RESPONSES)} responses, "
           f"{sum(1 for s in RESPONSES if s == 401)} of them 401, {len(server_errors)} 5xx")
     assert not server_errors, server_errors
 
