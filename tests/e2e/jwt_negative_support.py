@@ -8,7 +8,8 @@ import tempfile
 import threading
 import time
 
-from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 
 import forge
 from harness import TEST_SECRET_KEY, Client, Server, decode_jwt_payload, remember_secret
@@ -34,6 +35,7 @@ ISSUER, AUDIENCE = "https://auth.example", "app"
 ATTACKER_SECRET = "attacker-secret-0123456789"
 ATTACKER_RSA = rsa.generate_private_key(public_exponent=65537, key_size=2048)
 ATTACKER_EC = ec.generate_private_key(ec.SECP256R1())
+ATTACKER_ED = ed25519.Ed25519PrivateKey.generate()
 
 
 def concrete(path):
@@ -62,6 +64,9 @@ def public_jwk(alg, kid):
         n = ATTACKER_RSA.public_key().public_numbers()
         return {"kty": "RSA", "n": forge.b64url(n.n.to_bytes(256, "big")),
                 "e": forge.b64url(n.e.to_bytes(3, "big")), "kid": kid}
+    if alg == "EdDSA":
+        raw = ATTACKER_ED.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+        return {"kty": "OKP", "crv": "Ed25519", "x": forge.b64url(raw), "kid": kid}
     n = ATTACKER_EC.public_key().public_numbers()
     return {"kty": "EC", "crv": "P-256", "x": forge.b64url(n.x.to_bytes(32, "big")),
             "y": forge.b64url(n.y.to_bytes(32, "big")), "kid": kid}
@@ -73,12 +78,12 @@ def attacker_certificate_der(alg):
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.x509.oid import NameOID
-    key = ATTACKER_RSA if alg == "RS256" else ATTACKER_EC
+    key = {"RS256": ATTACKER_RSA, "EdDSA": ATTACKER_ED}.get(alg, ATTACKER_EC)
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "df-auth")])
     now = datetime.datetime.now(datetime.timezone.utc)
     cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
             .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(days=1))
-            .not_valid_after(now + datetime.timedelta(days=1)).sign(key, hashes.SHA256()))
+            .not_valid_after(now + datetime.timedelta(days=1)).sign(key, None if alg == "EdDSA" else hashes.SHA256()))
     return cert.public_bytes(serialization.Encoding.DER)
 
 
@@ -94,8 +99,9 @@ class NegativeSuite:
         env = {"DF_AUTH_JWT_PROFILE": cls.PROFILE}
         cls.private_key = None
         if cls.ALG != "HS256":
-            cls.private_key = (rsa.generate_private_key(public_exponent=65537, key_size=2048)
-                               if cls.ALG == "RS256" else ec.generate_private_key(ec.SECP256R1()))
+            cls.private_key = {"RS256": lambda: rsa.generate_private_key(public_exponent=65537, key_size=2048),
+                               "ES256": lambda: ec.generate_private_key(ec.SECP256R1()),
+                               "EdDSA": ed25519.Ed25519PrivateKey.generate}[cls.ALG]()
             path = os.path.join(cls.keydir, "signing.pem")
             with open(path, "wb") as f:
                 f.write(forge.private_key_pem(cls.private_key))
@@ -132,6 +138,8 @@ class NegativeSuite:
             return lambda s: forge.hs256_mac(TEST_SECRET_KEY, s)
         if self.ALG == "RS256":
             return forge.rs256_signer(self.private_key)
+        if self.ALG == "EdDSA":
+            return lambda s: self.private_key.sign(s.encode())
         return forge.es256_signer(self.private_key)
 
     def attacker_signer(self, alg=None):
@@ -140,6 +148,8 @@ class NegativeSuite:
             return lambda s: forge.hs256_mac(ATTACKER_SECRET, s)
         if alg.startswith("RS") or alg.startswith("PS"):
             return forge.rs256_signer(ATTACKER_RSA)
+        if alg == "EdDSA":
+            return lambda s: ATTACKER_ED.sign(s.encode())
         return forge.es256_signer(ATTACKER_EC)
 
     def header(self, **overrides):

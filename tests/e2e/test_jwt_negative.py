@@ -5,8 +5,8 @@ Every route whose OpenAPI operation names the jwtAuth scheme (the authenticator 
 each bad token as a bearer token; token/refresh/, token/verify/ and token/blacklist/ get it in
 the JSON body too. Each must answer 401 with exactly one envelope entry, code token_not_valid;
 no answer of the whole suite may be a 5xx. Servers: HS256 with the sliding and the pair
-profile, RS256 (pair, iss/aud required) and ES256 (sliding), the asymmetric ones on a key file
-written here so that the tests know the public key the attacker knows.
+profile, RS256 (pair, iss/aud required), ES256 (sliding) and EdDSA (pair), the asymmetric ones
+on a key file written here so that the tests know the public key the attacker knows.
 
 Tokens are forged with forge.py. Each bad token differs from one the server accepts (a
 positive control per server proves the forge) in the one way its case names, and where the
@@ -432,6 +432,34 @@ class ES256SlidingTest(CommonCases, unittest.TestCase):
     def der_signature(r, s):
         from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
         return encode_dss_signature(r, s)
+
+
+class EdDSAPairTest(CommonCases, unittest.TestCase):
+    ALG, PROFILE = "EdDSA", "pair"
+
+    def test_hs256_signed_with_the_ed25519_public_key_in_each_encoding(self):
+        pub = self.private_key.public_key()
+        jwk = self.c.request("GET", "/.well-known/jwks.json").json()["keys"][0]
+        self.assertEqual((jwk["kty"], jwk["crv"], jwk["kid"]), ("OKP", "Ed25519", self.kid))
+        pem = pub.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        for name, key in {"PEM": pem, "PEM without trailing newline": pem.rstrip(b"\n"),
+                          "DER": pub.public_bytes(serialization.Encoding.DER,
+                                                  serialization.PublicFormat.SubjectPublicKeyInfo),
+                          "raw": pub.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw),
+                          "the JWK as served": json.dumps(jwk).encode(), "x (base64url)": jwk["x"].encode()}.items():
+            token = forge.jws({"alg": "HS256", "kid": self.kid, "typ": "JWT"}, self.claims(),
+                              lambda s, key=key: forge.hs256_mac(key, s))
+            self.refused(f"HS256 with {name}", token)
+
+    def test_ed25519_signature_values_out_of_form(self):
+        h64, p64, s64 = self.good().split(".")
+        sig = forge.base64.urlsafe_b64decode(s64 + "==")
+        # S at or above the group order L (RFC 8032 §5.1.7: must be refused, the malleability check)
+        order = 2 ** 252 + 27742317777372353535851937790883648493
+        s_plus_l = (int.from_bytes(sig[32:], "little") + order).to_bytes(32, "little")
+        for name, value in {"zero": bytes(64), "S + L": sig[:32] + s_plus_l, "63 bytes": sig[1:],
+                            "65 bytes": sig + b"\0", "R of the identity": (1).to_bytes(32, "little") + bytes(32)}.items():
+            self.refused(f"Ed25519 signature {name}", f"{h64}.{p64}.{forge.b64url(value)}")
 
 
 if __name__ == "__main__":
