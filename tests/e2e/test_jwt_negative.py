@@ -98,6 +98,8 @@ class CommonCases(NegativeSuite):
             if self.ALG != "HS256":
                 self.refused(f"kid {name}, attacker's {self.ALG} key",
                              forge.jws(self.header(kid=kid), self.claims(), self.attacker_signer()))
+                # our own key under a kid that names none of ours: keys are found by kid only
+                self.refused(f"kid {name}, our key", self.good(header=self.header(kid=kid)))
         # with the real key: a kid that is not a string, or 10 KB of it, is no token of ours
         for value in (1, None, {"a": 1}, ["x"], "A" * 10240):
             self.refused(f"kid {str(value)[:20]!r}, signed", forge.jws(dict(self.header(), kid=value), self.claims(), self.signer()))
