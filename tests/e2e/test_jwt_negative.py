@@ -328,6 +328,18 @@ class HS256SlidingTest(CommonCases, unittest.TestCase):
         self.assertEqual(optional, set(BEARER_OPTIONAL))
         self.assertEqual(len(required) + len(optional), 24)
 
+    def test_body_token_of_another_json_type_is_a_clear_4xx(self):
+        # Not a token at all: the field rules of every body (a number reads as its text, as DRF's
+        # CharField has it), and the 1 MiB body limit; never a 5xx.
+        for path in ("token/refresh/", "token/verify/", "token/blacklist/"):
+            for value, status, code in ((123, 401, "token_not_valid"), (["a.b.c"], 400, "invalid"),
+                                        ({"a": 1}, 400, "invalid"), (True, 400, "invalid"), (None, 400, "null"),
+                                        ("", 400, "required" if path == "token/blacklist/" else "blank"),
+                                        ("x" * 1100000, 413, "request_too_large")):
+                r = self.c.request("POST", path, {"token": value})
+                RESPONSES.append(r.status)
+                self.assertEqual((r.status, r.json()["errors"][0]["code"]), (status, code), (path, str(value)[:20]))
+
 
 class HS256PairScopedTest(CommonCases, unittest.TestCase):
     ALG, PROFILE, SCOPED = "HS256", "pair", True
