@@ -5,6 +5,7 @@
 #include <optional>
 
 #include "dfauth/error.hpp"
+#include "token/json_object.hpp"
 
 namespace dfauth::token {
 namespace {
@@ -102,8 +103,10 @@ void ReadOurClaims(const ClaimRules& options, const Json& payload, std::initiali
 
 VerifiedClaims ReadClaims(std::string_view payload_json, const ClaimRules& rules,
                           std::initializer_list<std::string_view> types, int64_t now) {
-  Json payload = Json::parse(payload_json, nullptr, false);
-  if (payload.is_discarded() || !payload.is_object()) throw errors::TokenNotValid();
+  // A claim named twice (two exp, two user_id) is refused, not read as its last copy.
+  std::optional<Json> parsed = ParseUniqueObject(payload_json);
+  if (!parsed) throw errors::TokenNotValid();
+  const Json& payload = *parsed;
   VerifiedClaims claims;
   CheckRegisteredClaims(rules, payload, now, claims);
   ReadOurClaims(rules, payload, types, claims);

@@ -65,5 +65,19 @@ TEST(ReadClaims, IssuerAndAudienceAreExact) {
   EXPECT_EQ(Refusal("{" + base + R"(,"aud":"app"})"), "Token is invalid or expired");
 }
 
+TEST(ReadClaims, AClaimNamedTwiceIsRefused) {
+  // Whichever copy a parser keeps, the other one is a token someone else reads differently.
+  EXPECT_EQ(Refusal(R"({"token_type":"access","exp":1600000000,"exp":1700000100,"jti":"j","user_id":1})"),
+            "Token is invalid or expired");
+  EXPECT_EQ(Refusal(R"({"token_type":"access","exp":1700000100,"jti":"j","user_id":1,"user_id":2})"),
+            "Token is invalid or expired");
+  EXPECT_EQ(Refusal(R"({"token_type":"refresh","token_type":"access","exp":1700000100,"jti":"j","user_id":1})"),
+            "Token is invalid or expired");
+  EXPECT_EQ(Refusal(R"({"token_type":"access","exp":1700000100,"jti":"j","user_id":1,"x":{"a":1,"a":1}})"),
+            "Token is invalid or expired");
+  EXPECT_EQ(Refusal(R"({"token_type":"access","exp":1700000100,"jti":"j","user_id":1,"x":{"a":1},"y":{"a":1}})"),
+            "accepted");
+}
+
 }  // namespace
 }  // namespace dfauth::token

@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "crypto/primitives.hpp"
+#include "token/json_object.hpp"
 
 namespace dfauth::token {
 namespace {
@@ -168,6 +169,15 @@ std::optional<std::string> RawToDer(std::string_view raw) {
   unsigned char* out = reinterpret_cast<unsigned char*>(der.data());
   if (i2d_ECDSA_SIG(sig.get(), &out) != len) return std::nullopt;
   return der;
+}
+
+// RFC 7519 §5.1: "JWT", or its media type "application/jwt", compared case-insensitively
+// (media types are, RFC 7515 §4.1.9). Our tokens say "JWT"; PyJWT's and simplejwt's too.
+bool IsJwtType(const Json& typ) {
+  if (!typ.is_string()) return false;
+  std::string lower = typ.get<std::string>();
+  for (char& c : lower) c = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+  return lower == "jwt" || lower == "application/jwt";
 }
 
 bool IsBase64UrlSegment(std::string_view s) {
@@ -424,8 +434,11 @@ std::optional<VerifiedJws> Verify(std::string_view token, Algorithm expected,
   auto sig = crypto::Base64UrlDecode(s64);
   if (!header_text || !payload_text || !sig) return std::nullopt;
 
-  Json header = Json::parse(*header_text, nullptr, false);
-  if (header.is_discarded() || !header.is_object()) return std::nullopt;
+  // One member name once: {"alg":"none","alg":"HS256"} must not read as HS256 here and as
+  // none elsewhere.
+  std::optional<Json> parsed = ParseUniqueObject(*header_text);
+  if (!parsed) return std::nullopt;
+  const Json& header = *parsed;
   auto alg = header.find("alg");
   if (alg == header.end() || !alg->is_string() ||
       alg->get_ref<const std::string&>() != AlgorithmName(expected)) {
@@ -433,6 +446,8 @@ std::optional<VerifiedJws> Verify(std::string_view token, Algorithm expected,
   }
   // We understand no extension, so any critical one makes the token unusable (RFC 7515 §4.1.11).
   if (header.contains("crit")) return std::nullopt;
+  // Explicit typing (RFC 8725 §3.11): a header that names its type must name a JWT.
+  if (auto typ = header.find("typ"); typ != header.end() && !IsJwtType(*typ)) return std::nullopt;
   std::string kid;
   if (auto it = header.find("kid"); it != header.end()) {
     if (!it->is_string()) return std::nullopt;

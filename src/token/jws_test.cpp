@@ -281,6 +281,32 @@ TEST(Jws, HeaderMustBeAJsonObjectWithoutCrit) {
       Verify(SignedWithHeader("{\"alg\":\"HS256\",\"kid\":5}", key), Algorithm::kHS256, Only(key)));
 }
 
+TEST(Jws, DuplicateHeaderMembersAreRejected) {
+  Key key{Algorithm::kHS256, "", "secret", nullptr};
+  // Signed with the right key: only the duplicate can refuse them. A parser that keeps the last
+  // copy would read HS256 from the first; one that keeps the first, none from the second.
+  for (const char* header : {R"({"alg":"none","alg":"HS256"})", R"({"alg":"HS256","alg":"none"})",
+                             R"({"alg":"HS256","alg":"HS256"})", R"({"alg":"HS256","typ":"JWT","typ":"JWT"})",
+                             R"({"alg":"HS256","kid":"a","kid":"b"})"}) {
+    EXPECT_FALSE(Verify(SignedWithHeader(header, key), Algorithm::kHS256, Only(key))) << header;
+  }
+  EXPECT_TRUE(Verify(SignedWithHeader(R"({"alg":"HS256","kid":"a","typ":"JWT"})", key), Algorithm::kHS256, Only(key)));
+}
+
+TEST(Jws, TypMustNameAJwtWhenPresent) {
+  Key key{Algorithm::kHS256, "", "secret", nullptr};
+  for (const char* typ : {"\"JWT\"", "\"jwt\"", "\"application/jwt\"", "\"Application/JWT\""}) {
+    std::string header = std::string(R"({"alg":"HS256","typ":)") + typ + "}";
+    EXPECT_TRUE(Verify(SignedWithHeader(header, key), Algorithm::kHS256, Only(key))) << header;
+  }
+  EXPECT_TRUE(Verify(SignedWithHeader(R"({"alg":"HS256"})", key), Algorithm::kHS256, Only(key)));
+  for (const char* typ : {"\"at+jwt\"", "\"JWE\"", "\"JOSE\"", "\"\"", "\"JWT \"", "\"application/jose\"",
+                          "1", "null", "[\"JWT\"]"}) {
+    std::string header = std::string(R"({"alg":"HS256","typ":)") + typ + "}";
+    EXPECT_FALSE(Verify(SignedWithHeader(header, key), Algorithm::kHS256, Only(key))) << header;
+  }
+}
+
 TEST(Jws, OversizedTokenIsRejected) {
   Key key{Algorithm::kHS256, "", "secret", nullptr};
   std::string small =
