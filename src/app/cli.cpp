@@ -90,6 +90,19 @@ void AddServerCommands(CLI::App& app, Action& chosen) {
         chosen, RunCheckConfig);
 }
 
+/// `config-reference`: reads no configuration, so it works whatever the environment holds.
+void AddConfigReference(CLI::App& app, std::function<int()>& standalone) {
+  app.add_subcommand("config-reference",
+                     "Print the configuration reference (docs/configuration.md): every key, its "
+                     "environment variable, type, default and meaning, as Markdown")
+      ->callback([&standalone] {
+        standalone = [] {
+          std::cout << config::ConfigReference();
+          return 0;
+        };
+      });
+}
+
 struct SuperuserOptions {
   std::string username, email;
   bool password_stdin = false;
@@ -321,7 +334,9 @@ int Main(int argc, char** argv) {
   std::optional<std::string> config_file;
   app.add_option("--config", config_file, "TOML configuration file (default: ./df-auth.toml if present)");
   Action chosen;
+  std::function<int()> standalone;  // a command that needs no configuration
   AddServerCommands(app, chosen);
+  AddConfigReference(app, standalone);
   AddCreateSuperuser(app, chosen);
   AddUsersCommands(app, chosen);
   AddKeysCommands(app, chosen);
@@ -337,6 +352,7 @@ int Main(int argc, char** argv) {
     app.exit(e);
     return kConfigError;
   }
+  if (standalone) return standalone();
   if (!chosen) return kConfigError;  // a group such as `users` alone: CLI11 has already said so
   return RunReportingErrors(chosen, config_file);
 }
