@@ -244,6 +244,9 @@ void AddImportDjango(CLI::App& app, Action& chosen) {
                   "the user model's table (default: the one table with username, password and email columns)");
   OnRun(sub, chosen, [o](config::Settings& settings) {
     auto store = OpenMigratedStore(settings);
+    // Backup codes are stored keyed-hashed with SECRET_KEY: without one configured, the key the
+    // server generates (or already generated) in this database, not an empty one.
+    ResolveSecretKey(settings, *store);
     ImportCounts n = ImportDjango(settings, *store, o->first, o->second);
     std::cout << "imported " << n.users << " users (" << n.two_fa << " with 2FA required), " << n.devices
               << " OTP devices, " << n.social_links << " social links";
