@@ -212,7 +212,13 @@ int RunKeys(config::Settings& settings, const std::string& requested_alg, bool r
     std::cerr << "keys: --alg must be RS256, ES256 or EdDSA (got " << alg_name << ")\n";
     return kConfigError;
   }
-  std::cout << (rotate ? token::RotateKeys(*store, *alg, Now()) : token::GenerateAndStoreKey(*store, *alg)) << "\n";
+  if (rotate) {
+    std::cout << token::RotateKeys(*store, *alg, Now()) << "\n";
+    return 0;
+  }
+  bool generated = false;
+  std::cout << token::EnsureKey(*store, *alg, generated, Now()) << "\n";
+  if (!generated) std::cerr << "keys: an active " << alg_name << " key exists; nothing generated (rotate makes a new one)\n";
   return 0;
 }
 
