@@ -342,6 +342,8 @@ int Main(int argc, char** argv) {
   app.require_subcommand(1);
   std::optional<std::string> config_file;
   app.add_option("--config", config_file, "TOML configuration file (default: ./df-auth.toml if present)");
+  // `df-auth serve --config FILE` (interface.md §1) as well as `df-auth --config FILE serve`.
+  app.fallthrough();
   Action chosen;
   std::function<int()> standalone;  // a command that needs no configuration
   AddServerCommands(app, chosen);
