@@ -90,6 +90,19 @@ void AddServerCommands(CLI::App& app, Action& chosen) {
         chosen, RunCheckConfig);
 }
 
+/// `config-reference`: reads no configuration, so it works whatever the environment holds.
+void AddConfigReference(CLI::App& app, std::function<int()>& standalone) {
+  app.add_subcommand("config-reference",
+                     "Print the configuration reference (docs/configuration.md): every key, its "
+                     "environment variable, type, default and meaning, as Markdown")
+      ->callback([&standalone] {
+        standalone = [] {
+          std::cout << config::ConfigReference();
+          return 0;
+        };
+      });
+}
+
 struct SuperuserOptions {
   std::string username, email;
   bool password_stdin = false;
@@ -199,7 +212,13 @@ int RunKeys(config::Settings& settings, const std::string& requested_alg, bool r
     std::cerr << "keys: --alg must be RS256, ES256 or EdDSA (got " << alg_name << ")\n";
     return kConfigError;
   }
-  std::cout << (rotate ? token::RotateKeys(*store, *alg, Now()) : token::GenerateAndStoreKey(*store, *alg)) << "\n";
+  if (rotate) {
+    std::cout << token::RotateKeys(*store, *alg, Now()) << "\n";
+    return 0;
+  }
+  bool generated = false;
+  std::cout << token::EnsureKey(*store, *alg, generated, Now()) << "\n";
+  if (!generated) std::cerr << "keys: an active " << alg_name << " key exists; nothing generated (rotate makes a new one)\n";
   return 0;
 }
 
@@ -231,6 +250,9 @@ void AddImportDjango(CLI::App& app, Action& chosen) {
                   "the user model's table (default: the one table with username, password and email columns)");
   OnRun(sub, chosen, [o](config::Settings& settings) {
     auto store = OpenMigratedStore(settings);
+    // Backup codes are stored keyed-hashed with SECRET_KEY: without one configured, the key the
+    // server generates (or already generated) in this database, not an empty one.
+    ResolveSecretKey(settings, *store);
     ImportCounts n = ImportDjango(settings, *store, o->first, o->second);
     std::cout << "imported " << n.users << " users (" << n.two_fa << " with 2FA required), " << n.devices
               << " OTP devices, " << n.social_links << " social links";
@@ -320,8 +342,12 @@ int Main(int argc, char** argv) {
   app.require_subcommand(1);
   std::optional<std::string> config_file;
   app.add_option("--config", config_file, "TOML configuration file (default: ./df-auth.toml if present)");
+  // `df-auth serve --config FILE` (interface.md §1) as well as `df-auth --config FILE serve`.
+  app.fallthrough();
   Action chosen;
+  std::function<int()> standalone;  // a command that needs no configuration
   AddServerCommands(app, chosen);
+  AddConfigReference(app, standalone);
   AddCreateSuperuser(app, chosen);
   AddUsersCommands(app, chosen);
   AddKeysCommands(app, chosen);
@@ -337,6 +363,7 @@ int Main(int argc, char** argv) {
     app.exit(e);
     return kConfigError;
   }
+  if (standalone) return standalone();
   if (!chosen) return kConfigError;  // a group such as `users` alone: CLI11 has already said so
   return RunReportingErrors(chosen, config_file);
 }

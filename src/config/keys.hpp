@@ -31,14 +31,17 @@ using Check = std::string (*)(const KeyDescriptor&, const Settings&);
 struct KeyDescriptor {
   std::string_view name;  ///< the documented key, also DF_AUTH_<name>
   Member member;
-  std::string_view doc;   ///< one line, for the example file
+  std::string_view doc;   ///< one line, for the example file and the reference
   bool secret = false;    ///< masked by FormatEffective when non-empty
   /// Allowed values (strings) or items (lists); an enum member's come from its names.
   std::span<const std::string_view> choices = {};
   int64_t min = std::numeric_limits<int64_t>::min();  ///< integers only
   int64_t max = std::numeric_limits<int64_t>::max();
   Check check = nullptr;
-  std::string_view example = {};  ///< example-file value when the default depends on the machine
+  /// When the default depends on the machine: the example file's value (for 4 cores) and the
+  /// default in words (both files show it).
+  std::string_view example = {};
+  std::string_view default_text = {};
 };
 
 /// Keys whose feature this version does not have yet: accepted, type-checked, and ignored with a

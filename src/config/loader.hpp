@@ -27,11 +27,18 @@ Settings LoadSettings(const std::optional<std::string>& config_file,
 /// The process environment as a map (for LoadSettings).
 std::map<std::string, std::string> ProcessEnvironment();
 
+// The settings as text (render.cpp).
+
 /// One `KEY = value` line per key in documented order, secrets masked (for check-config).
 std::string FormatEffective(const Settings& settings);
 
 /// The text of configs/df-auth.example.toml: every key commented out with its default and a
 /// one-line explanation.
 std::string ExampleToml();
+
+/// The text of docs/configuration.md (`df-auth config-reference`): a Markdown table of every key
+/// with its environment variable, type or allowed values, default, whether it is secret, and its
+/// one-line description.
+std::string ConfigReference();
 
 }  // namespace dfauth::config

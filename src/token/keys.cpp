@@ -26,6 +26,17 @@ std::string GenerateAndStoreKey(store::Database& store, Algorithm alg, int64_t n
   return row.kid;
 }
 
+std::string EnsureKey(store::Database& store, Algorithm alg, bool& generated, int64_t now) {
+  for (const store::SigningKey& key : store.Keys().ListSigningKeys()) {  // newest first
+    if (key.alg == AlgorithmName(alg) && !key.retired_at) {
+      generated = false;
+      return key.kid;
+    }
+  }
+  generated = true;
+  return GenerateAndStoreKey(store, alg, now);
+}
+
 std::string RotateKeys(store::Database& store, Algorithm alg, int64_t now) {
   std::string kid = GenerateAndStoreKey(store, alg, now);
   store.Keys().RetireSigningKeys(AlgorithmName(alg), kid, now);

@@ -19,6 +19,9 @@ int64_t UnixNow();
 store::SigningKey GenerateKey(Algorithm alg, int64_t now = UnixNow());
 /// Generates a key and adds it to the store; it becomes the signer (the newest). Returns its kid.
 std::string GenerateAndStoreKey(store::Database& store, Algorithm alg, int64_t now = UnixNow());
+/// The kid of the newest active (unretired) key of `alg`, generating and storing one when there
+/// is none; `generated` tells which happened.
+std::string EnsureKey(store::Database& store, Algorithm alg, bool& generated, int64_t now = UnixNow());
 /// Adds a new key that becomes the signer and retires the older keys of `alg` at `now`; they
 /// keep verifying the tokens they signed. Returns the new kid.
 std::string RotateKeys(store::Database& store, Algorithm alg, int64_t now = UnixNow());

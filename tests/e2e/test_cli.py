@@ -1,4 +1,5 @@
 """The command line: configuration errors, check-config, migrate, createsuperuser, users, help."""
+import os
 import unittest
 
 from harness import Client, Server
@@ -40,6 +41,21 @@ class CliTest(unittest.TestCase):
         self.assertIn('SECRET_KEY = "********"', out.stdout)
         self.assertIn('METRICS_TOKEN = "********"', out.stdout)
         self.assertNotIn("very-secret-token", out.stdout)
+
+    def test_config_option_before_or_after_the_command(self):
+        path = os.path.join(self.server.workdir, "custom.toml")
+        with open(path, "w") as f:
+            f.write('OTP_TOTP_ISSUER = "from-the-file"\n')
+        for args in (["--config", path, "check-config"], ["check-config", "--config", path]):
+            out = self.server.run_cli(*args)
+            self.assertEqual(out.returncode, 0, (args, out.stderr))
+            self.assertIn('OTP_TOTP_ISSUER = "from-the-file"\n', out.stdout, args)
+        # serve reads it too: a bad value there stops it with exit 2, naming the key
+        with open(path, "w") as f:
+            f.write('OTP_MAX_ATTEMPTS = "five"\n')
+        out = self.server.run_cli("serve", "--config", path, timeout=20)
+        self.assertEqual(out.returncode, 2, out.stderr)
+        self.assertIn("OTP_MAX_ATTEMPTS: expected an integer", out.stderr)
 
     def test_configuration_errors_exit_2_and_name_the_key(self):
         cases = {"DF_AUTH_NO_SUCH_KEY": "1", "DF_AUTH_SIGNUP_ALLOWED": "perhaps",

@@ -251,6 +251,21 @@ class ImportDjangoTest(ImportChecks, unittest.TestCase):
         r = self.import_django("--user-table", "app_user")
         self.assertEqual(r.returncode, 0, r.stderr)
 
+    def test_backup_codes_work_when_no_secret_key_is_configured(self):
+        # The server generated its SECRET_KEY into the database; the import must hash the Django
+        # backup codes with that key, not with the empty configured one.
+        server = Server(env={"DF_AUTH_SECRET_KEY": None}).start()
+        self.addCleanup(server.cleanup)
+        r = server.run_cli("import-django", "--from", self.source_url)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        c = Client(server)
+        bob = c.login(username="bob", password="second pw 22", otp="ABCD-2345")
+        self.assertEqual(decode_jwt_payload(bob)["user_id"], 42)
+        assert_error(self, c.post("token/", {"username": "bob", "password": "second pw 22", "otp": "ABCD-2345"}),
+                     401, "2fa_required")  # spent
+        c.close()
+        server.stop()
+
     def test_a_missing_or_foreign_file_is_named(self):
         missing = os.path.join(self.tmp, "none.sqlite3")
         r = self.server.run_cli("import-django", "--from", f"sqlite://{missing}")

@@ -288,6 +288,22 @@ class AsymmetricKeysTest(unittest.TestCase):
         finally:
             again.stop()
 
+    def test_keys_generate_adds_a_key_only_when_none_is_active(self):
+        server = Server(env={"DF_AUTH_JWT_ALGORITHM": "ES256"})  # the CLI on its database; not serving
+        self.addCleanup(server.cleanup)
+        first = server.run_cli("keys", "generate")
+        second = server.run_cli("keys", "generate")
+        self.assertEqual((first.returncode, first.stderr, second.returncode), (0, "", 0))
+        self.assertRegex(first.stdout, r"^[A-Za-z0-9_-]{43}\n$")  # the RFC 7638 thumbprint
+        self.assertEqual(second.stdout, first.stdout)
+        self.assertEqual(second.stderr, "keys: an active ES256 key exists; nothing generated (rotate makes a new one)\n")
+        eddsa = server.run_cli("keys", "generate", "--alg", "EdDSA")
+        self.assertEqual(eddsa.returncode, 0, eddsa.stderr)
+        self.assertNotEqual(eddsa.stdout, first.stdout)
+        listed = server.run_cli("keys", "list").stdout.splitlines()
+        self.assertEqual(sorted(line.split("\t")[1] for line in listed), ["ES256", "EdDSA"])
+        self.assertTrue(all(line.endswith("\tactive") for line in listed), listed)
+
 
 if __name__ == "__main__":
     unittest.main()
