@@ -42,6 +42,17 @@ std::string RefreshField(const config::Settings& settings) {
   return settings.jwt_profile == config::JwtProfile::kPair ? "refresh" : "token";
 }
 
+/// The session method of a POST token/ login: a code of a device is "otp", else "password".
+token::SignInMethod SignInMethodOf(config::AuthBackend backend) {
+  switch (backend) {
+    case config::AuthBackend::kPassword: return token::SignInMethod::kPassword;
+    case config::AuthBackend::kSmsOtp:
+    case config::AuthBackend::kEmailOtp:
+    case config::AuthBackend::kTestEmail: return token::SignInMethod::kOtp;
+  }
+  return token::SignInMethod::kPassword;
+}
+
 }  // namespace
 
 void RegisterTokenRoutes(http::Router& router, ApiContext& ctx, const std::string& prefix) {
@@ -54,7 +65,7 @@ void RegisterTokenRoutes(http::Router& router, ApiContext& ctx, const std::strin
     static constexpr const char* kHelp = "Logins on POST token/ by method and outcome";
     try {
       auth::Authenticated done = ctx.login.Login(credentials, request.client_ip);
-      auto response = JsonResponse(TokensBody(ctx.tokens.Issue(done.user)));
+      auto response = JsonResponse(TokensBody(ctx.tokens.Issue(done.user, SessionStartOf(request, SignInMethodOf(done.method)))));
       ctx.metrics.Increment("dfauth_logins_total", kHelp, {{"method", std::string(config::Name(done.method))}, {"outcome", "success"}});
       return response;
     } catch (const ApiError& e) {
