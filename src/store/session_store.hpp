@@ -46,7 +46,7 @@ class SessionStore {
   /// Inserts the session (its user_agent truncated to kMaxUserAgent bytes at a UTF-8 boundary).
   virtual void Create(const Session& session) = 0;
   /// The user's live sessions (not revoked, unexpired at `now`), newest first (created_at, then
-  /// id), `limit` from `offset`, with their count.
+  /// creation order), `limit` from `offset`, with their count.
   virtual SessionPage ListForUser(int64_t user_id, int64_t now, int64_t limit, int64_t offset) = 0;
   /// The session, revoked or not; nullopt when unknown.
   virtual std::optional<Session> Find(std::string_view id) = 0;

@@ -85,6 +85,19 @@ class SessionsTest(unittest.TestCase):
         self.assertEqual(decode_jwt_payload(refreshed.json()["token"])["sid"], oldest["id"])
         self.assertEqual(self.sessions(refreshed.json()["token"])["count"], 2)
 
+    def test_the_magic_sign_in_page_labels_its_session_magic_link(self):
+        token = self.otp_user("ses-magic@example.com")
+        r = self.c.post("otp/", {"email": "ses-magic@example.com"})
+        self.assertEqual(r.status, 200, r)
+        code = self.outbox.email_code("ses-magic@example.com", count=2)
+        # What the page of GET magic/{segment} sends with the link's code.
+        page = self.c.get("magic/eA")
+        self.assertIn('"X-Sign-In-Method": "magic_link"', page.body.decode())
+        r = self.c.post("token/", {"email": "ses-magic@example.com", "otp": code},
+                        headers={"X-Sign-In-Method": "magic_link", "User-Agent": "browser"})
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual([s["method"] for s in self.sessions(token)["results"]], ["magic_link", "otp"])
+
     def test_a_long_user_agent_is_cut_to_256_characters(self):
         token = self.otp_user("ses-ua@example.com")
         long_token = self.sign_in("u" * 300, email="ses-ua@example.com", password=PASSWORD)
@@ -232,7 +245,7 @@ class PairSessionsTest(unittest.TestCase):
         self.assertEqual(decode_jwt_payload(again.json()["token"])["sid"], decode_jwt_payload(two["token"])["sid"])
         self.assertEqual(self.c.get("users/0/", token=again.json()["token"]).status, 200)
         current = [s["current"] for s in self.c.get("sessions/", token=again.json()["token"]).json()["results"]]
-        self.assertIn(True, current)
+        self.assertEqual(current, [True])  # one's session is gone: two's only
         r = self.c.post("sessions/revoke-others/", token=again.json()["token"])
         self.assertEqual(r.status, 200, r)
         self.assertEqual(self.c.get("sessions/", token=again.json()["token"]).json()["count"], 1)

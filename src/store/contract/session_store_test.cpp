@@ -88,6 +88,18 @@ TEST_P(SessionStoreTest, ListIsTheUsersLiveSessionsNewestFirstPaginated) {
   EXPECT_EQ(page.sessions[1].id, "s1");
 }
 
+TEST_P(SessionStoreTest, SessionsOfOneSecondListInCreationOrderNewestFirst) {
+  const int64_t ada = NewUser("ada");
+  Make("zz", ada, 30);
+  Make("aa", ada, 30);
+  Make("mm", ada, 30);
+  SessionPage page = sessions_->ListForUser(ada, 100, 10, 0);
+  ASSERT_EQ(page.sessions.size(), 3u);
+  EXPECT_EQ(page.sessions[0].id, "mm");
+  EXPECT_EQ(page.sessions[1].id, "aa");
+  EXPECT_EQ(page.sessions[2].id, "zz");
+}
+
 TEST_P(SessionStoreTest, TouchWritesAtMostOnceAMinute) {
   const int64_t ada = NewUser("ada");
   Make("s1", ada, 1000, 2000);

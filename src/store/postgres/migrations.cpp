@@ -176,6 +176,7 @@ ALTER TABLE outbox RENAME COLUMN next_attempt_at TO due_at;
 -- (its revocation is filed as revoked_tokens.jti = 'sid:<id>' for the per-request check).
 CREATE TABLE sessions (
   id TEXT PRIMARY KEY,
+  seq BIGINT GENERATED ALWAYS AS IDENTITY,  -- newest first within one second
   user_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
   created_at BIGINT NOT NULL,
   last_used_at BIGINT NOT NULL,

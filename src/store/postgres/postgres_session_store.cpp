@@ -61,7 +61,7 @@ class PostgresSessionStore final : public SessionStore {
                      .Int64(0, 0);
     auto rows = c->Run("SELECT " DFAUTH_PG_SESSION_COLUMNS " FROM sessions WHERE user_id = $1 "
                        "AND revoked_at IS NULL AND expires_at > $2 "
-                       "ORDER BY created_at DESC, id DESC LIMIT $3 OFFSET $4",
+                       "ORDER BY created_at DESC, seq DESC LIMIT $3 OFFSET $4",
                        Params().Add(user_id).Add(now).Add(limit < 0 ? int64_t{0} : limit).Add(offset < 0 ? int64_t{0} : offset));
     for (int r = 0; r < rows.Count(); ++r) page.sessions.push_back(ReadSession(rows, r));
     return page;

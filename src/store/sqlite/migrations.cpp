@@ -203,7 +203,8 @@ CREATE TABLE sessions (
   user_agent TEXT NOT NULL,
   method TEXT NOT NULL,
   revoked_at INTEGER
-) WITHOUT ROWID;
+);
+-- Newest first is (created_at, rowid) descending: two sign-ins in one second keep their order.
 CREATE INDEX sessions_user_created ON sessions(user_id, created_at);
 CREATE INDEX sessions_expires_at ON sessions(expires_at);
 )sql"},

@@ -54,7 +54,7 @@ class SqliteSessionStore final : public SessionStore {
     }
     auto st = c->Prepare("SELECT " DFAUTH_SESSION_COLUMNS " FROM sessions WHERE user_id = ? "
                          "AND revoked_at IS NULL AND expires_at > ? "
-                         "ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?");
+                         "ORDER BY created_at DESC, rowid DESC LIMIT ? OFFSET ?");
     st.Bind(1, user_id).Bind(2, now).Bind(3, limit < 0 ? int64_t{0} : limit).Bind(4, offset < 0 ? int64_t{0} : offset);
     while (st.Step()) page.sessions.push_back(ReadSession(st));
     return page;
