@@ -77,8 +77,8 @@ class PostgresSessionStore final : public SessionStore {
   bool Touch(std::string_view id, int64_t now, int64_t expires_at) override {
     Pool::Lease c(pool_);
     return c->Run("UPDATE sessions SET last_used_at = $1, expires_at = greatest(expires_at, $2) "
-                  "WHERE id = $3 AND last_used_at <= $1 - $4",
-                  Params().Add(now).Add(expires_at).Add(id).Add(kTouchInterval))
+                  "WHERE id = $3 AND last_used_at <= $4",
+                  Params().Add(now).Add(expires_at).Add(id).Add(now - kTouchInterval))
                .Affected() == 1;
   }
 
