@@ -99,10 +99,7 @@ void RegisterUserRoutes(http::Router& router, ApiContext& ctx, const std::string
     for (const char* name : {"old_password", "new_password"})
       if (!fields.count(name)) missing.push_back({"required", "This field is required.", name, {}});
     if (!missing.empty()) throw ApiError(400, std::move(missing));
-    const store::User& user = CallerUser(request);
-    ctx.users.SetPassword(user, fields["old_password"], fields["new_password"]);
-    // ASVS 3.3.3: a password change ends the other sessions (the caller's stays listed).
-    ctx.tokens.Sessions().RevokeOthers(user.id, request.caller.sid);
+    ctx.users.SetPassword(CallerUser(request), fields["old_password"], fields["new_password"], request.caller.sid);
     return JsonResponse(nlohmann::json::object());
   }, authed_hashing);
 
