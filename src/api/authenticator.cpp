@@ -22,8 +22,17 @@ http::Caller Authenticate(token::TokenService& tokens, const http::Request& requ
   auto authenticated = tokens.Authenticate(rest);
   caller.user_id = authenticated.user.id;
   caller.jti = authenticated.jti;
+  caller.sid = authenticated.sid;
   caller.principal = std::make_shared<const store::User>(std::move(authenticated.user));
   return caller;
+}
+
+token::SessionStart SessionStartOf(const http::Request& request, token::SignInMethod method) {
+  token::SessionStart start;
+  start.method = method;
+  start.ip = request.client_ip;
+  if (auto agent = request.Header("User-Agent")) start.user_agent = store::TruncateUserAgent(*agent);
+  return start;
 }
 
 const store::User& CallerUser(const http::Request& request) {

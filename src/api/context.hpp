@@ -39,6 +39,9 @@ http::Caller Authenticate(token::TokenService& tokens, const http::Request& requ
 /// is 503 service_unavailable with its detail for the log; nullopt for anything else (a 500).
 std::optional<ApiError> TranslateError(const std::exception& error);
 
+/// What a sign-in by `method` on `request` records of the client (IP, User-Agent).
+token::SessionStart SessionStartOf(const http::Request& request, token::SignInMethod method);
+
 /// The authenticated user of a request (the principal the authenticator stored).
 const store::User& CallerUser(const http::Request& request);
 

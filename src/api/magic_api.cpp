@@ -47,7 +47,7 @@ button{font-size:1rem;padding:.6rem 1.2rem}#status{margin-top:1rem}</style>
   button.addEventListener("click", function () {
     button.disabled = true;
     status.textContent = "Signing in\u2026";
-    fetch(tokenUrl, {method: "POST", headers: {"Content-Type": "application/json"},
+    fetch(tokenUrl, {method: "POST", headers: {"Content-Type": "application/json", "X-Sign-In-Method": "magic_link"},
                      body: JSON.stringify({email: link.email, otp: link.otp})})
       .then(function (r) { return r.json().then(function (body) { return {ok: r.ok, body: body}; }); })
       .then(function (res) {

@@ -113,6 +113,21 @@ Json Components(const config::Settings& s) {
   schemas["OtpConfirm"] = StringObject({"otp"}, {"otp"});
   schemas["OtpDevicePage"] = PageSchema(Ref("OtpDevice"));
 
+  schemas["Session"] = {{"type", "object"},
+                        {"required", {"id", "created_at", "last_used_at", "ip", "user_agent", "method", "current"}},
+                        {"properties",
+                         {{"id", Text()},
+                          {"created_at", {{"type", "string"}, {"format", "date-time"}}},
+                          {"last_used_at", {{"type", "string"}, {"format", "date-time"}}},
+                          {"ip", Text()},
+                          {"user_agent", Text()},
+                          {"method", {{"type", "string"}, {"enum", {"password", "otp", "magic_link", "social", "passkey"}}}},
+                          {"current", {{"type", "boolean"}}}}}};
+  schemas["SessionPage"] = PageSchema(Ref("Session"));
+  schemas["SessionsRevoked"] = {{"type", "object"},
+                                {"required", {"revoked"}},
+                                {"properties", {{"revoked", {{"type", "integer"}}}}}};
+
   schemas["SocialLogin"] = StringObject({"provider", "access_token", "id_token", "first_name", "last_name", "otp", "password"},
                                       {"provider"});
   schemas["SocialTokens"] = StringObject(pair ? std::vector<std::string>{"token", "refresh", "provider"}
@@ -164,6 +179,9 @@ std::vector<OperationDoc> OperationTable() {
       {"GET", "otp-devices/{id}/", "One OTP device", "", 200, "OtpDevice", kJson, {"type"}},
       {"DELETE", "otp-devices/{id}/", "Remove an OTP device", "", 204, "", kJson, {"type"}},
       {"POST", "otp-devices/{id}/confirm/", "Confirm an OTP device with a code", "OtpConfirm", 200, "Empty", kJson, {"type"}},
+      {"GET", "sessions/", "The caller's live sessions, newest first", "", 200, "SessionPage", kJson, {"limit", "offset"}},
+      {"DELETE", "sessions/{id}/", "Revoke one of the caller's sessions (its tokens are refused at once)", "", 204, ""},
+      {"POST", "sessions/revoke-others/", "Revoke every session of the caller but the current one", "", 200, "SessionsRevoked"},
       {"POST", "social/", "Log in with a social provider's token", "SocialLogin", 200, "SocialTokens"},
       {"POST", "social/connect/", "Link a social account to the caller", "SocialLogin", 200, "SocialTokens"},
       {"GET", "social/connections/", "The caller's social links", "", 200, "SocialConnectionPage", kJson, {"limit", "offset"}},

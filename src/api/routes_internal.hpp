@@ -13,6 +13,7 @@ void RegisterOpsRoutes(http::Router& router, ApiContext& ctx, const std::string&
 void RegisterOtpRoutes(http::Router& router, ApiContext& ctx, const std::string& prefix);
 void RegisterOtpDeviceRoutes(http::Router& router, ApiContext& ctx, const std::string& prefix);
 void RegisterMagicRoutes(http::Router& router, ApiContext& ctx, const std::string& prefix);
+void RegisterSessionRoutes(http::Router& router, ApiContext& ctx, const std::string& prefix);
 void RegisterSocialRoutes(http::Router& router, ApiContext& ctx, const std::string& prefix);
 /// GET /api/v1/schema/ and /api/v1/swagger/ (absolute paths, as the reference mounts them).
 void RegisterDocsRoutes(http::Router& router, ApiContext& ctx);

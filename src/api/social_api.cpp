@@ -40,6 +40,7 @@ social::SocialRequest ReadSocialRequest(const ApiContext& ctx, const http::Reque
   if (!errors.empty()) throw ApiError(400, std::move(errors));
   out.access_token = access_token.value_or("");
   out.provider = *provider;
+  out.session = SessionStartOf(request, token::SignInMethod::kSocial);
   out.otp = value("otp");
   if (out.otp && out.otp->empty()) out.otp.reset();
   for (const auto& f : ctx.settings.user_social_auth_fields)

@@ -42,6 +42,23 @@ std::string RefreshField(const config::Settings& settings) {
   return settings.jwt_profile == config::JwtProfile::kPair ? "refresh" : "token";
 }
 
+/// The session method of a POST token/ login: a code is "otp" ("magic_link" when the magic
+/// sign-in page, or a front-end doing its job, says so with X-Sign-In-Method: magic_link; the
+/// code is an email OTP either way, so the header changes nothing but this label), else
+/// "password".
+token::SignInMethod SignInMethodOf(config::AuthBackend backend, const http::Request& request) {
+  switch (backend) {
+    case config::AuthBackend::kPassword: return token::SignInMethod::kPassword;
+    case config::AuthBackend::kEmailOtp:
+      if (request.Header("X-Sign-In-Method") == std::optional<std::string_view>("magic_link"))
+        return token::SignInMethod::kMagicLink;
+      return token::SignInMethod::kOtp;
+    case config::AuthBackend::kSmsOtp:
+    case config::AuthBackend::kTestEmail: return token::SignInMethod::kOtp;
+  }
+  return token::SignInMethod::kPassword;
+}
+
 }  // namespace
 
 void RegisterTokenRoutes(http::Router& router, ApiContext& ctx, const std::string& prefix) {
@@ -54,7 +71,7 @@ void RegisterTokenRoutes(http::Router& router, ApiContext& ctx, const std::strin
     static constexpr const char* kHelp = "Logins on POST token/ by method and outcome";
     try {
       auth::Authenticated done = ctx.login.Login(credentials, request.client_ip);
-      auto response = JsonResponse(TokensBody(ctx.tokens.Issue(done.user)));
+      auto response = JsonResponse(TokensBody(ctx.tokens.Issue(done.user, SessionStartOf(request, SignInMethodOf(done.method, request)))));
       ctx.metrics.Increment("dfauth_logins_total", kHelp, {{"method", std::string(config::Name(done.method))}, {"outcome", "success"}});
       return response;
     } catch (const ApiError& e) {

@@ -99,7 +99,7 @@ void RegisterUserRoutes(http::Router& router, ApiContext& ctx, const std::string
     for (const char* name : {"old_password", "new_password"})
       if (!fields.count(name)) missing.push_back({"required", "This field is required.", name, {}});
     if (!missing.empty()) throw ApiError(400, std::move(missing));
-    ctx.users.SetPassword(CallerUser(request), fields["old_password"], fields["new_password"]);
+    ctx.users.SetPassword(CallerUser(request), fields["old_password"], fields["new_password"], request.caller.sid);
     return JsonResponse(nlohmann::json::object());
   }, authed_hashing);
 

@@ -72,12 +72,6 @@ void ResolveSecretKey(config::Settings& settings, store::Database& store) {
                  "SECRET_KEY to share it between replicas or keep it across databases");
 }
 
-namespace {
-
-http::RateLimit ToRateLimit(const config::Rate& rate) {
-  return http::RateLimit{rate.count, rate.period_seconds, rate.off};
-}
-
 token::TokenOptions ToTokenOptions(const config::Settings& s) {
   token::TokenOptions o;
   o.algorithm = token::ParseAlgorithm(s.jwt_algorithm).value();
@@ -92,6 +86,12 @@ token::TokenOptions ToTokenOptions(const config::Settings& s) {
   o.secret_key = s.secret_key;
   o.private_key_file = s.jwt_private_key_file;
   return o;
+}
+
+namespace {
+
+http::RateLimit ToRateLimit(const config::Rate& rate) {
+  return http::RateLimit{rate.count, rate.period_seconds, rate.off};
 }
 
 auth::LoginOptions ToLoginOptions(const config::Settings& s) {

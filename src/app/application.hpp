@@ -6,6 +6,7 @@
 #include <string>
 
 #include "config/settings.hpp"
+#include "token/token_options.hpp"
 
 namespace dfauth::store { class Database; }
 
@@ -24,6 +25,8 @@ void RequireKnownSchema(store::Database& store);
 /// Fills settings.secret_key from the database, generating it on first start (with a warning).
 void ResolveSecretKey(config::Settings& settings, store::Database& store);
 
+/// The token settings (JWT_*, lifetimes, SECRET_KEY) of the configuration.
+token::TokenOptions ToTokenOptions(const config::Settings& s);
 /// Runs the HTTP server until SIGTERM/SIGINT; returns the process exit code.
 int Serve(config::Settings settings);
 

@@ -22,6 +22,7 @@
 #include "store/guard_store.hpp"
 #include "store/database.hpp"
 #include "token/keys.hpp"
+#include "token/session_service.hpp"
 
 namespace dfauth::app {
 namespace {
@@ -180,6 +181,51 @@ void AddUsersSet2fa(CLI::App* users, Action& chosen) {
   });
 }
 
+struct SessionsOptions {
+  int64_t id = 0;
+  std::string revoke;
+  bool revoke_all = false;
+};
+
+/// `users sessions ID [--revoke SID | --revoke-all]`: what GET sessions/ lists (one session a
+/// line: id, created, last used, method, ip, user agent), or the revocation DELETE
+/// sessions/{id}/ and POST sessions/revoke-others/ make, through the same SessionService.
+int RunUsersSessions(config::Settings& settings, const SessionsOptions& o) {
+  auto store = OpenMigratedStore(settings);
+  RequireUser(*store, o.id);
+  token::SessionService sessions(ToTokenOptions(settings), *store, {});
+  if (o.revoke_all) {
+    std::cout << "revoked " << sessions.RevokeOthers(o.id, "") << " sessions of user " << o.id << "\n";
+    return 0;
+  }
+  if (!o.revoke.empty()) {
+    if (!sessions.Revoke(o.id, o.revoke))
+      throw std::runtime_error("user " + std::to_string(o.id) + " has no live session " + o.revoke);
+    std::cout << "session " << o.revoke << " of user " << o.id << " revoked\n";
+    return 0;
+  }
+  constexpr int64_t kBatch = 500;
+  for (int64_t offset = 0;; offset += kBatch) {
+    store::SessionPage page = sessions.List(o.id, kBatch, offset);
+    for (const auto& s : page.sessions)
+      std::cout << s.id << "\t" << s.created_at << "\t" << s.last_used_at << "\t" << s.method << "\t"
+                << (s.ip.empty() ? "-" : s.ip) << "\t" << (s.user_agent.empty() ? "-" : s.user_agent) << "\n";
+    if (static_cast<int64_t>(page.sessions.size()) < kBatch) break;
+  }
+  return 0;
+}
+
+void AddUsersSessions(CLI::App* users, Action& chosen) {
+  auto o = std::make_shared<SessionsOptions>();
+  auto* sub = users->add_subcommand(
+      "sessions", "List a user's live sessions (id, created, last used, method, ip, user agent), or revoke them");
+  sub->add_option("id", o->id, "user id")->required();
+  auto* one = sub->add_option("--revoke", o->revoke, "revoke this session (its tokens are refused at once)");
+  auto* all = sub->add_flag("--revoke-all", o->revoke_all, "revoke every session of the user");
+  one->excludes(all);
+  OnRun(sub, chosen, [o](config::Settings& s) { return RunUsersSessions(s, *o); });
+}
+
 void AddUsersCommands(CLI::App& app, Action& chosen) {
   auto* users = app.add_subcommand("users", "Administer users");
   users->require_subcommand(1);
@@ -202,6 +248,7 @@ void AddUsersCommands(CLI::App& app, Action& chosen) {
                    std::cout << "tokens of user " << id << " revoked\n";
                  });
   AddUsersSet2fa(users, chosen);
+  AddUsersSessions(users, chosen);
 }
 
 int RunKeys(config::Settings& settings, const std::string& requested_alg, bool rotate) {

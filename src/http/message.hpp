@@ -23,6 +23,7 @@ struct CaseInsensitiveLess {
 struct Caller {
   int64_t user_id = 0;   ///< 0: anonymous
   std::string jti;       ///< the jti of the bearer token, when authenticated
+  std::string sid;       ///< its session's id (empty: a token from before sessions)
   /// The authenticator's view of the user (opaque to http; the api layer knows its type),
   /// so a handler does not load the user a second time.
   std::shared_ptr<const void> principal;

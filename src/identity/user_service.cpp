@@ -364,7 +364,7 @@ store::User UserService::Update(const store::User& current, const FieldValues& i
 }
 
 void UserService::SetPassword(const store::User& user, const std::string& old_password,
-                              const std::string& new_password) {
+                              const std::string& new_password, std::string_view current_session) {
   auto params = HashParams(settings_);
   auto verified = crypto::VerifyPassword(old_password, user.password_hash, params);
   if (!verified.ok) throw errors::Invalid("Old password is incorrect.", std::string("old_password"));
@@ -374,7 +374,11 @@ void UserService::SetPassword(const store::User& user, const std::string& old_pa
   if (!store_.Users().ReplacePasswordHash(user.id, user.password_hash, hash))
     throw ApiError(409, "conflict", "The password was changed concurrently; try again.");
   // Tokens issued up to this second are refused; new ones get iat = now + 1 (token service).
-  store_.Users().RevokeUserTokens(user.id, Now() + 1);
+  const int64_t now = Now();
+  store_.Users().RevokeUserTokens(user.id, now + 1);
+  // The other sessions end too (no longer listed). Their tokens are already refused by the
+  // revocation time above, so their sid revocations need not outlive this second.
+  store_.Sessions().RevokeOthers(user.id, current_session, now, now + 1);
 }
 
 bool UserService::SetTwoFactorRequired(const store::User& user, bool required) {

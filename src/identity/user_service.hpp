@@ -7,6 +7,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "config/settings.hpp"
 #include "dfauth/error.hpp"
@@ -59,9 +60,10 @@ class UserService {
   /// Applies a partial update of the caller's profile; throws ApiError 400.
   store::User Update(const store::User& current, const FieldValues& input);
 
-  /// Checks the old password, stores the new one and revokes every earlier token of the user.
+  /// Checks the old password, stores the new one and revokes every earlier token of the user
+  /// and every session but `current_session` (ASVS 3.3.3; empty: all of them).
   void SetPassword(const store::User& user, const std::string& old_password,
-                   const std::string& new_password);
+                   const std::string& new_password, std::string_view current_session = {});
 
   /// Turns the 2FA requirement on or off; turning it on needs a confirmed OTP device (else
   /// 400 invalid: no lock-out). Returns the stored value.

@@ -127,5 +127,26 @@ TEST_F(UserServiceTest, CreateSuperuserRefusesWhatSignUpRefuses) {
   EXPECT_EQ(refusal({{"username", ""}}), std::make_pair(std::string("username"), std::string("This field is required.")));
 }
 
+// ASVS 3.3.3: a password change ends every other session of the user, and only those.
+TEST_F(UserServiceTest, SetPasswordRevokesTheOtherSessions) {
+  store::User root = users_->CreateSuperuser({{"username", "root"}, {"password", "a long pass phrase"}});
+  store::User bob = users_->CreateSuperuser({{"username", "bob"}, {"password", "a long pass phrase"}});
+  for (const auto& [id, user] : {std::pair{"here", root.id}, {"there", root.id}, {"elsewhere", root.id}, {"bobs", bob.id}}) {
+    store::Session s;
+    s.id = id;
+    s.user_id = user;
+    s.created_at = s.last_used_at = 1'699'999'000;
+    s.expires_at = 1'800'000'000;
+    s.method = "password";
+    db_->Sessions().Create(s);
+  }
+  users_->SetPassword(root, "a long pass phrase", "another long phrase", "here");
+  EXPECT_FALSE(db_->Sessions().Find("here")->revoked_at);
+  EXPECT_EQ(db_->Sessions().Find("there")->revoked_at, 1'700'000'000);
+  EXPECT_EQ(db_->Sessions().Find("elsewhere")->revoked_at, 1'700'000'000);
+  EXPECT_FALSE(db_->Sessions().Find("bobs")->revoked_at);
+  EXPECT_EQ(db_->Users().FindUserById(root.id)->tokens_valid_after, 1'700'000'001);
+}
+
 }  // namespace
 }  // namespace dfauth::identity

@@ -123,7 +123,7 @@ SocialResult SocialService::DoLogin(const SocialRequest& request) {
     result.created = true;
   }
   LinkAndFill(*user, request.provider, identity, link, request);
-  result.tokens = tokens_.Issue(*user);
+  result.tokens = tokens_.Issue(*user, request.session);
   result.user = std::move(*user);
   return result;
 }
@@ -138,7 +138,7 @@ SocialResult SocialService::DoConnect(const store::User& caller, const SocialReq
   if (!user.is_active) throw errors::AuthenticationFailed();
   LinkAndFill(user, request.provider, identity, link, request);
   SocialResult result;
-  result.tokens = tokens_.Issue(user);
+  result.tokens = tokens_.Issue(user, request.session);
   result.user = std::move(user);
   return result;
 }

@@ -26,6 +26,7 @@ struct SocialRequest {
   std::optional<std::string> id_token;
   std::map<std::string, std::string> fields;  ///< USER_SOCIAL_AUTH_FIELDS from the body
   std::optional<std::string> otp;
+  token::SessionStart session;  ///< the client, for the session the sign-in starts
 };
 
 struct SocialResult {

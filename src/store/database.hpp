@@ -11,6 +11,7 @@
 #include "store/guard_store.hpp"
 #include "store/key_store.hpp"
 #include "store/outbox_store.hpp"
+#include "store/session_store.hpp"
 #include "store/social_store.hpp"
 #include "store/token_store.hpp"
 #include "store/user_store.hpp"
@@ -28,6 +29,7 @@ class Database {
   virtual GuardStore& Guard() = 0;
   virtual OutboxStore& Outbox() = 0;
   virtual SocialStore& Social() = 0;
+  virtual SessionStore& Sessions() = 0;
 
   /// Applies pending numbered migrations; returns how many were applied. Idempotent, and safe
   /// when several processes migrate at once (one applies, the others wait and find it done).

@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include "store/session_store.hpp"
 #include "store/user_store.hpp"
 
 namespace dfauth::store {
@@ -27,6 +28,12 @@ enum class SpendResult {
   kUnknown,       ///< never issued here
 };
 
+/// The second key FindTokenSubject/FindTokenState look up: the session's revocation key, or
+/// the jti again when the token has no session.
+inline std::string SecondRevocationKey(std::string_view jti, std::string_view sid) {
+  return sid.empty() ? std::string(jti) : SessionRevocationKey(sid);
+}
+
 class TokenStore {
  public:
   virtual ~TokenStore() = default;
@@ -37,7 +44,10 @@ class TokenStore {
     User user;
     bool jti_revoked = false;
   };
-  virtual std::optional<TokenSubject> FindTokenSubject(int64_t user_id, std::string_view jti) = 0;
+  /// A non-empty `sid` also counts the token revoked when its session is (the revocation key
+  /// SessionRevocationKey(sid) is looked up in the same query).
+  virtual std::optional<TokenSubject> FindTokenSubject(int64_t user_id, std::string_view jti,
+                                                       std::string_view sid = {}) = 0;
   /// The same check without reading the user's row (token/verify/ and the sliding refresh need
   /// no more): the user's tokens_valid_after and is_active, and whether the jti is revoked;
   /// nullopt when the user does not exist.
@@ -46,7 +56,8 @@ class TokenStore {
     bool jti_revoked = false;
     bool is_active = false;
   };
-  virtual std::optional<TokenState> FindTokenState(int64_t user_id, std::string_view jti) = 0;
+  virtual std::optional<TokenState> FindTokenState(int64_t user_id, std::string_view jti,
+                                                   std::string_view sid = {}) = 0;
   /// Records a revoked jti until `expires_at` (after which the token is expired anyway).
   virtual void RevokeJti(std::string_view jti, int64_t expires_at) = 0;
   virtual bool IsJtiRevoked(std::string_view jti) = 0;

@@ -65,7 +65,7 @@ void CheckRegisteredClaims(const ClaimRules& options, const Json& payload, int64
   }
 }
 
-/// The token type, jti, user_id, iat and refresh_exp df-auth's tokens carry.
+/// The token type, jti, user_id, iat, refresh_exp and sid df-auth's tokens carry.
 void ReadOurClaims(const ClaimRules& options, const Json& payload, std::initializer_list<std::string_view> types,
                    VerifiedClaims& claims) {
   auto type = payload.find(options.type_claim);
@@ -96,6 +96,10 @@ void ReadOurClaims(const ClaimRules& options, const Json& payload, std::initiali
   if (payload.contains("refresh_exp")) {
     claims.refresh_exp = NumericClaim(payload, "refresh_exp");
     if (!claims.refresh_exp) throw errors::TokenNotValid();
+  }
+  if (auto sid = payload.find("sid"); sid != payload.end()) {
+    if (!sid->is_string() || sid->get_ref<const std::string&>().empty()) throw errors::TokenNotValid();
+    claims.sid = sid->get<std::string>();
   }
 }
 

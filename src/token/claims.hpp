@@ -22,7 +22,7 @@ struct ClaimRules {
 };
 
 /// The claims of `payload_json`: exp, nbf, iss and aud judged at `now`; the type one of `types`
-/// (else 401 token_not_valid "Token has wrong type"), jti, user_id, iat and refresh_exp read.
+/// (else 401 token_not_valid "Token has wrong type"), jti, user_id, iat, refresh_exp and sid read.
 /// Throws 401 token_not_valid for anything missing, malformed or out of time.
 VerifiedClaims ReadClaims(std::string_view payload_json, const ClaimRules& rules,
                           std::initializer_list<std::string_view> types, int64_t now);

@@ -47,6 +47,11 @@ class ClaimsWriter {
     out_.append(digits, end);
     return *this;
   }
+  /// sid, when the token belongs to a session.
+  ClaimsWriter& AddSession(const std::string& sid) {
+    if (!sid.empty()) Add("sid", sid);
+    return *this;
+  }
   /// iss and aud, when configured.
   ClaimsWriter& AddScope(const std::string& issuer, const std::string& audience) {
     if (!issuer.empty()) Add("iss", issuer);
@@ -96,8 +101,10 @@ struct TokenService::Claims : VerifiedClaims {
 };
 
 TokenService::TokenService(TokenOptions options, store::Database& store, Clock clock)
-    : options_(std::move(options)), store_(store), clock_(std::move(clock)) {
-  if (!clock_) clock_ = UnixNow;
+    : options_(std::move(options)),
+      store_(store),
+      clock_(clock ? std::move(clock) : Clock(UnixNow)),
+      sessions_(options_, store, clock_) {
   if (options_.type_claim.empty())
     throw std::invalid_argument("TOKEN_TYPE_CLAIM must not be empty");
   if (options_.access_lifetime <= 0)
@@ -190,7 +197,8 @@ std::string TokenService::SignClaims(const std::string& payload_json) {
 
 IssuedTokens TokenService::IssueSliding(int64_t user_id, int64_t tokens_valid_after,
                                         const std::string& jti,
-                                        std::optional<int64_t> refresh_exp) {
+                                        std::optional<int64_t> refresh_exp,
+                                        const std::string& sid) {
   // A token issued in the second of a revocation must still pass it (see RevokeUserTokens).
   const int64_t iat = std::max(Now(), tokens_valid_after);
   return {SignClaims(ClaimsWriter()
@@ -200,6 +208,7 @@ IssuedTokens TokenService::IssueSliding(int64_t user_id, int64_t tokens_valid_af
                          .Add("jti", jti)
                          .Add("refresh_exp",
                               refresh_exp.value_or(iat + options_.sliding_refresh_lifetime))
+                         .AddSession(sid)
                          .Add("user_id", user_id)
                          .AddScope(options_.issuer, options_.audience)
                          .Done()),
@@ -207,7 +216,7 @@ IssuedTokens TokenService::IssueSliding(int64_t user_id, int64_t tokens_valid_af
 }
 
 std::pair<IssuedTokens, store::RefreshTokenRecord> TokenService::SignPair(
-    const store::User& user, const std::string& family) {
+    const store::User& user, const std::string& family, const std::string& sid) {
   const int64_t iat = std::max(Now(), user.tokens_valid_after);
   const std::string access_jti = crypto::RandomHex(16);
   const std::string refresh_jti = family + crypto::RandomHex(kFamilyIdHex / 2);
@@ -217,6 +226,7 @@ std::pair<IssuedTokens, store::RefreshTokenRecord> TokenService::SignPair(
                           .Add("exp", iat + lifetime)
                           .Add("iat", iat)
                           .Add("jti", jti)
+                          .AddSession(sid)
                           .Add("user_id", user.id)
                           .AddScope(options_.issuer, options_.audience)
                           .Done());
@@ -243,7 +253,9 @@ void TokenService::PurgeExpiredHourly() {
   try {
     // A bounded share (a few milliseconds of the request that runs it); a backlog goes on a
     // second later, so no request waits for a long purge.
-    if (!store_.Tokens().PurgeExpiredTokens(now, kPurgeRowsPerRound)) {
+    const bool tokens_done = store_.Tokens().PurgeExpiredTokens(now, kPurgeRowsPerRound);
+    const bool sessions_done = sessions_.PurgeExpired(now, kPurgeRowsPerRound);
+    if (!tokens_done || !sessions_done) {
       last_purge_.store(now - kPurgeEverySeconds + 1);
     }
   } catch (const std::exception&) {
@@ -251,12 +263,13 @@ void TokenService::PurgeExpiredHourly() {
   }
 }
 
-IssuedTokens TokenService::Issue(const store::User& user) {
+IssuedTokens TokenService::Issue(const store::User& user, const SessionStart& start) {
   PurgeExpiredHourly();
+  const std::string sid = sessions_.Start(user.id, start).id;
   if (options_.profile == config::JwtProfile::kSliding) {
-    return IssueSliding(user.id, user.tokens_valid_after, crypto::RandomHex(16), std::nullopt);
+    return IssueSliding(user.id, user.tokens_valid_after, crypto::RandomHex(16), std::nullopt, sid);
   }
-  auto [issued, record] = SignPair(user, crypto::RandomHex(kFamilyIdHex / 2));
+  auto [issued, record] = SignPair(user, crypto::RandomHex(kFamilyIdHex / 2), sid);
   store_.Tokens().SaveRefreshToken(record);
   return std::move(issued);
 }
@@ -267,7 +280,7 @@ TokenService::Claims TokenService::Decode(std::string_view token,
   static_cast<VerifiedClaims&>(claims) = Check(token, types);
   // A deleted user's revoked jtis went with its rows: its tokens come back without a user, and
   // every caller refuses them.
-  auto subject = store_.Tokens().FindTokenSubject(claims.user_id, claims.jti);
+  auto subject = store_.Tokens().FindTokenSubject(claims.user_id, claims.jti, claims.sid);
   if (subject) {
     JudgeSubject(claims, subject->jti_revoked, subject->user.tokens_valid_after);
     claims.user = std::move(subject->user);
@@ -342,16 +355,19 @@ IssuedTokens TokenService::Refresh(std::string_view presented) {
     const VerifiedClaims claims = CheckWithState(presented, {kSliding}, state);
     if (!state.is_active) throw errors::TokenNotValid();
     if (!claims.refresh_exp || *claims.refresh_exp <= Now()) throw errors::TokenNotValid();
-    return IssueSliding(claims.user_id, state.tokens_valid_after, claims.jti, claims.refresh_exp);
+    sessions_.Used(claims.sid);
+    return IssueSliding(claims.user_id, state.tokens_valid_after, claims.jti, claims.refresh_exp,
+                        claims.sid);
   }
   Claims claims = Decode(presented, {kRefresh});
   if (!claims.user || !claims.user->is_active) throw errors::TokenNotValid();
   if (claims.jti.size() != 2 * kFamilyIdHex) throw errors::TokenNotValid();
   // The next pair is signed first so that spending the old token and saving the new one are
   // one transaction.
-  auto [issued, next] = SignPair(*claims.user, claims.jti.substr(0, kFamilyIdHex));
+  auto [issued, next] = SignPair(*claims.user, claims.jti.substr(0, kFamilyIdHex), claims.sid);
   switch (store_.Tokens().RotateRefreshToken(claims.jti, next, Now())) {
     case store::SpendResult::kSpent:
+      sessions_.Used(claims.sid);
       return std::move(issued);
     case store::SpendResult::kAlreadySpent:
     case store::SpendResult::kRevoked:
@@ -367,14 +383,16 @@ AuthenticatedToken TokenService::Authenticate(std::string_view bearer_token) {
   Claims claims = Decode(bearer_token, {sliding ? kSliding : kAccess});
   if (!claims.user) throw errors::AuthenticationFailed("User not found");
   if (!claims.user->is_active) throw errors::AuthenticationFailed("User is inactive");
-  return {std::move(*claims.user), std::move(claims.jti), std::move(claims.type), claims.exp};
+  sessions_.Used(claims.sid);
+  return {std::move(*claims.user), std::move(claims.jti), std::move(claims.type), claims.exp,
+          std::move(claims.sid)};
 }
 
 VerifiedClaims TokenService::CheckWithState(std::string_view token,
                                             std::initializer_list<std::string_view> types,
                                             store::TokenStore::TokenState& state) {
   VerifiedClaims claims = Check(token, types);
-  auto found = store_.Tokens().FindTokenState(claims.user_id, claims.jti);
+  auto found = store_.Tokens().FindTokenState(claims.user_id, claims.jti, claims.sid);
   if (!found) throw errors::TokenNotValid();
   JudgeSubject(claims, found->jti_revoked, found->tokens_valid_after);
   state = *found;

@@ -15,26 +15,12 @@
 #include "config/choices.hpp"
 #include "store/database.hpp"
 #include "token/jws.hpp"
+#include "token/session_service.hpp"
+#include "token/token_options.hpp"
 #include "token/verified_cache.hpp"
 
 namespace dfauth::token {
 
-struct TokenOptions {
-  Algorithm algorithm = Algorithm::kHS256;     ///< JWT_ALGORITHM
-  config::JwtProfile profile = config::JwtProfile::kSliding;  ///< JWT_PROFILE
-  int64_t access_lifetime = 300;               ///< ACCESS_TOKEN_LIFETIME
-  int64_t refresh_lifetime = 1209600;          ///< REFRESH_TOKEN_LIFETIME
-  int64_t sliding_lifetime = 1209600;          ///< SLIDING_TOKEN_LIFETIME
-  int64_t sliding_refresh_lifetime = 1209600;  ///< SLIDING_TOKEN_REFRESH_LIFETIME
-  std::string issuer;                          ///< JWT_ISSUER (empty: none)
-  std::string audience;                        ///< JWT_AUDIENCE (empty: none)
-  std::string type_claim = "token_type";       ///< TOKEN_TYPE_CLAIM: the claim's name
-  std::string secret_key;                      ///< SECRET_KEY: the HS256 key, its bytes as is
-  std::string private_key_file;                ///< JWT_PRIVATE_KEY_FILE (asymmetric algorithms)
-};
-
-/// Unix seconds.
-using Clock = std::function<int64_t()>;
 
 struct IssuedTokens {
   std::string token;                   ///< sliding token, or the access token (pair)
@@ -46,6 +32,7 @@ struct AuthenticatedToken {
   std::string jti;
   std::string type;
   int64_t exp = 0;
+  std::string sid;  ///< the token's session; empty for a token issued before sessions
 };
 
 /// Thread-safe after LoadKeys. Every token rejection throws errors::TokenNotValid (401).
@@ -61,8 +48,11 @@ class TokenService {
   /// Throws std::runtime_error naming JWT_PRIVATE_KEY_FILE for a bad key file.
   void LoadKeys();
 
-  /// New tokens for `user` (pair: starts a refresh family).
-  IssuedTokens Issue(const store::User& user);
+  /// A sign-in of `user`: starts a session and issues its first tokens, which carry its id as
+  /// `sid` (pair: starts a refresh family).
+  IssuedTokens Issue(const store::User& user, const SessionStart& start);
+  /// Sessions: listing and revoking them (the routes and the CLI call these).
+  SessionService& Sessions() { return sessions_; }
   /// sliding: a new token with the same jti and refresh_exp; pair: spends the refresh token and
   /// issues the next pair of its family (a reused one revokes the family).
   IssuedTokens Refresh(std::string_view presented);
@@ -103,10 +93,11 @@ class TokenService {
                                            int64_t now, VerifiedClaims& claims);
   std::string SignClaims(const std::string& payload_json);
   IssuedTokens IssueSliding(int64_t user_id, int64_t tokens_valid_after, const std::string& jti,
-                            std::optional<int64_t> refresh_exp);
+                            std::optional<int64_t> refresh_exp, const std::string& sid);
   /// Signs an access + refresh pair of `family`; the refresh token's row is returned unsaved.
   std::pair<IssuedTokens, store::RefreshTokenRecord> SignPair(const store::User& user,
-                                                              const std::string& family);
+                                                              const std::string& family,
+                                                              const std::string& sid);
   int64_t Now() const;
   /// Deletes expired revocations and refresh tokens once an hour (kPurgeEverySeconds), on the
   /// thread of a login or refresh that finds the hour passed; one thread at a time. A round
@@ -122,6 +113,7 @@ class TokenService {
   std::atomic<uint64_t> key_generations_{0};
   std::atomic<int64_t> last_purge_{0};
   VerifiedTokenCache verified_;
+  SessionService sessions_;
 };
 
 }  // namespace dfauth::token

@@ -111,13 +111,13 @@ TEST_F(TokenServiceTest, ExpiredRevocationsArePurgedHourly) {
   store_->Tokens().RevokeJti("short", kT0 + 5);
   store_->Tokens().RevokeJti("long", kT0 + 100000);
   auto service = Make(Sliding());
-  service->Issue(user_);  // the first round runs at once; nothing has expired yet
+  service->Issue(user_, {});  // the first round runs at once; nothing has expired yet
   EXPECT_TRUE(store_->Tokens().IsJtiRevoked("short"));
   now_ = kT0 + 3599;
-  service->Issue(user_);  // within the hour: no round
+  service->Issue(user_, {});  // within the hour: no round
   EXPECT_TRUE(store_->Tokens().IsJtiRevoked("short"));
   now_ = kT0 + 3600;
-  service->Issue(user_);
+  service->Issue(user_, {});
   EXPECT_FALSE(store_->Tokens().IsJtiRevoked("short"));
   EXPECT_TRUE(store_->Tokens().IsJtiRevoked("long"));
 }
@@ -131,28 +131,28 @@ TEST_F(TokenServiceTest, APurgeBacklogGoesInBoundedRoundsASecondApart) {
     return n;
   };
   auto service = Make(Sliding());
-  service->Issue(user_);
+  service->Issue(user_, {});
   EXPECT_EQ(still_revoked(), 600);
-  service->Issue(user_);  // the same second: no round
+  service->Issue(user_, {});  // the same second: no round
   EXPECT_EQ(still_revoked(), 600);
   now_ = kT0 + 1;
-  service->Issue(user_);
+  service->Issue(user_, {});
   EXPECT_EQ(still_revoked(), 200);
   now_ = kT0 + 2;
-  service->Issue(user_);
+  service->Issue(user_, {});
   EXPECT_EQ(still_revoked(), 0);
   now_ = kT0 + 3;  // nothing left: the next round is an hour after the last
   store_->Tokens().RevokeJti("late", kT0 + 2);
-  service->Issue(user_);
+  service->Issue(user_, {});
   EXPECT_TRUE(store_->Tokens().IsJtiRevoked("late"));
   now_ = kT0 + 2 + 3600;
-  service->Issue(user_);
+  service->Issue(user_, {});
   EXPECT_FALSE(store_->Tokens().IsJtiRevoked("late"));
 }
 
 TEST_F(TokenServiceTest, SlidingIssueThenAuthenticate) {
   auto service = Make(Sliding());
-  IssuedTokens issued = service->Issue(user_);
+  IssuedTokens issued = service->Issue(user_, {});
   EXPECT_FALSE(issued.refresh.has_value());
   AuthenticatedToken auth = service->Authenticate(issued.token);
   EXPECT_EQ(auth.user.id, user_.id);
@@ -165,11 +165,11 @@ TEST_F(TokenServiceTest, SlidingIssueThenAuthenticate) {
 
 TEST_F(TokenServiceTest, SlidingClaimsAreExactlyTheReferences) {
   auto service = Make(Sliding());
-  std::string token = service->Issue(user_).token;
+  std::string token = service->Issue(user_, {}).token;
   EXPECT_EQ(Header(token), Json::parse(R"({"alg":"HS256","typ":"JWT"})"));
   Json claims = Payload(token);
   EXPECT_EQ(Keys(claims),
-            (std::set<std::string>{"token_type", "exp", "iat", "jti", "refresh_exp", "user_id"}));
+            (std::set<std::string>{"token_type", "exp", "iat", "jti", "refresh_exp", "sid", "user_id"}));
   EXPECT_EQ(claims["token_type"], "sliding");
   EXPECT_EQ(claims["exp"], kT0 + 1209600);
   EXPECT_EQ(claims["iat"], kT0);
@@ -189,13 +189,14 @@ TEST_F(TokenServiceTest, PayloadIsCompactJsonInClaimOrderWithStringsEscaped) {
   options.issuer = "https://auth.example.com/\"q\"";
   options.audience = "app\u00e9";
   auto service = Make(options);
-  std::string token = service->Issue(user_).token;
+  std::string token = service->Issue(user_, {}).token;
   const std::size_t dot = token.find('.') + 1;
   std::string bytes = *crypto::Base64UrlDecode(token.substr(dot, token.rfind('.') - dot));
   std::string jti = Payload(token)["jti"];
+  std::string sid = Payload(token)["sid"];
   const std::string t = std::to_string(kT0), e = std::to_string(kT0 + 1209600);
   EXPECT_EQ(bytes, "{\"token_type\":\"sliding\",\"exp\":" + e + ",\"iat\":" + t + ",\"jti\":\"" + jti +
-                       "\",\"refresh_exp\":" + e + ",\"user_id\":" + std::to_string(user_.id) +
+                       "\",\"refresh_exp\":" + e + ",\"sid\":\"" + sid + "\",\"user_id\":" + std::to_string(user_.id) +
                        ",\"iss\":\"https://auth.example.com/\\\"q\\\"\",\"aud\":\"app\u00e9\"}");
   EXPECT_EQ(service->Authenticate(token).user.id, user_.id);
 }
@@ -204,14 +205,14 @@ TEST_F(TokenServiceTest, TypeClaimNameIsConfigurable) {
   TokenOptions options = Sliding();
   options.type_claim = "sliding";  // django-df-auth's recommended settings
   auto service = Make(options);
-  std::string token = service->Issue(user_).token;
+  std::string token = service->Issue(user_, {}).token;
   Json claims = Payload(token);
   EXPECT_EQ(Keys(claims),
-            (std::set<std::string>{"sliding", "exp", "iat", "jti", "refresh_exp", "user_id"}));
+            (std::set<std::string>{"sliding", "exp", "iat", "jti", "refresh_exp", "sid", "user_id"}));
   EXPECT_EQ(claims["sliding"], "sliding");
   EXPECT_EQ(service->Authenticate(token).user.id, user_.id);
   // A token typed under the other claim name has no type here.
-  ExpectRejected([&] { service->Authenticate(Make(Sliding())->Issue(user_).token); });
+  ExpectRejected([&] { service->Authenticate(Make(Sliding())->Issue(user_, {}).token); });
 }
 
 TEST_F(TokenServiceTest, DjangoIssuedSlidingTokenKeepsWorking) {
@@ -231,7 +232,7 @@ TEST_F(TokenServiceTest, ExpiredTokenIsRejectedWithoutLeeway) {
   TokenOptions options = Sliding();
   options.sliding_lifetime = 100;
   auto service = Make(options);
-  std::string token = service->Issue(user_).token;
+  std::string token = service->Issue(user_, {}).token;
   now_ = kT0 + 99;
   service->Authenticate(token);
   now_ = kT0 + 100;
@@ -245,7 +246,7 @@ TEST_F(TokenServiceTest, ATokenCheckedBeforeIsJudgedAgainOnEveryUse) {
   TokenOptions options = Pair();
   options.access_lifetime = 100;
   auto service = Make(options);
-  IssuedTokens issued = service->Issue(user_);
+  IssuedTokens issued = service->Issue(user_, {});
   service->Verify(issued.token);
   EXPECT_EQ(service->Authenticate(issued.token).user.id, user_.id);
   ExpectRejected([&] { service->Refresh(issued.token); }, "Token has wrong type");
@@ -314,11 +315,11 @@ TEST_F(TokenServiceTest, AlgNoneTokenIsRejected) {
 
 TEST_F(TokenServiceTest, PairClaimsAreExact) {
   auto service = Make(Pair());
-  IssuedTokens issued = service->Issue(user_);
+  IssuedTokens issued = service->Issue(user_, {});
   ASSERT_TRUE(issued.refresh.has_value());
   Json access = Payload(issued.token);
   Json refresh = Payload(*issued.refresh);
-  std::set<std::string> expected{"token_type", "exp", "iat", "jti", "user_id"};
+  std::set<std::string> expected{"token_type", "exp", "iat", "jti", "sid", "user_id"};
   EXPECT_EQ(Keys(access), expected);
   EXPECT_EQ(Keys(refresh), expected);
   EXPECT_EQ(access["token_type"], "access");
@@ -333,14 +334,14 @@ TEST_F(TokenServiceTest, PairClaimsAreExact) {
 
 TEST_F(TokenServiceTest, AccessAndRefreshTokensNeverStandInForEachOther) {
   auto service = Make(Pair());
-  IssuedTokens issued = service->Issue(user_);
+  IssuedTokens issued = service->Issue(user_, {});
   ExpectRejected([&] { service->Authenticate(*issued.refresh); }, "Token has wrong type");
   ExpectRejected([&] { service->Refresh(issued.token); }, "Token has wrong type");
   // Verify accepts both kinds.
   service->Verify(issued.token);
   service->Verify(*issued.refresh);
   // A sliding token is neither.
-  std::string sliding = Make(Sliding())->Issue(user_).token;
+  std::string sliding = Make(Sliding())->Issue(user_, {}).token;
   ExpectRejected([&] { service->Authenticate(sliding); }, "Token has wrong type");
   ExpectRejected([&] { service->Refresh(sliding); }, "Token has wrong type");
 }
@@ -350,7 +351,7 @@ TEST_F(TokenServiceTest, IssuerAndAudienceAreSetAndChecked) {
   options.issuer = "https://auth.example.com";
   options.audience = "example-app";
   auto service = Make(options);
-  std::string token = service->Issue(user_).token;
+  std::string token = service->Issue(user_, {}).token;
   Json claims = Payload(token);
   EXPECT_EQ(claims["iss"], "https://auth.example.com");
   EXPECT_EQ(claims["aud"], "example-app");
@@ -377,7 +378,7 @@ TEST_F(TokenServiceTest, IssuerAndAudienceAreSetAndChecked) {
 
 TEST_F(TokenServiceTest, BlacklistedTokenIsRefusedEverywhere) {
   auto service = Make(Sliding());
-  std::string token = service->Issue(user_).token;
+  std::string token = service->Issue(user_, {}).token;
   service->Blacklist(token);
   ExpectRejected([&] { service->Authenticate(token); }, "Token is blacklisted");
   ExpectRejected([&] { service->Verify(token); }, "Token is blacklisted");
@@ -391,7 +392,7 @@ TEST_F(TokenServiceTest, BlacklistingASlidingTokenCoversItsRefreshedCopies) {
   options.sliding_lifetime = 100;
   options.sliding_refresh_lifetime = 1000;
   auto service = Make(options);
-  std::string first = service->Issue(user_).token;
+  std::string first = service->Issue(user_, {}).token;
   now_ = kT0 + 50;
   std::string second = service->Refresh(first).token;
   service->Blacklist(first);
@@ -403,10 +404,10 @@ TEST_F(TokenServiceTest, BlacklistingASlidingTokenCoversItsRefreshedCopies) {
 
 TEST_F(TokenServiceTest, RevocationTimeRefusesOlderTokensButNotOnesFromTheSameSecond) {
   auto service = Make(Sliding());
-  std::string before = service->Issue(user_).token;
+  std::string before = service->Issue(user_, {}).token;
   // What a password change does: tokens_valid_after = now + 1.
   store_->Users().RevokeUserTokens(user_.id, kT0 + 1);
-  std::string after = service->Issue(FreshUser()).token;  // same second
+  std::string after = service->Issue(FreshUser(), {}).token;  // same second
   EXPECT_EQ(Payload(after)["iat"], kT0 + 1);
   EXPECT_EQ(service->Authenticate(after).user.id, user_.id);
   service->Verify(after);
@@ -419,7 +420,7 @@ TEST_F(TokenServiceTest, RevocationTimeRefusesOlderTokensButNotOnesFromTheSameSe
 
 TEST_F(TokenServiceTest, DeletedAndInactiveUsersFailAuthentication) {
   auto service = Make(Sliding());
-  std::string token = service->Issue(user_).token;
+  std::string token = service->Issue(user_, {}).token;
   store::User inactive = FreshUser();
   inactive.is_active = false;
   store_->Users().UpdateUser(inactive);
@@ -437,7 +438,7 @@ TEST_F(TokenServiceTest, SlidingRefreshKeepsJtiAndRefreshExp) {
   options.sliding_lifetime = 100;
   options.sliding_refresh_lifetime = 1000;
   auto service = Make(options);
-  std::string first = service->Issue(user_).token;
+  std::string first = service->Issue(user_, {}).token;
   now_ = kT0 + 60;
   std::string second = service->Refresh(first).token;
   Json a = Payload(first);
@@ -458,7 +459,7 @@ TEST_F(TokenServiceTest, ExpiredSlidingTokenCannotBeRefreshedInsideRefreshExp) {
   options.sliding_lifetime = 100;
   options.sliding_refresh_lifetime = 1000;
   auto service = Make(options);
-  std::string token = service->Issue(user_).token;
+  std::string token = service->Issue(user_, {}).token;
   now_ = kT0 + 150;
   ExpectRejected([&] { service->Refresh(token); });
 }
@@ -468,7 +469,7 @@ TEST_F(TokenServiceTest, SlidingTokenPastRefreshExpCannotBeRefreshed) {
   options.sliding_lifetime = 1000;
   options.sliding_refresh_lifetime = 100;
   auto service = Make(options);
-  std::string token = service->Issue(user_).token;
+  std::string token = service->Issue(user_, {}).token;
   now_ = kT0 + 99;
   std::string refreshed = service->Refresh(token).token;
   now_ = kT0 + 100;
@@ -479,7 +480,7 @@ TEST_F(TokenServiceTest, SlidingTokenPastRefreshExpCannotBeRefreshed) {
 
 TEST_F(TokenServiceTest, PairRefreshRotates) {
   auto service = Make(Pair());
-  IssuedTokens first = service->Issue(user_);
+  IssuedTokens first = service->Issue(user_, {});
   now_ = kT0 + 10;
   IssuedTokens second = service->Refresh(*first.refresh);
   ASSERT_TRUE(second.refresh.has_value());
@@ -492,7 +493,7 @@ TEST_F(TokenServiceTest, PairRefreshRotates) {
 
 TEST_F(TokenServiceTest, ReusingASpentRefreshTokenRevokesTheFamily) {
   auto service = Make(Pair());
-  IssuedTokens first = service->Issue(user_);
+  IssuedTokens first = service->Issue(user_, {});
   IssuedTokens second = service->Refresh(*first.refresh);
   // The thief (or the victim) presents the spent token again.
   ExpectRejected([&] { service->Refresh(*first.refresh); }, "Token is blacklisted");
@@ -501,18 +502,18 @@ TEST_F(TokenServiceTest, ReusingASpentRefreshTokenRevokesTheFamily) {
   ExpectRejected([&] { service->Authenticate(second.token); }, "Token is blacklisted");
   ExpectRejected([&] { service->Authenticate(first.token); }, "Token is blacklisted");
   // Another login of the same user is untouched.
-  IssuedTokens other = service->Issue(user_);
+  IssuedTokens other = service->Issue(user_, {});
   EXPECT_EQ(service->Authenticate(other.token).user.id, user_.id);
   service->Refresh(*other.refresh);
 }
 
 TEST_F(TokenServiceTest, BlacklistingARefreshTokenRevokesItsFamily) {
   auto service = Make(Pair());
-  IssuedTokens first = service->Issue(user_);
+  IssuedTokens first = service->Issue(user_, {});
   service->Blacklist(*first.refresh);
   ExpectRejected([&] { service->Refresh(*first.refresh); }, "Token is blacklisted");
   ExpectRejected([&] { service->Authenticate(first.token); }, "Token is blacklisted");
-  IssuedTokens other = service->Issue(user_);
+  IssuedTokens other = service->Issue(user_, {});
   service->Blacklist(other.token);  // an access token alone
   ExpectRejected([&] { service->Authenticate(other.token); }, "Token is blacklisted");
   service->Refresh(*other.refresh);
@@ -530,7 +531,7 @@ TEST_F(TokenServiceTest, RefreshTokenNeverIssuedHereIsRefused) {
 
 TEST_F(TokenServiceTest, ConcurrentRefreshesOfOneTokenSucceedOnce) {
   auto service = Make(Pair());
-  std::string refresh = *service->Issue(user_).refresh;
+  std::string refresh = *service->Issue(user_, {}).refresh;
   std::atomic<int> successes{0};
   std::atomic<int> rejections{0};
   std::atomic<int> other_errors{0};
@@ -568,7 +569,7 @@ TEST_F(TokenServiceTest, ParallelAuthenticationsThroughTheCacheKeepEachTokenWith
     user.username = "user" + std::to_string(u);
     user.date_joined = kT0;
     ids.push_back(store_->Users().CreateUser(user));
-    tokens.push_back(service->Issue(*store_->Users().FindUserById(ids.back())).token);
+    tokens.push_back(service->Issue(*store_->Users().FindUserById(ids.back()), {}).token);
   }
   constexpr int kThreads = 4;
   constexpr int kEach = 200;
@@ -607,7 +608,7 @@ TEST_P(AsymmetricTokenTest, IssuesAndVerifiesWithAStoredKey) {
   auto stored = ListKeys(*store_);
   ASSERT_EQ(stored.size(), 1u);  // generated on first start
   EXPECT_EQ(stored[0].alg, AlgorithmName(GetParam()));
-  std::string token = service->Issue(user_).token;
+  std::string token = service->Issue(user_, {}).token;
   EXPECT_EQ(Header(token),
             (Json{{"alg", AlgorithmName(GetParam())}, {"kid", stored[0].kid}, {"typ", "JWT"}}));
   EXPECT_EQ(service->Authenticate(token).user.id, user_.id);
@@ -624,7 +625,7 @@ TEST_P(AsymmetricTokenTest, RotationKeepsOldTokensVerifying) {
   options.algorithm = GetParam();
   auto service = Make(options);
   std::string old_kid = ListKeys(*store_)[0].kid;
-  std::string old_token = service->Issue(user_).token;
+  std::string old_token = service->Issue(user_, {}).token;
 
   std::string new_kid = RotateKeys(*store_, GetParam(), kT0);
   EXPECT_NE(new_kid, old_kid);
@@ -635,7 +636,7 @@ TEST_P(AsymmetricTokenTest, RotationKeepsOldTokensVerifying) {
   EXPECT_EQ(stored[1].retired_at, kT0);
 
   auto restarted = Make(options);
-  std::string new_token = restarted->Issue(user_).token;
+  std::string new_token = restarted->Issue(user_, {}).token;
   EXPECT_EQ(Header(new_token)["kid"], new_kid);
   EXPECT_EQ(restarted->Authenticate(old_token).user.id, user_.id);
   EXPECT_EQ(restarted->Authenticate(new_token).user.id, user_.id);
@@ -672,7 +673,7 @@ TEST_F(TokenServiceTest, PrivateKeyFileSignsWithItsThumbprintKid) {
   options.private_key_file = path;
   auto service = Make(options);
   EXPECT_TRUE(ListKeys(*store_).empty());  // nothing generated
-  std::string token = service->Issue(user_).token;
+  std::string token = service->Issue(user_, {}).token;
   EXPECT_EQ(Header(token)["kid"], key.kid);
   EXPECT_EQ(service->Authenticate(token).user.id, user_.id);
   Json jwks = Json::parse(service->JwksJson());
@@ -707,6 +708,100 @@ TEST_F(TokenServiceTest, InvalidOptionsAreRefusedAtConstruction) {
   options = Sliding();
   options.type_claim.clear();
   EXPECT_THROW(TokenService(options, *store_), std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace dfauth::token
+
+namespace dfauth::token {
+namespace {
+
+// Sessions: each Issue starts one named by `sid` in every token; refreshes keep it; revoking it
+// refuses every token of it at the next check, and tokens without a sid keep working.
+TEST_F(TokenServiceTest, IssueStartsASessionNamedByTheSidOfItsTokens) {
+  auto service = Make(Sliding());
+  IssuedTokens issued = service->Issue(user_, {SignInMethod::kOtp, "198.51.100.4", "agent/1"});
+  const std::string sid = Payload(issued.token)["sid"];
+  EXPECT_EQ(sid.size(), 22u);
+  auto session = store_->Sessions().Find(sid);
+  ASSERT_TRUE(session);
+  EXPECT_EQ(session->user_id, user_.id);
+  EXPECT_EQ(session->method, "otp");
+  EXPECT_EQ(session->ip, "198.51.100.4");
+  EXPECT_EQ(session->user_agent, "agent/1");
+  EXPECT_EQ(session->created_at, kT0);
+  EXPECT_EQ(session->last_used_at, kT0);
+  // Past every refreshed copy: refresh_exp + lifetime, and the touch margin.
+  EXPECT_EQ(session->expires_at, kT0 + 1209600 + 1209600 + 61);
+  EXPECT_EQ(service->Authenticate(issued.token).sid, sid);
+  EXPECT_NE(Payload(service->Issue(user_, {}).token)["sid"], sid);
+}
+
+TEST_F(TokenServiceTest, RefreshesKeepTheSessionAndRevokingItRefusesEveryToken) {
+  auto sliding = Make(Sliding());
+  IssuedTokens issued = sliding->Issue(user_, {});
+  const std::string sid = Payload(issued.token)["sid"];
+  now_ += 10;
+  IssuedTokens refreshed = sliding->Refresh(issued.token);
+  EXPECT_EQ(Payload(refreshed.token)["sid"], sid);
+  EXPECT_FALSE(sliding->Sessions().Revoke(user_.id + 1, sid));  // another user's
+  ASSERT_TRUE(sliding->Sessions().Revoke(user_.id, sid));
+  ExpectRejected([&] { sliding->Authenticate(issued.token); }, "Token is blacklisted");
+  ExpectRejected([&] { sliding->Authenticate(refreshed.token); }, "Token is blacklisted");
+  ExpectRejected([&] { sliding->Refresh(refreshed.token); }, "Token is blacklisted");
+  ExpectRejected([&] { sliding->Verify(refreshed.token); }, "Token is blacklisted");
+
+  auto pair = Make(Pair());
+  IssuedTokens first = pair->Issue(user_, {});
+  IssuedTokens other = pair->Issue(user_, {});
+  const std::string pair_sid = Payload(first.token)["sid"];
+  EXPECT_EQ(Payload(*first.refresh)["sid"], pair_sid);
+  IssuedTokens next = pair->Refresh(*first.refresh);
+  EXPECT_EQ(Payload(next.token)["sid"], pair_sid);
+  EXPECT_EQ(Payload(*next.refresh)["sid"], pair_sid);
+  EXPECT_EQ(pair->Sessions().RevokeOthers(user_.id, Payload(other.token)["sid"].get<std::string>()), 1);
+  ExpectRejected([&] { pair->Authenticate(next.token); }, "Token is blacklisted");
+  ExpectRejected([&] { pair->Refresh(*next.refresh); }, "Token is blacklisted");
+  EXPECT_EQ(pair->Authenticate(other.token).user.id, user_.id);
+  EXPECT_EQ(pair->Refresh(*other.refresh).refresh.has_value(), true);
+}
+
+TEST_F(TokenServiceTest, ATokenWithoutSidHasNoSessionAndKeepsWorking) {
+  auto service = Make(Sliding());
+  AuthenticatedToken auth = service->Authenticate(HandMade(SlidingPayload()));
+  EXPECT_EQ(auth.sid, "");
+  EXPECT_EQ(auth.user.id, user_.id);
+  EXPECT_EQ(service->Sessions().RevokeOthers(user_.id, ""), 0);
+  EXPECT_EQ(service->Authenticate(HandMade(SlidingPayload())).user.id, user_.id);
+  Json bad = SlidingPayload();
+  bad["sid"] = 7;
+  ExpectRejected([&] { service->Authenticate(HandMade(bad)); });
+}
+
+TEST_F(TokenServiceTest, LastUsedAtIsWrittenAtMostOnceAMinute) {
+  auto service = Make(Pair());
+  IssuedTokens issued = service->Issue(user_, {});
+  const std::string sid = Payload(issued.token)["sid"];
+  const int64_t first_expiry = store_->Sessions().Find(sid)->expires_at;
+  auto last_used = [&] { return store_->Sessions().Find(sid)->last_used_at; };
+  now_ += 59;
+  service->Authenticate(issued.token);  // the row is fresh: no write (the store's condition)
+  EXPECT_EQ(last_used(), kT0);
+  now_ += 1;  // kT0 + 60: this replica checked a second ago, it does not ask again
+  service->Authenticate(issued.token);
+  EXPECT_EQ(last_used(), kT0);
+  now_ += 59;  // kT0 + 119: a minute after its check
+  service->Authenticate(issued.token);
+  EXPECT_EQ(last_used(), kT0 + 119);
+  // A pair session lives on with its use.
+  EXPECT_EQ(store_->Sessions().Find(sid)->expires_at, first_expiry + 119);
+  now_ += 30;
+  service->Authenticate(issued.token);
+  service->Refresh(*issued.refresh);
+  EXPECT_EQ(last_used(), kT0 + 119);
+  now_ += 30;  // kT0 + 179
+  service->Authenticate(issued.token);
+  EXPECT_EQ(last_used(), kT0 + 179);
 }
 
 }  // namespace

@@ -27,6 +27,7 @@ struct VerifiedClaims {
   int64_t iat = 0;
   std::optional<int64_t> nbf;
   std::optional<int64_t> refresh_exp;
+  std::string sid;  ///< the session; empty for a token issued before sessions
 };
 
 /// Fixed size and thread-safe. Direct-mapped: a token's slot is a keyed hash of its bytes, so

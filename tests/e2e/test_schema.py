@@ -22,6 +22,7 @@ KNOWN = {
     ("post", P + "otp/"), ("get", P + "otp-devices/"), ("post", P + "otp-devices/"),
     ("get", P + "otp-devices/{id}/"), ("delete", P + "otp-devices/{id}/"),
     ("post", P + "otp-devices/{id}/confirm/"), ("get", P + "magic/{segment}"),
+    ("get", P + "sessions/"), ("delete", P + "sessions/{id}/"), ("post", P + "sessions/revoke-others/"),
     ("get", "/api/v1/schema/"), ("get", "/api/v1/swagger/"),
 }
 PROTECTED = {
@@ -31,6 +32,7 @@ PROTECTED = {
     ("get", P + "social/connections/"), ("delete", P + "social/{provider}/"),
     ("get", P + "otp-devices/"), ("post", P + "otp-devices/"), ("get", P + "otp-devices/{id}/"),
     ("delete", P + "otp-devices/{id}/"), ("post", P + "otp-devices/{id}/confirm/"),
+    ("get", P + "sessions/"), ("delete", P + "sessions/{id}/"), ("post", P + "sessions/revoke-others/"),
 }
 BEARER = [{"jwtAuth": []}]
 METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
@@ -149,6 +151,11 @@ class SchemaTest(unittest.TestCase):
         self.assertEqual(ops[("post", P + "users/")]["responses"]["201"]["content"]
                          ["application/json"]["schema"], {"$ref": "#/components/schemas/User"})
         self.assertIn("204", ops[("delete", P + "otp-devices/{id}/")]["responses"])
+        self.assertEqual(set(ops[("delete", P + "sessions/{id}/")]["responses"]), {"204", "401", "403", "404"})
+        self.assertEqual(ops[("get", P + "sessions/")]["responses"]["200"]["content"]["application/json"]["schema"],
+                         {"$ref": "#/components/schemas/SessionPage"})
+        self.assertEqual(ops[("post", P + "sessions/revoke-others/")]["responses"]["200"]["content"]
+                         ["application/json"]["schema"], {"$ref": "#/components/schemas/SessionsRevoked"})
         self.assertEqual(ops[("post", P + "token/refresh/")]["operationId"], "token_refresh_post")
         schemas = self.doc["components"]["schemas"]
         self.assertEqual(schemas["Refresh"]["required"], ["token"])

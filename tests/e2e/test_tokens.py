@@ -8,7 +8,8 @@ import unittest
 import forge
 from harness import Client, Server, assert_error, decode_jwt_payload
 
-SLIDING_KEYS = {"token_type", "exp", "iat", "jti", "refresh_exp", "user_id"}
+# The reference's claims plus `sid`, the session the sign-in started (issue 16 item 1).
+SLIDING_KEYS = {"token_type", "exp", "iat", "jti", "refresh_exp", "sid", "user_id"}
 
 
 class SlidingProfileTest(unittest.TestCase):
@@ -216,7 +217,9 @@ class PairProfileTest(unittest.TestCase):
     def test_pair_claims_and_types(self):
         access, refresh = self.pair()
         a, r = decode_jwt_payload(access), decode_jwt_payload(refresh)
-        self.assertEqual(set(a), {"token_type", "exp", "iat", "jti", "user_id"})
+        self.assertEqual(set(a), {"token_type", "exp", "iat", "jti", "sid", "user_id"})
+        self.assertEqual(set(r), {"token_type", "exp", "iat", "jti", "sid", "user_id"})
+        self.assertEqual(a["sid"], r["sid"])
         self.assertEqual((a["token_type"], r["token_type"]), ("access", "refresh"))
         self.assertEqual(a["exp"] - a["iat"], 300)
         self.assertEqual(r["exp"] - r["iat"], 1209600)

@@ -41,20 +41,20 @@ class PostgresTokenStore final : public TokenStore {
  public:
   explicit PostgresTokenStore(Pool& pool) : pool_(pool) {}
 
-  std::optional<TokenSubject> FindTokenSubject(int64_t user_id, std::string_view jti) override {
+  std::optional<TokenSubject> FindTokenSubject(int64_t user_id, std::string_view jti, std::string_view sid) override {
     Pool::Lease c(pool_);
-    auto rows = c->Run("SELECT " DFAUTH_PG_USER_COLUMNS ", EXISTS(SELECT 1 FROM revoked_tokens WHERE jti = $2) "
+    auto rows = c->Run("SELECT " DFAUTH_PG_USER_COLUMNS ", EXISTS(SELECT 1 FROM revoked_tokens WHERE jti IN ($2, $3)) "
                        "FROM users WHERE id = $1",
-                       Params().Add(user_id).Add(jti));
+                       Params().Add(user_id).Add(jti).Add(SecondRevocationKey(jti, sid)));
     if (rows.Empty()) return std::nullopt;
     return TokenSubject{ReadUser(rows, 0), rows.Bool(0, 17)};
   }
 
-  std::optional<TokenState> FindTokenState(int64_t user_id, std::string_view jti) override {
+  std::optional<TokenState> FindTokenState(int64_t user_id, std::string_view jti, std::string_view sid) override {
     Pool::Lease c(pool_);
-    auto rows = c->Run("SELECT tokens_valid_after, EXISTS(SELECT 1 FROM revoked_tokens WHERE jti = $2), is_active "
+    auto rows = c->Run("SELECT tokens_valid_after, EXISTS(SELECT 1 FROM revoked_tokens WHERE jti IN ($2, $3)), is_active "
                        "FROM users WHERE id = $1",
-                       Params().Add(user_id).Add(jti));
+                       Params().Add(user_id).Add(jti).Add(SecondRevocationKey(jti, sid)));
     if (rows.Empty()) return std::nullopt;
     return TokenState{rows.Int64(0, 0), rows.Bool(0, 1), rows.Bool(0, 2)};
   }

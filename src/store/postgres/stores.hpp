@@ -15,5 +15,6 @@ std::unique_ptr<DeviceStore> MakeDeviceStore(Pool& pool);
 std::unique_ptr<GuardStore> MakeGuardStore(Pool& pool);
 std::unique_ptr<OutboxStore> MakeOutboxStore(Pool& pool);
 std::unique_ptr<SocialStore> MakeSocialStore(Pool& pool);
+std::unique_ptr<SessionStore> MakeSessionStore(Pool& pool);
 
 }  // namespace dfauth::store::postgres

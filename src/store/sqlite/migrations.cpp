@@ -190,6 +190,24 @@ UPDATE outbox SET created_at = created_at / 1000, next_attempt_at = next_attempt
 ALTER TABLE outbox RENAME COLUMN created_at TO queued_at;
 ALTER TABLE outbox RENAME COLUMN next_attempt_at TO due_at;
 )sql"},
+    {9, "sessions", R"sql(
+-- Sessions: one per sign-in; tokens carry the id as `sid`. A revoked one stays until it expires
+-- (its revocation is filed as revoked_tokens.jti = 'sid:<id>' for the per-request check).
+CREATE TABLE sessions (
+  id TEXT PRIMARY KEY,
+  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  created_at INTEGER NOT NULL,
+  last_used_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  ip TEXT NOT NULL,
+  user_agent TEXT NOT NULL,
+  method TEXT NOT NULL,
+  revoked_at INTEGER
+);
+-- Newest first is (created_at, rowid) descending: two sign-ins in one second keep their order.
+CREATE INDEX sessions_user_created ON sessions(user_id, created_at);
+CREATE INDEX sessions_expires_at ON sessions(expires_at);
+)sql"},
 };
 
 }  // namespace

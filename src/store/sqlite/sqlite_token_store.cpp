@@ -32,8 +32,10 @@ class SqliteTokenStore final : public TokenStore {
 
   void RevokeJti(std::string_view jti, int64_t expires_at) override;
   bool IsJtiRevoked(std::string_view jti) override;
-  std::optional<TokenSubject> FindTokenSubject(int64_t user_id, std::string_view jti) override;
-  std::optional<TokenState> FindTokenState(int64_t user_id, std::string_view jti) override;
+  std::optional<TokenSubject> FindTokenSubject(int64_t user_id, std::string_view jti,
+                                               std::string_view sid) override;
+  std::optional<TokenState> FindTokenState(int64_t user_id, std::string_view jti,
+                                           std::string_view sid) override;
   void SaveRefreshToken(const RefreshTokenRecord& record) override;
   SpendResult RotateRefreshToken(std::string_view jti, const RefreshTokenRecord& next,
                                  int64_t now) override;
@@ -44,18 +46,20 @@ class SqliteTokenStore final : public TokenStore {
   Pool& pool_;
 };
 
-std::optional<TokenStore::TokenSubject> SqliteTokenStore::FindTokenSubject(int64_t user_id, std::string_view jti) {
+std::optional<TokenStore::TokenSubject> SqliteTokenStore::FindTokenSubject(int64_t user_id, std::string_view jti,
+                                                                           std::string_view sid) {
   Pool::Lease c(pool_);
   auto st = c->Prepare(kSelectTokenSubject);
-  if (!st.Bind(1, user_id).Bind(2, jti).Step()) return std::nullopt;
+  if (!st.Bind(1, user_id).Bind(2, jti).Bind(3, SecondRevocationKey(jti, sid)).Step()) return std::nullopt;
   TokenSubject subject{ReadUser(st), st.Int64(17) != 0};
   return subject;
 }
 
-std::optional<TokenStore::TokenState> SqliteTokenStore::FindTokenState(int64_t user_id, std::string_view jti) {
+std::optional<TokenStore::TokenState> SqliteTokenStore::FindTokenState(int64_t user_id, std::string_view jti,
+                                                                       std::string_view sid) {
   Pool::Lease c(pool_);
   auto st = c->Prepare(kSelectTokenState);
-  if (!st.Bind(1, user_id).Bind(2, jti).Step()) return std::nullopt;
+  if (!st.Bind(1, user_id).Bind(2, jti).Bind(3, SecondRevocationKey(jti, sid)).Step()) return std::nullopt;
   return TokenState{st.Int64(0), st.Int64(1) != 0, st.Bool(2)};
 }
 

@@ -8,6 +8,7 @@
 #include "store/guard_store.hpp"
 #include "store/key_store.hpp"
 #include "store/outbox_store.hpp"
+#include "store/session_store.hpp"
 #include "store/social_store.hpp"
 #include "store/token_store.hpp"
 #include "store/user_store.hpp"
@@ -23,5 +24,6 @@ std::unique_ptr<DeviceStore> MakeDeviceStore(Pool& pool);
 std::unique_ptr<GuardStore> MakeGuardStore(Pool& pool);
 std::unique_ptr<OutboxStore> MakeOutboxStore(Pool& pool);
 std::unique_ptr<SocialStore> MakeSocialStore(Pool& pool);
+std::unique_ptr<SessionStore> MakeSessionStore(Pool& pool);
 
 }  // namespace dfauth::store::sqlite

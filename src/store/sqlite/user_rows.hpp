@@ -14,12 +14,14 @@ namespace dfauth::store::sqlite {
   "invited_by, is_registering"
 
 constexpr const char* kSelectUserById = "SELECT " DFAUTH_USER_COLUMNS " FROM users WHERE id = ?";
-// The user and whether the jti is revoked, in one statement (column 17 is the flag).
+// The user and whether the jti (?2) or its session (?3) is revoked, in one statement (column 17
+// is the flag). Two primary-key probes: `jti IN (?2, ?3)` made SQLite build an ephemeral table
+// for the list on every request.
 constexpr const char* kSelectTokenSubject =
-    "SELECT " DFAUTH_USER_COLUMNS ", EXISTS(SELECT 1 FROM revoked_tokens WHERE jti = ?2) "
+    "SELECT " DFAUTH_USER_COLUMNS ", (EXISTS(SELECT 1 FROM revoked_tokens WHERE jti = ?2) OR EXISTS(SELECT 1 FROM revoked_tokens WHERE jti = ?3)) "
     "FROM users WHERE id = ?1";
 constexpr const char* kSelectTokenState =
-    "SELECT tokens_valid_after, EXISTS(SELECT 1 FROM revoked_tokens WHERE jti = ?2), is_active "
+    "SELECT tokens_valid_after, (EXISTS(SELECT 1 FROM revoked_tokens WHERE jti = ?2) OR EXISTS(SELECT 1 FROM revoked_tokens WHERE jti = ?3)), is_active "
     "FROM users WHERE id = ?1";
 constexpr const char* kSelectUserByUsername =
     "SELECT " DFAUTH_USER_COLUMNS " FROM users WHERE username = ?";
