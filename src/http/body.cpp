@@ -154,6 +154,9 @@ nlohmann::json ParseJson(const std::string& body) {
     } catch (const nlohmann::json::parse_error& e) {
       byte = e.byte == 0 ? 1 : e.byte;
       what = e.what();
+    } catch (const nlohmann::json::out_of_range&) {
+      // A number beyond double's range (1e400): nlohmann refuses it where Python reads inf.
+      throw ParseError("JSON parse error - Number out of range");
     }
     std::size_t pos = std::min(byte - 1, body.size());
     std::size_t line = 1, column = 1;

@@ -86,6 +86,17 @@ TEST(BodyTest, MalformedJsonIsParseError) {
             R"x({"errors":[{"message":"JSON parse error - Extra data: line 2 column 2 (char 4)","code":"parse_error"}]})x");
 }
 
+// Found by tests/fuzz/body_readers (its corpus keeps the input): nlohmann throws out_of_range,
+// not parse_error, for a number past double's range; that escaped ParseBody, a 500.
+TEST(BodyTest, NumberOutOfRangeIsParseError) {
+  int status = 0;
+  EXPECT_EQ(ErrorOf(With("application/json", R"({"age": 1e400})"), &status),
+            R"({"errors":[{"message":"JSON parse error - Number out of range","code":"parse_error"}]})");
+  EXPECT_EQ(status, 400);
+  EXPECT_EQ(ErrorOf(With("application/json", "[-1e999]"), &status),
+            R"({"errors":[{"message":"JSON parse error - Number out of range","code":"parse_error"}]})");
+}
+
 TEST(BodyTest, NonObjectJsonIsInvalid) {
   int status = 0;
   EXPECT_EQ(ErrorOf(With("application/json", "[1,2]"), &status),

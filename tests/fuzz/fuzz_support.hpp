@@ -6,6 +6,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <string>
 #include <string_view>
@@ -20,19 +21,27 @@ inline void Require(bool condition, const char* what) {
   }
 }
 
-/// A directory of this process's own under TMPDIR (or /tmp), created on first use and left
-/// for the OS to clean: a target that writes files keeps them there.
+/// A directory of this process's own, created on first use, under DFAUTH_FUZZ_TMP, else
+/// /dev/shm (memory: a database's fsyncs there cost nothing), else TMPDIR or /tmp. A target
+/// that writes files keeps them there; they are removed at a normal exit (kept after a crash).
 inline const std::string& ScratchDir() {
-  static const std::string dir = [] {
-    const char* tmp = std::getenv("TMPDIR");
+  // Never destroyed: the exit handler below runs after static destructors would have.
+  static const std::string* const dir = new std::string([] {
+    const char* tmp = std::getenv("DFAUTH_FUZZ_TMP");
+    if (!(tmp && *tmp) && access("/dev/shm", W_OK) == 0) tmp = "/dev/shm";
+    if (!(tmp && *tmp)) tmp = std::getenv("TMPDIR");
     std::string pattern = std::string(tmp && *tmp ? tmp : "/tmp") + "/dfauth-fuzz.XXXXXX";
     if (mkdtemp(pattern.data()) == nullptr) {
       std::perror("mkdtemp");
       std::abort();
     }
+    std::atexit([] {
+      std::error_code ignored;
+      std::filesystem::remove_all(ScratchDir(), ignored);
+    });
     return pattern;
-  }();
-  return dir;
+  }());
+  return *dir;
 }
 
 /// Writes `bytes` to `path`, replacing it.

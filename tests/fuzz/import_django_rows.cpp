@@ -114,7 +114,10 @@ std::string WriteSource(const std::string& path, std::string_view input) {
     lines.erase(lines.begin());
   }
   std::string schema(kSchema);
-  if (!phone) schema.replace(schema.find(",\n  \"phone_number\" varchar(32) NULL UNIQUE"), 41, "");
+  if (!phone) {
+    constexpr std::string_view kPhone = ",\n  \"phone_number\" varchar(32) NULL UNIQUE";
+    schema.erase(schema.find(kPhone), kPhone.size());
+  }
   Exec(db, "BEGIN; " + schema + " COMMIT;");
   const auto columns = ColumnCounts(db);
   Exec(db, "BEGIN");
