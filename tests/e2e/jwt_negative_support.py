@@ -23,7 +23,11 @@ BEARER_REQUIRED = [
     ("get", "otp-devices/"), ("post", "otp-devices/"), ("get", "otp-devices/{id}/"),
     ("delete", "otp-devices/{id}/"), ("post", "otp-devices/{id}/confirm/"),
     ("post", "social/connect/"), ("get", "social/connections/"), ("delete", "social/{provider}/"),
+    ("get", "sessions/"), ("delete", "sessions/{id}/"), ("post", "sessions/revoke-others/"),
 ]
+# Accepted, it ends the user's other sessions (the issued token's among them): the positive
+# control does not call it; the bad tokens do.
+DESTRUCTIVE = {("post", "sessions/revoke-others/")}
 BEARER_OPTIONAL = [
     ("post", "token/"), ("post", "token/refresh/"), ("post", "token/verify/"),
     ("post", "token/blacklist/"), ("post", "users/"), ("post", "otp/"), ("post", "social/"),

@@ -22,7 +22,7 @@ from cryptography.hazmat.primitives import serialization
 
 import forge
 from harness import API_PREFIX
-from jwt_negative_support import (ATTACKER_SECRET, BEARER_OPTIONAL, BEARER_REQUIRED, CASES, ISSUER, RESPONSES, Listener,
+from jwt_negative_support import (ATTACKER_SECRET, BEARER_OPTIONAL, BEARER_REQUIRED, CASES, DESTRUCTIVE, ISSUER, RESPONSES, Listener,
                                   NegativeSuite, attacker_certificate_der, b64json, flip_pad_bit, public_jwk)
 
 
@@ -46,6 +46,8 @@ class CommonCases(NegativeSuite):
         # Each case below spoils one thing of this token: the server must take it as it is.
         for name, token in {"forged": self.good(), "issued": self.real["token"]}.items():
             for method, path in BEARER_REQUIRED + BEARER_OPTIONAL:
+                if (method, path) in DESTRUCTIVE:
+                    continue
                 r = self.send(method, path, token)
                 # The handler ran: what it answers (400 for an empty body, POST token/'s 401 without
                 # credentials, POST social/'s 403 for a caller already signed in) is not the token's.
@@ -332,7 +334,7 @@ class HS256SlidingTest(CommonCases, unittest.TestCase):
                 (optional if {} in security else required).add((method, rel))
         self.assertEqual(required, set(BEARER_REQUIRED))
         self.assertEqual(optional, set(BEARER_OPTIONAL))
-        self.assertEqual(len(required) + len(optional), 24)
+        self.assertEqual(len(required) + len(optional), 27)
 
     def test_body_token_of_another_json_type_is_a_clear_4xx(self):
         # Not a token at all: the field rules of every body (a number reads as its text, as DRF's
