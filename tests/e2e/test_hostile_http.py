@@ -312,9 +312,12 @@ def open_idle_connections(port, count, partial_every=2, batch=500):
     return socks
 
 
-def held_connections(pid, port):
+def held_connections(pid, port, reads=3):
     """How many established connections to `port` the process holds open: accepted ones, not
-    those still queued in the kernel's backlog (which no descriptor of the process names)."""
+    those still queued in the kernel's backlog (which no descriptor of the process names).
+    /proc/net/tcp is read a page at a time while the hash table changes, so one read can list a
+    socket twice or skip it (another test opening 10,000 connections at once did both): count
+    distinct inodes, over a few reads."""
     inodes = set()
     for fd in os.listdir(f"/proc/{pid}/fd"):
         try:
@@ -323,15 +326,16 @@ def held_connections(pid, port):
             continue
         if link.startswith("socket:["):
             inodes.add(link[8:-1])
-    held = 0
-    with open(f"/proc/{pid}/net/tcp") as f:
-        next(f)
-        for line in f:
-            fields = line.split()
-            local_port = int(fields[1].split(":")[1], 16)
-            if local_port == port and fields[3] == "01" and fields[9] in inodes:
-                held += 1
-    return held
+    held = set()
+    for _ in range(reads):
+        with open(f"/proc/{pid}/net/tcp") as f:
+            next(f)
+            for line in f:
+                fields = line.split()
+                local_port = int(fields[1].split(":")[1], 16)
+                if local_port == port and fields[3] == "01" and fields[9] in inodes:
+                    held.add(fields[9])
+    return len(held)
 
 
 def open_file_limits(pid):
