@@ -11,7 +11,7 @@ namespace dfauth::api {
 void RegisterOpsRoutes(http::Router& router, ApiContext& ctx, const std::string& prefix) {
   const http::RouteOptions anyone{.auth_required = false};
 
-  router.Add("GET", prefix, [&ctx, prefix](http::Request& request) {
+  router.Add("GET", prefix, [prefix](http::Request& request) {
     nlohmann::ordered_json out;
     for (const char* name : {"token", "users", "otp", "otp-devices", "social"})
       out[name] = request.scheme_host + prefix + name + "/";

@@ -193,7 +193,7 @@ struct App {
       user_id = store->Users().CreateUser(u);
       user = store->Users().FindUserById(user_id);
     }
-    return tokens->Issue(*user).token;
+    return tokens->Issue(*user, {}).token;
   }
 
   /// A peer address of its own per run (10.x.y.z): a ban or a throttle a run earns stays its own.
