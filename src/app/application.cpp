@@ -220,6 +220,25 @@ http::ServerOptions ToServerOptions(const config::Settings& settings, const stor
   return options;
 }
 
+/// SIGHUP (`systemctl reload`): the signing keys (JWT_PRIVATE_KEY_FILE and the database's) and
+/// the blacklist file are read again; a part that fails keeps what it had and says why.
+void Reload(token::TokenService& tokens, guard::Guard& guard) {
+  bool ok = true;
+  try {
+    tokens.LoadKeys();
+  } catch (const std::exception& e) {
+    ok = false;
+    spdlog::error("reload: signing keys kept as they were: {}", e.what());
+  }
+  try {
+    guard.ReloadFiles();
+  } catch (const std::exception& e) {
+    ok = false;
+    spdlog::error("reload: blacklist file kept as it was: {}", e.what());
+  }
+  if (ok) spdlog::info("reload: signing keys and blacklist file read again");
+}
+
 }  // namespace
 
 int Serve(config::Settings settings) {
@@ -255,7 +274,9 @@ int Serve(config::Settings settings) {
   http::Router router;
   api::ApiContext context{settings, *store, tokens, login, users, metrics, *social, devices, otp_requests, guard};
   api::RegisterRoutes(router, context);
-  http::Server server(ToServerOptions(settings, *store, guard), router,
+  http::ServerOptions server_options = ToServerOptions(settings, *store, guard);
+  server_options.on_reload = [&tokens, &guard] { Reload(tokens, guard); };
+  http::Server server(std::move(server_options), router,
                       [&tokens](const http::Request& request) { return api::Authenticate(tokens, request); },
                       metrics);
   server.Bind();

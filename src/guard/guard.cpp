@@ -96,7 +96,7 @@ Guard::Guard(const config::Settings& settings, store::GuardStore& store, Clock c
       phone_regex_(Compile(settings.blacklist_phone_regex)),
       username_regex_(Compile(settings.blacklist_username_regex)),
       otp_destination_regex_(Compile(settings.blacklist_otp_destination_regex)),
-      file_domains_(ReadDomainsFile(settings.blacklist_email_domains_file)),
+      file_domains_(std::make_shared<const DomainSet>(ReadDomainsFile(settings.blacklist_email_domains_file))),
       phone_types_(settings.blacklist_phone_types.begin(), settings.blacklist_phone_types.end()),
       blocklist_(ParseNets(settings.blacklist_ips, "BLACKLIST_IPS")),
       trusted_proxies_(ParseNets(settings.trusted_proxies, "TRUSTED_PROXIES")) {
@@ -135,7 +135,18 @@ void Guard::CheckEmail(std::string_view email, std::string_view field) {
   if (at == std::string_view::npos) return;
   std::string_view domain = email.substr(at + 1);
   if (disposable_domains_.ContainsOrParent(domain)) Refuse("disposable_email_domain", email, field);
-  if (file_domains_.ContainsOrParent(domain)) Refuse("email_domains_file", email, field);
+  std::shared_ptr<const DomainSet> file_domains;
+  {
+    std::lock_guard lock(files_mutex_);
+    file_domains = file_domains_;
+  }
+  if (file_domains->ContainsOrParent(domain)) Refuse("email_domains_file", email, field);
+}
+
+void Guard::ReloadFiles() {
+  auto fresh = std::make_shared<const DomainSet>(ReadDomainsFile(settings_.blacklist_email_domains_file));
+  std::lock_guard lock(files_mutex_);
+  file_domains_ = std::move(fresh);
 }
 
 void Guard::CheckPhone(std::string_view e164, std::string_view field) {

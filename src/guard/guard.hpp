@@ -62,6 +62,9 @@ class Guard {
   /// Throws 400 `blacklisted` on `field` when the address matches BLACKLIST_EMAIL_REGEX or is
   /// at a disposable domain or one of BLACKLIST_EMAIL_DOMAINS_FILE (subdomains included).
   void CheckEmail(std::string_view email, std::string_view field = "email");
+  /// Reads BLACKLIST_EMAIL_DOMAINS_FILE again (SIGHUP); checks running meanwhile see the old
+  /// list or the new one, whole. Throws config::ConfigError naming the key (the old list stays).
+  void ReloadFiles();
   /// Throws 400 `blacklisted` on `field` when the E.164 number matches BLACKLIST_PHONE_REGEX or
   /// its libphonenumber type is in BLACKLIST_PHONE_TYPES.
   void CheckPhone(std::string_view e164, std::string_view field = "phone_number");
@@ -120,7 +123,8 @@ class Guard {
   std::vector<std::regex> username_regex_;
   std::vector<std::regex> otp_destination_regex_;
   DomainSet disposable_domains_;
-  DomainSet file_domains_;
+  mutable std::mutex files_mutex_;
+  std::shared_ptr<const DomainSet> file_domains_;  ///< guarded by files_mutex_
   std::unordered_set<std::string> offensive_words_;
   std::unordered_set<std::string> phone_types_;
   net::IpSet blocklist_;

@@ -11,6 +11,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <spdlog/spdlog.h>
 
 #include "http/metrics.hpp"
 #include "http/pipeline.hpp"
@@ -126,15 +127,14 @@ uint16_t Server::Bind() {
   // signal that arrives before Run() waits for it.
   impl_->signals->add(SIGINT);
   impl_->signals->add(SIGTERM);
+  if (impl_->options.on_reload) impl_->signals->add(SIGHUP);
   std::fprintf(stderr, "listening on http://%s:%u\n", host.c_str(), static_cast<unsigned>(port));
   return port;
 }
 
 void Server::Run() {
   Impl& impl = *impl_;
-  impl.signals->async_wait([this](const boost::system::error_code& ec, int) {
-    if (!ec) Shutdown();
-  });
+  WaitForSignal();
   if (!impl.shared.stopping) impl.DoAccept();
 
   std::vector<std::thread> threads;
@@ -145,6 +145,21 @@ void Server::Run() {
   for (auto& thread : threads) thread.join();
   // Every job held a work guard until its response was posted back, so the pools are idle.
   impl.StopPools();
+}
+
+void Server::WaitForSignal() {
+  Impl& impl = *impl_;
+  impl.signals->async_wait([this, &impl](const boost::system::error_code& ec, int signal) {
+    if (ec) return;
+    if (signal != SIGHUP) {
+      Shutdown();
+      return;
+    }
+    if (!impl.default_pool.TrySubmit(impl.options.on_reload)) {
+      spdlog::warn("SIGHUP: reload not started, the worker queue is full");
+    }
+    WaitForSignal();
+  });
 }
 
 void Server::Shutdown() {

@@ -47,6 +47,9 @@ struct ServerOptions {
   /// blocklist and honeypot paths there, so that http needs no knowledge of them) and the
   /// translation of lower layers' errors: the pipeline's rules, as given.
   PipelineRules pipeline;
+  /// Run on a worker (never an I/O thread: it may read files and the database) at each SIGHUP,
+  /// while every connection stays open; empty: SIGHUP is not taken.
+  std::function<void()> on_reload;
 };
 
 class Server {
@@ -61,13 +64,15 @@ class Server {
 
   /// Binds LISTEN and logs "listening on http://HOST:PORT" to stderr; returns the bound port.
   uint16_t Bind();
-  /// Serves until Shutdown (or SIGTERM/SIGINT) has completed; call Bind first.
+  /// Serves until Shutdown (or SIGTERM/SIGINT) has completed; call Bind first. A SIGHUP runs
+  /// options.on_reload.
   void Run();
   /// Graceful stop from any thread: stop accepting, finish and write in-flight requests, close
   /// idle connections, then Run returns.
   void Shutdown();
 
  private:
+  void WaitForSignal();
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
