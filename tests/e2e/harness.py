@@ -141,10 +141,12 @@ class Server:
     `env` overrides the defaults below; a value of None removes that variable.
     """
 
-    def __init__(self, env=None, args=("serve",), workdir=None, database_of=None, database_url=None):
+    def __init__(self, env=None, args=("serve",), workdir=None, database_of=None, database_url=None,
+                 binary=None):
         """`workdir` reuses another (stopped) server's directory and database; `database_of`
         shares a running server's database only (a second replica); `database_url` names a
-        database the caller owns."""
+        database the caller owns; `binary` another df-auth than DFAUTH_BIN's (a packaged one)."""
+        self.binary = binary or _binary()
         self.workdir = workdir or tempfile.mkdtemp(prefix="dfauth-e2e-")
         self._owned_database = None
         if database_url is not None:
@@ -200,7 +202,7 @@ class Server:
 
     def start(self):
         self.proc = subprocess.Popen(
-            [_binary(), *self.args], cwd=self.workdir, env=self.env,
+            [self.binary, *self.args], cwd=self.workdir, env=self.env,
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         self._reader = threading.Thread(target=self._read_stderr, daemon=True)
         self._reader.start()
@@ -332,7 +334,7 @@ class Server:
         for key, value in env.items():
             if _SECRET_SETTINGS.match(key):
                 remember_secret(value)
-        done = subprocess.run([_binary(), *map(str, args)], cwd=self.workdir, env=env,
+        done = subprocess.run([self.binary, *map(str, args)], cwd=self.workdir, env=env,
                               input=input, capture_output=True, text=True, timeout=timeout)
         if args and args[0] == "check-config":
             leaked = secrets_in(done.stdout + done.stderr)
