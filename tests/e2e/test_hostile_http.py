@@ -423,7 +423,12 @@ class ManyConnectionsTest(unittest.TestCase):
                f"RSS {rss_mib:.0f} MiB; new client /health/live median {statistics.median(health) * 1000:.1f} ms "
                f"max {max(health) * 1000:.1f} ms; login median {statistics.median(logins) * 1000:.1f} ms "
                f"max {max(logins) * 1000:.1f} ms")
-        self.assertLess(rss_mib, 150)  # interface.md §5: <= 150 MB with 10,000 connections
+        # interface.md §5: <= 150 MB with 10,000 connections, a figure of the normal build. Under
+        # AddressSanitizer the runtime's shadow memory and quarantine come on top (319 MiB seen):
+        # there the bound only catches growth per connection.
+        with open(f"/proc/{pid}/maps") as f:
+            sanitized = "libasan" in f.read()
+        self.assertLess(rss_mib, 512 if sanitized else 150)
         self.assertLess(max(health), 1.0)
         self.assertLess(max(logins), 2.0)
         # None of the 10,000 was answered or closed meanwhile.
