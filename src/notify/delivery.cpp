@@ -122,7 +122,7 @@ void Delivery::SendOne(const store::OutboxMessage& row) {
   }
   int64_t delay = RetryDelay(row.attempts);
   outbox_.MarkFailed(row.id, clock_() + delay, error);
-  spdlog::warn("outbox message {} ({}) attempt {} failed, retrying in {} ms: {}", row.id, row.channel,
+  spdlog::warn("outbox message {} ({}) attempt {} failed, retrying in {} s: {}", row.id, row.channel,
                row.attempts, delay, error);
   if (on_outcome_) on_outcome_(row.channel, "retry");
 }

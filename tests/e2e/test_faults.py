@@ -109,8 +109,10 @@ class KillNineTest(unittest.TestCase):
 
     def check_mail(self, w):
         """Every acknowledged otp/ mails its code after the restart: once, or (only for the one message
-        the sender had in flight at the kill) twice with the same outbox id in the Message-ID."""
-        deadline = time.monotonic() + 30
+        the sender had in flight at the kill) twice with the same outbox id in the Message-ID. A message
+        the killed sender had claimed but not sent is due again when its claim's lease ends
+        (Delivery::kLeaseSeconds, 60 s after the claim), so the wait covers the lease and a margin."""
+        deadline = time.monotonic() + 75
         while True:
             ids = {}
             for _, msg in self.outbox.emails_all():  # one scan of the folder per round
