@@ -253,7 +253,12 @@ int Serve(config::Settings settings) {
   auto social = MakeSocialService(settings, *store, tokens, jwks, login, guard, metrics);
 
   http::Router router;
-  api::ApiContext context{settings, *store, tokens, login, users, metrics, *social, devices, otp_requests, guard};
+  auth::PasswordResetService password_resets(settings, *store, devices, users, login, delivery,
+                                             [&guard](const std::string& destination) {
+                                               return guard.OtpDestinationAllowed(destination);
+                                             });
+  api::ApiContext context{settings,     *store, tokens, login, users, metrics, *social, devices, otp_requests,
+                          guard,        password_resets};
   api::RegisterRoutes(router, context);
   http::Server server(ToServerOptions(settings, *store, guard), router,
                       [&tokens](const http::Request& request) { return api::Authenticate(tokens, request); },
