@@ -98,7 +98,10 @@ store::User PasswordResetService::Confirm(const ResetAddress& address, const std
   if (Try(row->id, code, /*spend=*/true) != otp::Verification::kOk) throw WrongCode();
   users_.ResetPassword(*user, new_password);
   NotifyChanged(*user);
-  return *user;
+  // Re-read: the new tokens must be issued past the revocation time just set.
+  auto fresh = store_.Users().FindUserById(user->id);
+  if (!fresh) throw errors::NotFound();
+  return *fresh;
 }
 
 void PasswordResetService::NotifyChanged(const store::User& user) {

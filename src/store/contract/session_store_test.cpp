@@ -155,6 +155,9 @@ TEST_P(SessionStoreTest, RevokeOthersKeepsOneAndCountsTheRest) {
   EXPECT_FALSE(Db().Tokens().IsJtiRevoked(SessionRevocationKey("s1")));
   EXPECT_EQ(sessions_->RevokeOthers(ada, "", 100, 200), 1);  // empty keep: all
   EXPECT_EQ(sessions_->Find("s1")->revoked_at, 100);
+  // A default-constructed view (no data pointer, what `= {}` passes) is empty too, not NULL.
+  Make("b2", bob, 41);
+  EXPECT_EQ(sessions_->RevokeOthers(bob, std::string_view{}, 100, 200), 2);
 }
 
 TEST_P(SessionStoreTest, PurgeDeletesExpiredSessionsInBoundedRounds) {
