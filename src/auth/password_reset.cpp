@@ -16,7 +16,6 @@ namespace {
 /// code name the OTP login uses, on the field.
 ApiError WrongCode() { return ApiError(400, "wrong_otp", "Wrong or expired one-time password", "otp"); }
 
-std::string Minutes(int64_t seconds) { return std::to_string(std::max<int64_t>(1, (seconds + 59) / 60)); }
 
 }  // namespace
 
@@ -54,7 +53,7 @@ void PasswordResetService::Request(const ResetAddress& address) {
   if (!code) return;  // cooldown: the code sent before stays valid
   notify::Message message;
   message.to = address.destination;
-  message.variables = {{"code", *code}, {"username", user->username}, {"valid_minutes", Minutes(validity)}};
+  message.variables = {{"code", *code}, {"username", user->username}, {"valid_minutes", otp::ValidMinutes(validity)}};
   if (address.channel == "email") {
     message.channel = notify::Channel::kEmail;
     message.template_name = "password_reset_email";

@@ -19,7 +19,6 @@ namespace {
 constexpr std::size_t kMaxNameLength = 64;
 constexpr std::size_t kMaxEmailLength = 254;
 
-std::string Minutes(int64_t seconds) { return std::to_string(std::max<int64_t>(1, (seconds + 59) / 60)); }
 
 }  // namespace
 
@@ -357,7 +356,7 @@ SendResult DeviceService::SendCode(const store::User& user, const store::Device&
   if (!code) return SendResult::kCooldown;
   notify::Message message;
   message.to = device.destination;
-  message.variables = {{"code", *code}, {"username", user.username}, {"valid_minutes", Minutes(validity)}};
+  message.variables = {{"code", *code}, {"username", user.username}, {"valid_minutes", ValidMinutes(validity)}};
   if (email) {
     message.channel = notify::Channel::kEmail;
     message.template_name = "otp_email";
@@ -394,7 +393,7 @@ void DeviceService::AfterRegistration(const store::User& user, std::optional<int
     message.variables = {{"code", *code},
                          {"username", user.username},
                          {"inviter", by ? by->username : std::string()},
-                         {"valid_minutes", Minutes(settings_.invite_token_validity)}};
+                         {"valid_minutes", ValidMinutes(settings_.invite_token_validity)}};
     if (target->type == "email") {
       message.channel = notify::Channel::kEmail;
       message.template_name = "invite_email";
