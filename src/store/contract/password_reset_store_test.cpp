@@ -15,10 +15,7 @@ class PasswordResetStoreTest : public contract::BackendTest {
   void SetUp() override {
     contract::BackendTest::SetUp();
     resets_ = &Db().PasswordResets();
-    User u;
-    u.username = "ada";
-    u.date_joined = 1;
-    ada_ = Db().Users().CreateUser(u);
+    ada_ = NewUser("ada");
   }
 
   PasswordResetStore* resets_ = nullptr;

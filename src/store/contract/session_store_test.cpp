@@ -13,13 +13,6 @@ class SessionStoreTest : public contract::BackendTest {
     sessions_ = &Db().Sessions();
   }
 
-  int64_t NewUser(const std::string& username) {
-    User u;
-    u.username = username;
-    u.date_joined = 1;
-    return Db().Users().CreateUser(u);
-  }
-
   Session Make(const std::string& id, int64_t user_id, int64_t created_at, int64_t expires_at = 10000) {
     Session s;
     s.id = id;
