@@ -2,6 +2,7 @@
 // What the handlers need, built once by the app and passed to RegisterRoutes.
 
 #include "auth/login_service.hpp"
+#include "auth/password_reset.hpp"
 #include "config/settings.hpp"
 #include "http/metrics.hpp"
 #include "http/router.hpp"
@@ -27,6 +28,7 @@ struct ApiContext {
   otp::DeviceService& devices;
   otp::OtpRequestService& otp_requests;
   guard::Guard& guard;  ///< blacklists and login-failure limits
+  auth::PasswordResetService& password_resets;
 };
 
 /// Mounts every route of interface.md §3 on the router.

@@ -121,12 +121,17 @@ Json Components(const config::Settings& s) {
                           {"last_used_at", {{"type", "string"}, {"format", "date-time"}}},
                           {"ip", Text()},
                           {"user_agent", Text()},
-                          {"method", {{"type", "string"}, {"enum", {"password", "otp", "magic_link", "social", "passkey"}}}},
+                          {"method", {{"type", "string"}, {"enum", {"password", "otp", "magic_link", "social", "passkey", "password_reset"}}}},
                           {"current", {{"type", "boolean"}}}}}};
   schemas["SessionPage"] = PageSchema(Ref("Session"));
   schemas["SessionsRevoked"] = {{"type", "object"},
                                 {"required", {"revoked"}},
                                 {"properties", {{"revoked", {{"type", "integer"}}}}}};
+
+  schemas["PasswordResetRequest"] = StringObject({"email", "phone_number"});
+  schemas["PasswordResetConfirm"] =
+      StringObject({"email", "phone_number", "otp", "new_password", "two_fa_otp"}, {"otp", "new_password"});
+  schemas["PasswordResetConfirm"]["properties"]["new_password"]["format"] = "password";
 
   schemas["SocialLogin"] = StringObject({"provider", "access_token", "id_token", "first_name", "last_name", "otp", "password"},
                                       {"provider"});
@@ -156,6 +161,7 @@ struct OperationDoc {
   std::string response;  ///< component schema name; empty: no JSON body described
   std::string media = "application/json";
   std::vector<std::string> query = {};  ///< optional query parameters
+  std::vector<int> errors = {};  ///< error statuses beyond the ones every route of its kind has
 };
 
 /// THE table of documented operations (the one place to describe a route for the schema).
@@ -182,6 +188,11 @@ std::vector<OperationDoc> OperationTable() {
       {"GET", "sessions/", "The caller's live sessions, newest first", "", 200, "SessionPage", kJson, {"limit", "offset"}},
       {"DELETE", "sessions/{id}/", "Revoke one of the caller's sessions (its tokens are refused at once)", "", 204, ""},
       {"POST", "sessions/revoke-others/", "Revoke every session of the caller but the current one", "", 200, "SessionsRevoked"},
+      {"POST", "password-reset/", "Send a password-reset code to an email or phone (the same answer for any address)",
+       "PasswordResetRequest", 200, "Empty", kJson, {}, {429}},
+      {"POST", "password-reset/confirm/",
+       "Set a new password with a reset code (2FA users: two_fa_otp too); every earlier session ends",
+       "PasswordResetConfirm", 200, "Tokens", kJson, {}, {409}},
       {"POST", "social/", "Log in with a social provider's token", "SocialLogin", 200, "SocialTokens"},
       {"POST", "social/connect/", "Link a social account to the caller", "SocialLogin", 200, "SocialTokens"},
       {"GET", "social/connections/", "The caller's social links", "", 200, "SocialConnectionPage", kJson, {"limit", "offset"}},
@@ -241,6 +252,8 @@ Json Operation(const http::Route& route, const OperationDoc* doc, const std::str
   if (doc && !doc->request.empty()) responses["400"] = error;
   if (route.options.authenticate) responses["401"] = error;
   if (has_path_params) responses["404"] = error;
+  if (doc)
+    for (int extra : doc->errors) responses[std::to_string(extra)] = error;
   // Every path answers a blocked address 403 `ip_blocked` before routing.
   responses["403"] = error;
   op["responses"] = responses;

@@ -14,6 +14,7 @@ void RegisterRoutes(http::Router& router, ApiContext& ctx) {
   RegisterOtpDeviceRoutes(router, ctx, prefix);
   RegisterMagicRoutes(router, ctx, prefix);
   RegisterSessionRoutes(router, ctx, prefix);
+  RegisterPasswordResetRoutes(router, ctx, prefix);
   RegisterDocsRoutes(router, ctx);
 }
 

@@ -14,7 +14,10 @@ void RegisterOtpRoutes(http::Router& router, ApiContext& ctx, const std::string&
 void RegisterOtpDeviceRoutes(http::Router& router, ApiContext& ctx, const std::string& prefix);
 void RegisterMagicRoutes(http::Router& router, ApiContext& ctx, const std::string& prefix);
 void RegisterSessionRoutes(http::Router& router, ApiContext& ctx, const std::string& prefix);
+void RegisterPasswordResetRoutes(http::Router& router, ApiContext& ctx, const std::string& prefix);
 void RegisterSocialRoutes(http::Router& router, ApiContext& ctx, const std::string& prefix);
+/// 200 {"token"} (pair profile: + "refresh"): the answer of every route that signs in.
+http::Response TokensResponse(const token::IssuedTokens& issued);
 /// GET /api/v1/schema/ and /api/v1/swagger/ (absolute paths, as the reference mounts them).
 void RegisterDocsRoutes(http::Router& router, ApiContext& ctx);
 

@@ -9,12 +9,6 @@
 namespace dfauth::api {
 namespace {
 
-nlohmann::json TokensBody(const token::IssuedTokens& issued) {
-  nlohmann::json out = {{"token", issued.token}};
-  if (issued.refresh) out["refresh"] = *issued.refresh;
-  return out;
-}
-
 /// The one token string a body must carry under `field`.
 std::string RequiredToken(const http::Request& request, const std::string& field) {
   auto fields = ReadFields(http::ParseBody(request), {field});
@@ -61,6 +55,12 @@ token::SignInMethod SignInMethodOf(config::AuthBackend backend, const http::Requ
 
 }  // namespace
 
+http::Response TokensResponse(const token::IssuedTokens& issued) {
+  nlohmann::json out = {{"token", issued.token}};
+  if (issued.refresh) out["refresh"] = *issued.refresh;
+  return JsonResponse(out);
+}
+
 void RegisterTokenRoutes(http::Router& router, ApiContext& ctx, const std::string& prefix) {
   const http::RouteOptions anyone{.auth_required = false};
   http::RouteOptions hashing = anyone;
@@ -71,7 +71,7 @@ void RegisterTokenRoutes(http::Router& router, ApiContext& ctx, const std::strin
     static constexpr const char* kHelp = "Logins on POST token/ by method and outcome";
     try {
       auth::Authenticated done = ctx.login.Login(credentials, request.client_ip);
-      auto response = JsonResponse(TokensBody(ctx.tokens.Issue(done.user, SessionStartOf(request, SignInMethodOf(done.method, request)))));
+      auto response = TokensResponse(ctx.tokens.Issue(done.user, SessionStartOf(request, SignInMethodOf(done.method, request))));
       ctx.metrics.Increment("dfauth_logins_total", kHelp, {{"method", std::string(config::Name(done.method))}, {"outcome", "success"}});
       return response;
     } catch (const ApiError& e) {
@@ -82,7 +82,7 @@ void RegisterTokenRoutes(http::Router& router, ApiContext& ctx, const std::strin
 
   router.Add("POST", prefix + "token/refresh/", [&ctx](http::Request& request) {
     const std::string field = RefreshField(ctx.settings);
-    return JsonResponse(TokensBody(ctx.tokens.Refresh(RequiredToken(request, field))));
+    return TokensResponse(ctx.tokens.Refresh(RequiredToken(request, field)));
   }, anyone);
 
   router.Add("POST", prefix + "token/verify/", [&ctx](http::Request& request) {

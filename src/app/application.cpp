@@ -272,7 +272,12 @@ int Serve(config::Settings settings) {
   auto social = MakeSocialService(settings, *store, tokens, jwks, login, guard, metrics);
 
   http::Router router;
-  api::ApiContext context{settings, *store, tokens, login, users, metrics, *social, devices, otp_requests, guard};
+  auth::PasswordResetService password_resets(settings, *store, devices, users, login, delivery,
+                                             [&guard](const std::string& destination) {
+                                               return guard.OtpDestinationAllowed(destination);
+                                             });
+  api::ApiContext context{settings,     *store, tokens, login, users, metrics, *social, devices, otp_requests,
+                          guard,        password_resets};
   api::RegisterRoutes(router, context);
   http::ServerOptions server_options = ToServerOptions(settings, *store, guard);
   server_options.on_reload = [&tokens, &guard] { Reload(tokens, guard); };

@@ -9,21 +9,14 @@
 #include "dfauth/error.hpp"
 #include "guard/guard.hpp"
 #include "store/testing.hpp"
+#include "notify/test_util.hpp"
 
 namespace dfauth::auth {
 namespace {
 
 constexpr const char* kIp = "192.0.2.7";
 
-class RecordingNotifier final : public notify::Notifier {
- public:
-  void Enqueue(const notify::Message& message) override {
-    std::lock_guard lock(mutex_);
-    messages.push_back(message);
-  }
-  std::mutex mutex_;
-  std::vector<notify::Message> messages;
-};
+using notify::testing::RecordingNotifier;
 
 class LoginServiceTest : public ::testing::Test {
  protected:

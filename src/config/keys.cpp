@@ -390,6 +390,11 @@ const KeyDescriptor kKeys[] = {
      .doc = "otp/, sign-up and login answer alike whether or not the account exists"},
     {.name = "METRICS_TOKEN", .member = &S::metrics_token,
      .doc = "when set, /metrics needs Authorization: Bearer <it>", .secret = true},
+    // §8
+    {.name = "PASSWORD_RESET_TIMEOUT", .member = &S::password_reset_timeout,
+     .doc = "seconds a password-reset code stays valid", .min = 1},
+    {.name = "PASSWORD_RESET_URL", .member = &S::password_reset_url,
+     .doc = "path appended to SITE_URL for the password-reset link"},
 };
 
 }  // namespace

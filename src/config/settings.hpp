@@ -157,6 +157,10 @@ struct Settings {
 
   std::string metrics_token;  ///< empty: /metrics is open
 
+  // --- additions beyond the reference (§8) ---
+  int64_t password_reset_timeout = 600;
+  std::string password_reset_url = "/reset-password/";
+
   // --- filled by the loader ---
   std::vector<std::string> warnings;   ///< to log once at start
   std::set<std::string> explicitly_set;  ///< keys given in the file or the environment

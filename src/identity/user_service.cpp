@@ -365,12 +365,25 @@ store::User UserService::Update(const store::User& current, const FieldValues& i
 
 void UserService::SetPassword(const store::User& user, const std::string& old_password,
                               const std::string& new_password, std::string_view current_session) {
-  auto params = HashParams(settings_);
-  auto verified = crypto::VerifyPassword(old_password, user.password_hash, params);
+  auto verified = crypto::VerifyPassword(old_password, user.password_hash, HashParams(settings_));
   if (!verified.ok) throw errors::Invalid("Old password is incorrect.", std::string("old_password"));
+  CheckNewPassword(new_password);
+  StorePassword(user, new_password, current_session);
+}
+
+void UserService::CheckNewPassword(const std::string& new_password) const {
   if (auto problem = CheckPassword(new_password, static_cast<std::size_t>(settings_.password_min_length)))
     throw errors::Invalid(*problem, std::string("new_password"));
-  std::string hash = crypto::HashPassword(new_password, params);
+}
+
+void UserService::ResetPassword(const store::User& user, const std::string& new_password) {
+  CheckNewPassword(new_password);
+  StorePassword(user, new_password, {});
+}
+
+void UserService::StorePassword(const store::User& user, const std::string& new_password,
+                                std::string_view current_session) {
+  std::string hash = crypto::HashPassword(new_password, HashParams(settings_));
   if (!store_.Users().ReplacePasswordHash(user.id, user.password_hash, hash))
     throw ApiError(409, "conflict", "The password was changed concurrently; try again.");
   // Tokens issued up to this second are refused; new ones get iat = now + 1 (token service).

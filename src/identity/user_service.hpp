@@ -65,6 +65,15 @@ class UserService {
   void SetPassword(const store::User& user, const std::string& old_password,
                    const std::string& new_password, std::string_view current_session = {});
 
+  /// 400 invalid on `new_password` when it breaks the password policy (PASSWORD_MIN_LENGTH,
+  /// common passwords, only digits).
+  void CheckNewPassword(const std::string& new_password) const;
+
+  /// A proven password reset: stores the new password (policy applied) without the old one and
+  /// revokes every earlier token and every session of the user. Hashes (call from the hashing
+  /// pool); 409 conflict when the password changed meanwhile.
+  void ResetPassword(const store::User& user, const std::string& new_password);
+
   /// Turns the 2FA requirement on or off; turning it on needs a confirmed OTP device (else
   /// 400 invalid: no lock-out). Returns the stored value.
   bool SetTwoFactorRequired(const store::User& user, bool required);
@@ -74,6 +83,9 @@ class UserService {
 
  private:
   int64_t Now() const;
+  /// Hashes and stores `new_password` over `user`'s current hash, then revokes the user's earlier
+  /// tokens and every session but `current_session` (empty: all).
+  void StorePassword(const store::User& user, const std::string& new_password, std::string_view current_session);
   /// True when the user has a confirmed device of `type` for `destination` (case-insensitive).
   bool HasConfirmedDevice(int64_t user_id, const std::string& type, const std::string& destination) const;
   /// Creates the unconfirmed sign-up device of `type` for `destination` (configured types only).

@@ -10,6 +10,10 @@
 
 namespace dfauth::notify {
 
+/// The password-reset link (issue 16 item 2): SITE_URL + PASSWORD_RESET_URL + the same
+/// base64url("<email>/<code>") segment, so a front-end decodes both links alike.
+std::string PasswordResetLink(const config::Settings& settings, std::string_view email, std::string_view code);
+
 /// The sign-in link for `email` and `code`; `redirect_path` is appended raw when non-empty.
 std::string MagicLink(const config::Settings& settings, std::string_view email, std::string_view code,
                       std::string_view redirect_path);

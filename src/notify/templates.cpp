@@ -19,6 +19,8 @@ namespace fs = std::filesystem;
 constexpr const char* kTemplateFiles[] = {
     "otp_email.txt",    "otp_email.html",    "otp_sms.txt",          "invite_email.txt",
     "invite_email.html", "invite_sms.txt",   "new_device_email.txt", "new_device_email.html",
+    "password_reset_email.txt", "password_reset_email.html", "password_reset_sms.txt",
+    "password_changed_email.txt", "password_changed_email.html",
 };
 
 constexpr const char* kOtpEmailText = R"(Your sign-in code is:
@@ -90,6 +92,48 @@ a new sign-in device was added to your account{{#email}} ({{email}}){{/email}}{{
 If this was not you, sign in and remove it, and change your password.
 )";
 
+constexpr const char* kPasswordResetEmailText = R"(Hello{{#username}} {{username}}{{/username}},
+
+someone asked to reset the password of your account. Your reset code is:
+
+{{code}}
+{{#valid_minutes}}
+It is valid for {{valid_minutes}} minutes, once.
+{{/valid_minutes}}
+{{#reset_link}}
+
+Or choose a new password with this link:
+{{&reset_link}}
+{{/reset_link}}
+
+If you did not ask for this, you can ignore this message: your password stays as it is.
+)";
+
+constexpr const char* kPasswordResetEmailHtml = R"(<!DOCTYPE html>
+<html>
+<body>
+<p>Someone asked to reset the password of your account. Your reset code is:</p>
+<p style="font-size:24px;font-weight:bold;letter-spacing:4px">{{code}}</p>
+{{#valid_minutes}}
+<p>It is valid for {{valid_minutes}} minutes, once.</p>
+{{/valid_minutes}}
+{{#reset_link}}
+<p><a href="{{reset_link}}">Choose a new password</a></p>
+{{/reset_link}}
+<p>If you did not ask for this, you can ignore this message: your password stays as it is.</p>
+</body>
+</html>
+)";
+
+constexpr const char* kPasswordResetSmsText = R"(Your password reset code is {{code}})";
+
+constexpr const char* kPasswordChangedEmailText = R"(Hello{{#username}} {{username}}{{/username}},
+
+your password was changed{{#site_url}} at {{&site_url}}{{/site_url}} with a reset code, and every session of your account was signed out.
+
+If this was not you, reset your password at once and check your sign-in devices.
+)";
+
 struct Kind {
   bool email;
   const char* subject;  ///< nullptr: OTP_EMAIL_SUBJECT
@@ -102,6 +146,9 @@ const std::map<std::string, Kind>& Kinds() {
       {"invite_email", {true, "You are invited to sign in"}},
       {"invite_sms", {false, nullptr}},
       {"new_device_email", {true, "A new sign-in device was added to your account"}},
+      {"password_reset_email", {true, "Reset your password"}},
+      {"password_reset_sms", {false, nullptr}},
+      {"password_changed_email", {true, "Your password was changed"}},
   };
   return kinds;
 }
@@ -134,6 +181,10 @@ std::string BuiltinTemplate(const std::string& file) {
       {"otp_email.txt", kOtpEmailText},       {"otp_email.html", kOtpEmailHtml},
       {"invite_email.txt", kInviteEmailText}, {"invite_email.html", kInviteEmailHtml},
       {"invite_sms.txt", kInviteSmsText},     {"new_device_email.txt", kNewDeviceEmailText},
+      {"password_reset_email.txt", kPasswordResetEmailText},
+      {"password_reset_email.html", kPasswordResetEmailHtml},
+      {"password_reset_sms.txt", kPasswordResetSmsText},
+      {"password_changed_email.txt", kPasswordChangedEmailText},
   };
   auto it = builtins.find(file);
   return it == builtins.end() ? std::string() : it->second;

@@ -1,5 +1,6 @@
 #include "otp/code.hpp"
 
+#include <algorithm>
 #include <cctype>
 
 #include "crypto/primitives.hpp"
@@ -39,6 +40,10 @@ std::string NormalizeStaticCode(std::string_view code) {
     out += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   }
   return out;
+}
+
+std::string ValidMinutes(int64_t seconds) {
+  return std::to_string(std::max<int64_t>(1, (seconds + 59) / 60));
 }
 
 bool LooksNumeric(std::string_view code) {

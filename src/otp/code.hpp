@@ -28,6 +28,10 @@ std::string HashCode(std::string_view secret_key, int64_t device_id, std::string
 /// A submitted backup code in canonical form: upper case, spaces and dashes removed.
 std::string NormalizeStaticCode(std::string_view code);
 
+/// The `valid_minutes` of a message about a code valid `seconds`: whole minutes, rounded up, at
+/// least 1.
+std::string ValidMinutes(int64_t seconds);
+
 /// True when `code` is kCodeDigits decimal digits (the shape of email, SMS and TOTP codes).
 bool LooksNumeric(std::string_view code);
 

@@ -19,7 +19,6 @@ namespace {
 constexpr std::size_t kMaxNameLength = 64;
 constexpr std::size_t kMaxEmailLength = 254;
 
-std::string Minutes(int64_t seconds) { return std::to_string(std::max<int64_t>(1, (seconds + 59) / 60)); }
 
 }  // namespace
 
@@ -313,23 +312,36 @@ void DeviceService::CountSend(const std::string& destination) {
       .WithHeader("Retry-After", std::to_string(wait));
 }
 
+int64_t DeviceService::CooldownOf(std::string_view channel) const {
+  return channel == "email" ? settings_.otp_email_cooldown_duration : settings_.otp_sms_cooldown_duration;
+}
+
 std::optional<std::string> DeviceService::Issue(const store::Device& device, int64_t validity,
                                                 int64_t cooldown) {
+  return IssueCodeOn(device, validity, cooldown, settings_.secret_key,
+                     [this](int64_t id, const std::function<bool(store::Device&)>& mutate) {
+                       return devices_.UpdateDevice(id, mutate);
+                     });
+}
+
+std::optional<std::string> DeviceService::IssueCodeOn(const store::Device& row, int64_t validity,
+                                                      int64_t cooldown, std::string_view hash_key,
+                                                      const CodeRowUpdate& update) {
   const int64_t now = Now();
   auto cooling = [&](const store::Device& d) {
     return cooldown > 0 && HasLiveCode(d, now) && d.last_sent_at + cooldown > now;
   };
-  if (cooling(device)) return std::nullopt;
-  CountSend(device.destination);
+  if (cooling(row)) return std::nullopt;
+  CountSend(row.destination);
   std::string code = GenerateNumericCode();
-  std::string hash = HashCode(settings_.secret_key, device.id, code);
+  std::string hash = HashCode(hash_key, row.id, code);
   bool cooled = false;
-  devices_.UpdateDevice(device.id, [&](store::Device& row) {
-    if (cooling(row)) {  // a concurrent request issued one meanwhile
+  update(row.id, [&](store::Device& current) {
+    if (cooling(current)) {  // a concurrent request issued one meanwhile
       cooled = true;
       return false;
     }
-    IssueCode(row, hash, now, validity);
+    IssueCode(current, hash, now, validity);
     return true;
   });
   if (cooled) return std::nullopt;
@@ -340,12 +352,11 @@ SendResult DeviceService::SendCode(const store::User& user, const store::Device&
                                    const std::string& redirect_path) {
   const bool email = device.type == "email";
   const int64_t validity = email ? settings_.otp_email_token_validity : settings_.otp_twilio_token_validity;
-  const int64_t cooldown = email ? settings_.otp_email_cooldown_duration : settings_.otp_sms_cooldown_duration;
-  auto code = Issue(device, validity, cooldown);
+  auto code = Issue(device, validity, CooldownOf(device.type));
   if (!code) return SendResult::kCooldown;
   notify::Message message;
   message.to = device.destination;
-  message.variables = {{"code", *code}, {"username", user.username}, {"valid_minutes", Minutes(validity)}};
+  message.variables = {{"code", *code}, {"username", user.username}, {"valid_minutes", ValidMinutes(validity)}};
   if (email) {
     message.channel = notify::Channel::kEmail;
     message.template_name = "otp_email";
@@ -382,7 +393,7 @@ void DeviceService::AfterRegistration(const store::User& user, std::optional<int
     message.variables = {{"code", *code},
                          {"username", user.username},
                          {"inviter", by ? by->username : std::string()},
-                         {"valid_minutes", Minutes(settings_.invite_token_validity)}};
+                         {"valid_minutes", ValidMinutes(settings_.invite_token_validity)}};
     if (target->type == "email") {
       message.channel = notify::Channel::kEmail;
       message.template_name = "invite_email";

@@ -98,13 +98,24 @@ class DeviceService {
 
   int64_t Now() const;
 
+  /// Writes one row holding an issued code (a device, a password reset) atomically, as
+  /// DeviceStore::UpdateDevice does.
+  using CodeRowUpdate = std::function<bool(int64_t id, const std::function<bool(store::Device&)>& mutate)>;
+  /// Issues a code on `row` through `update`, its stored hash keyed by `hash_key`: nullopt while
+  /// `cooldown` holds (the previous code stays valid); 429 throttled past THROTTLE_OTP_SEND for
+  /// the row's destination. The one issuing path of sign-in codes and reset codes.
+  std::optional<std::string> IssueCodeOn(const store::Device& row, int64_t validity, int64_t cooldown,
+                                         std::string_view hash_key, const CodeRowUpdate& update);
+  /// OTP_EMAIL_COOLDOWN_DURATION or OTP_SMS_COOLDOWN_DURATION, by channel ("email"/"sms").
+  int64_t CooldownOf(std::string_view channel) const;
+  /// Counts one message to `destination`; throws 429 throttled past THROTTLE_OTP_SEND.
+  void CountSend(const std::string& destination);
+
  private:
   /// Emails the account that a sign-in factor was added (new_device_email).
   void NotifyNewDevice(const store::User& user, const store::Device& device);
   std::optional<store::Device> Find(int64_t user_id, const std::string& type, std::string_view id_text) const;
   VerifyPolicy Policy() const;
-  /// Counts one message to `destination`; throws 429 throttled past THROTTLE_OTP_SEND.
-  void CountSend(const std::string& destination);
   /// Issues a code valid `validity` seconds; nullopt when the cooldown holds.
   std::optional<std::string> Issue(const store::Device& device, int64_t validity, int64_t cooldown);
   void CopyIdentity(const store::User& user, const store::Device& device);

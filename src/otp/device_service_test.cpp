@@ -12,21 +12,14 @@
 #include "dfauth/error.hpp"
 #include "otp/code.hpp"
 #include "store/testing.hpp"
+#include "notify/test_util.hpp"
 
 namespace dfauth::otp {
 namespace {
 
 namespace fs = std::filesystem;
 
-class RecordingNotifier final : public notify::Notifier {
- public:
-  void Enqueue(const notify::Message& message) override {
-    std::lock_guard lock(mutex_);
-    messages.push_back(message);
-  }
-  std::mutex mutex_;
-  std::vector<notify::Message> messages;
-};
+using notify::testing::RecordingNotifier;
 
 class DeviceServiceTest : public ::testing::Test {
  protected:

@@ -7,19 +7,12 @@
 
 #include "dfauth/error.hpp"
 #include "store/testing.hpp"
+#include "notify/test_util.hpp"
 
 namespace dfauth::otp {
 namespace {
 
-class RecordingNotifier final : public notify::Notifier {
- public:
-  void Enqueue(const notify::Message& message) override {
-    std::lock_guard lock(mutex_);
-    messages.push_back(message);
-  }
-  std::mutex mutex_;
-  std::vector<notify::Message> messages;
-};
+using notify::testing::RecordingNotifier;
 
 class OtpRequestTest : public ::testing::Test {
  protected:

@@ -10,6 +10,7 @@
 #include "store/guard_store.hpp"
 #include "store/key_store.hpp"
 #include "store/outbox_store.hpp"
+#include "store/password_reset_store.hpp"
 #include "store/session_store.hpp"
 #include "store/social_store.hpp"
 #include "store/token_store.hpp"
@@ -26,15 +27,16 @@ struct StoreSet {
   std::unique_ptr<OutboxStore> outbox;
   std::unique_ptr<SocialStore> social;
   std::unique_ptr<SessionStore> sessions;
+  std::unique_ptr<PasswordResetStore> password_resets;
 };
 
-/// The eight stores on `pool`, from the backend's Make…Store factories (found in the pool's
+/// The nine stores on `pool`, from the backend's Make…Store factories (found in the pool's
 /// namespace: store/sqlite/stores.hpp, store/postgres/stores.hpp).
 template <typename BackendPool>
 StoreSet MakeStores(BackendPool& pool) {
   return StoreSet{MakeUserStore(pool),   MakeTokenStore(pool),  MakeKeyStore(pool),    MakeDeviceStore(pool),
                   MakeGuardStore(pool),  MakeOutboxStore(pool), MakeSocialStore(pool),
-                  MakeSessionStore(pool)};
+                  MakeSessionStore(pool), MakePasswordResetStore(pool)};
 }
 
 class StoreSetDatabase : public Database {
@@ -47,6 +49,7 @@ class StoreSetDatabase : public Database {
   OutboxStore& Outbox() final { return *stores_.outbox; }
   SocialStore& Social() final { return *stores_.social; }
   SessionStore& Sessions() final { return *stores_.sessions; }
+  PasswordResetStore& PasswordResets() final { return *stores_.password_resets; }
 
  protected:
   /// Set by the backend's constructor; the backend's destructor clears it before its pool goes.

@@ -14,6 +14,7 @@ std::string_view SignInMethodName(SignInMethod method) {
     case SignInMethod::kMagicLink: return "magic_link";
     case SignInMethod::kSocial: return "social";
     case SignInMethod::kPasskey: return "passkey";
+    case SignInMethod::kPasswordReset: return "password_reset";
   }
   return "password";
 }

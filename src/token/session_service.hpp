@@ -15,8 +15,8 @@
 namespace dfauth::token {
 
 /// How a session began. kPasskey is reserved for passkeys (not built yet).
-enum class SignInMethod { kPassword, kOtp, kMagicLink, kSocial, kPasskey };
-/// "password", "otp", "magic_link", "social", "passkey": the `method` of GET sessions/.
+enum class SignInMethod { kPassword, kOtp, kMagicLink, kSocial, kPasskey, kPasswordReset };
+/// "password", "otp", "magic_link", "social", "passkey", "password_reset": the `method` of GET sessions/.
 std::string_view SignInMethodName(SignInMethod method);
 
 /// What a sign-in knows of the client.

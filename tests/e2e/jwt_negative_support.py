@@ -31,6 +31,7 @@ DESTRUCTIVE = {("post", "sessions/revoke-others/")}
 BEARER_OPTIONAL = [
     ("post", "token/"), ("post", "token/refresh/"), ("post", "token/verify/"),
     ("post", "token/blacklist/"), ("post", "users/"), ("post", "otp/"), ("post", "social/"),
+    ("post", "password-reset/"), ("post", "password-reset/confirm/"),
     ("get", "/health/live"), ("get", "/health/ready"), ("get", "/.well-known/jwks.json"),
 ]
 BODY_ROUTES = ["token/refresh/", "token/verify/", "token/blacklist/"]

@@ -23,6 +23,7 @@ KNOWN = {
     ("get", P + "otp-devices/{id}/"), ("delete", P + "otp-devices/{id}/"),
     ("post", P + "otp-devices/{id}/confirm/"), ("get", P + "magic/{segment}"),
     ("get", P + "sessions/"), ("delete", P + "sessions/{id}/"), ("post", P + "sessions/revoke-others/"),
+    ("post", P + "password-reset/"), ("post", P + "password-reset/confirm/"),
     ("get", "/api/v1/schema/"), ("get", "/api/v1/swagger/"),
 }
 PROTECTED = {
@@ -156,6 +157,15 @@ class SchemaTest(unittest.TestCase):
                          {"$ref": "#/components/schemas/SessionPage"})
         self.assertEqual(ops[("post", P + "sessions/revoke-others/")]["responses"]["200"]["content"]
                          ["application/json"]["schema"], {"$ref": "#/components/schemas/SessionsRevoked"})
+        reset = ops[("post", P + "password-reset/")]
+        self.assertEqual(set(reset["responses"]), {"200", "400", "401", "403", "429"})
+        self.assertEqual(reset["requestBody"]["content"]["application/json"]["schema"],
+                         {"$ref": "#/components/schemas/PasswordResetRequest"})
+        confirm = ops[("post", P + "password-reset/confirm/")]
+        self.assertEqual(set(confirm["responses"]), {"200", "400", "401", "403", "409"})
+        self.assertEqual(confirm["responses"]["200"]["content"]["application/json"]["schema"],
+                         {"$ref": "#/components/schemas/Tokens"})
+        self.assertEqual(self.doc["components"]["schemas"]["PasswordResetConfirm"]["required"], ["otp", "new_password"])
         self.assertEqual(ops[("post", P + "token/refresh/")]["operationId"], "token_refresh_post")
         schemas = self.doc["components"]["schemas"]
         self.assertEqual(schemas["Refresh"]["required"], ["token"])

@@ -78,6 +78,7 @@ struct App {
   std::unique_ptr<otp::OtpRequestService> otp_requests;
   std::unique_ptr<social::JwksCache> jwks;
   std::unique_ptr<social::SocialService> social;
+  std::unique_ptr<auth::PasswordResetService> password_resets;
   http::Router router;
   std::unique_ptr<api::ApiContext> context;
   std::unique_ptr<http::Pipeline> pipeline;
@@ -156,8 +157,12 @@ struct App {
       if (email) guard_ref.CheckEmail(*email);
       guard_ref.CheckUsername(username);
     });
+    password_resets = std::make_unique<auth::PasswordResetService>(
+        settings, *store, *devices, *users, *login, *delivery,
+        [&guard_ref](const std::string& destination) { return guard_ref.OtpDestinationAllowed(destination); });
     context = std::make_unique<api::ApiContext>(api::ApiContext{settings, *store, *tokens, *login, *users, metrics,
-                                                                *social, *devices, *otp_requests, *guard});
+                                                                *social, *devices, *otp_requests, *guard,
+                                                                *password_resets});
     api::RegisterRoutes(router, *context);
 
     http::PipelineRules rules;

@@ -101,6 +101,13 @@ class BackendTest : public ::testing::TestWithParam<std::string> {
   void TearDown() override { db_.reset(); }
 
   Database& Db() { return *db_; }
+  /// A new user named `username` (no identity but the name); its id.
+  int64_t NewUser(const std::string& username) {
+    User u;
+    u.username = username;
+    u.date_joined = 1;
+    return db_->Users().CreateUser(u);
+  }
   /// Another pool on the same database (a replica), not migrated again.
   std::unique_ptr<Database> Open(int pool_size) { return scratch_.Open(pool_size); }
   const ScratchDatabase& Scratch() const { return scratch_; }

@@ -13,13 +13,6 @@ class SessionStoreTest : public contract::BackendTest {
     sessions_ = &Db().Sessions();
   }
 
-  int64_t NewUser(const std::string& username) {
-    User u;
-    u.username = username;
-    u.date_joined = 1;
-    return Db().Users().CreateUser(u);
-  }
-
   Session Make(const std::string& id, int64_t user_id, int64_t created_at, int64_t expires_at = 10000) {
     Session s;
     s.id = id;
@@ -155,6 +148,9 @@ TEST_P(SessionStoreTest, RevokeOthersKeepsOneAndCountsTheRest) {
   EXPECT_FALSE(Db().Tokens().IsJtiRevoked(SessionRevocationKey("s1")));
   EXPECT_EQ(sessions_->RevokeOthers(ada, "", 100, 200), 1);  // empty keep: all
   EXPECT_EQ(sessions_->Find("s1")->revoked_at, 100);
+  // A default-constructed view (no data pointer, what `= {}` passes) is empty too, not NULL.
+  Make("b2", bob, 41);
+  EXPECT_EQ(sessions_->RevokeOthers(bob, std::string_view{}, 100, 200), 2);
 }
 
 TEST_P(SessionStoreTest, PurgeDeletesExpiredSessionsInBoundedRounds) {

@@ -60,7 +60,8 @@ Statement& Statement::Bind(int index, int64_t value) {
 }
 
 Statement& Statement::Bind(int index, std::string_view value) {
-  if (int rc = sqlite3_bind_text64(stmt_, index, value.data(), value.size(), SQLITE_TRANSIENT,
+  // SQLite binds a null pointer as NULL; an empty view (even `std::string_view{}`) is ''.
+  if (int rc = sqlite3_bind_text64(stmt_, index, value.data() ? value.data() : "", value.size(), SQLITE_TRANSIENT,
                                    SQLITE_UTF8);
       rc != SQLITE_OK) {
     ThrowSqliteError(db_, rc, "bind");

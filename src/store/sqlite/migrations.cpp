@@ -208,6 +208,24 @@ CREATE TABLE sessions (
 CREATE INDEX sessions_user_created ON sessions(user_id, created_at);
 CREATE INDEX sessions_expires_at ON sessions(expires_at);
 )sql"},
+    {10, "password_resets", R"sql(
+-- Password-reset codes: one row per user and channel (email, sms) holding the last code issued,
+-- in the columns an OTP device uses for its code, so the same verification rules apply.
+CREATE TABLE password_resets (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  channel TEXT NOT NULL,
+  destination TEXT NOT NULL,
+  code_hash TEXT NOT NULL DEFAULT '',
+  valid_until INTEGER NOT NULL DEFAULT 0,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  throttle_failures INTEGER NOT NULL DEFAULT 0,
+  throttle_until INTEGER NOT NULL DEFAULT 0,
+  last_sent_at INTEGER NOT NULL DEFAULT 0,
+  created_at INTEGER NOT NULL,
+  UNIQUE (user_id, channel)
+);
+)sql"},
 };
 
 }  // namespace
