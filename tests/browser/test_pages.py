@@ -26,7 +26,7 @@ SHOTS = os.environ.get("DFAUTH_BROWSER_SHOTS", os.path.join(HERE, "..", "..", "b
 
 
 def png_colours(path):
-    """The number of distinct pixel values of an 8-bit RGB/RGBA PNG (up to 2: blank or not)."""
+    """How many distinct pixel values an 8-bit RGB/RGBA PNG has, counting stops past one (1: blank)."""
     with open(path, "rb") as f:
         data = f.read()
     if data[:8] != b"\x89PNG\r\n\x1a\n":
@@ -98,22 +98,21 @@ class BrowserPagesTest(unittest.TestCase):
         shot = os.path.join(SHOTS, f"{scenario}.png")
         if os.path.exists(shot):
             os.remove(shot)
-        proc = subprocess.Popen(["node", os.path.join(HERE, "pages.mjs"), scenario, self.base, shot, json.dumps(args)],
-                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-        try:
-            for line in proc.stdout:
-                message = json.loads(line)
-                if "need" not in message:
-                    break
-                proc.stdin.write(str(answers[message["need"]]()) + "\n")
-                proc.stdin.flush()
-            proc.wait(timeout=60)
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
+        with subprocess.Popen(["node", os.path.join(HERE, "pages.mjs"), scenario, self.base, shot, json.dumps(args)],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True) as proc:
+            try:
+                for line in proc.stdout:
+                    message = json.loads(line)
+                    if "need" not in message:
+                        break
+                    proc.stdin.write(str(answers[message["need"]]()) + "\n")
+                    proc.stdin.flush()
+                proc.wait(timeout=60)
+            finally:
+                if proc.poll() is None:
+                    proc.kill()
         self.assertNotIn("error", message, message.get("error"))
-        self.assertEqual(png_colours(shot), 2, f"{shot} is blank")
+        self.assertGreater(png_colours(shot), 1, f"{shot} is one colour")
         return message
 
     def test_swagger_page_renders_and_sends_token(self):
