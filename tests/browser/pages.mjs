@@ -79,6 +79,17 @@ const scenarios = {
     await page.locator("#done").waitFor({ state: "visible" });
     return { asked, who: await page.locator("#who").textContent(), status: await status() };
   },
+  async csp_probe() {
+    // The check can fail: an inline script added to the page is refused by the CSP and logged.
+    await page.goto(api + "ui/login/");
+    await page.evaluate(() => {
+      const s = document.createElement("script");
+      s.textContent = "document.title = 'inline ran'";
+      document.body.appendChild(s);
+    });
+    await page.waitForTimeout(200);
+    return { title: await page.title() };
+  },
   async magic() {
     await page.goto(api + "magic/" + args.segment);
     await page.waitForLoadState("networkidle");

@@ -167,6 +167,13 @@ class BrowserPagesTest(unittest.TestCase):
         self.assertEqual(out["requests"][3:], ["POST /api/v1/auth/token/", "POST /api/v1/auth/token/",
                                                "GET /api/v1/auth/users/0/"])
 
+    def test_the_csp_refuses_an_inline_script_and_the_console_check_sees_it(self):
+        out = self.run_page("csp_probe")
+        self.assertEqual(out["result"], {"title": "Sign in"})
+        self.assertEqual(len(out["console"]), 1, out["console"])
+        self.assertTrue(out["console"][0].startswith("Executing inline script violates the following Content Security "
+                                                     "Policy directive 'script-src 'self''."), out["console"])
+
     def test_magic_link_page_signs_in_on_click_not_on_load(self):
         address = "browser-magic@x.io"
         self.assertEqual(self.c.post("otp/", {"email": address}).status, 200)
