@@ -13,6 +13,7 @@ void RegisterRoutes(http::Router& router, ApiContext& ctx) {
   RegisterOtpRoutes(router, ctx, prefix);
   RegisterOtpDeviceRoutes(router, ctx, prefix);
   RegisterMagicRoutes(router, ctx, prefix);
+  RegisterUiRoutes(router, ctx, prefix);
   RegisterSessionRoutes(router, ctx, prefix);
   RegisterPasswordResetRoutes(router, ctx, prefix);
   RegisterDocsRoutes(router, ctx);

@@ -13,6 +13,8 @@ void RegisterOpsRoutes(http::Router& router, ApiContext& ctx, const std::string&
 void RegisterOtpRoutes(http::Router& router, ApiContext& ctx, const std::string& prefix);
 void RegisterOtpDeviceRoutes(http::Router& router, ApiContext& ctx, const std::string& prefix);
 void RegisterMagicRoutes(http::Router& router, ApiContext& ctx, const std::string& prefix);
+/// GET ui/login/ and the hosted pages' ui/ui.js and ui/ui.css (ui_api.cpp).
+void RegisterUiRoutes(http::Router& router, ApiContext& ctx, const std::string& prefix);
 void RegisterSessionRoutes(http::Router& router, ApiContext& ctx, const std::string& prefix);
 void RegisterPasswordResetRoutes(http::Router& router, ApiContext& ctx, const std::string& prefix);
 void RegisterSocialRoutes(http::Router& router, ApiContext& ctx, const std::string& prefix);

@@ -177,7 +177,9 @@ class OtpTest(unittest.TestCase):
         self.assertEqual(page.headers.get("cache-control"), "no-store")
         self.assertEqual(page.headers.get("referrer-policy"), "no-referrer")
         html = page.body.decode()
-        self.assertIn('"/api/v1/auth/token/"', html)
+        # The hosted pages' script (served by df-auth, CSP script-src 'self') posts token/ on click.
+        self.assertIn('<script src="/api/v1/auth/ui/ui.js"></script>', html)
+        self.assertIn("script-src 'self'", page.headers["content-security-policy"])
         self.assertNotIn(segment, html)  # never reflected
         self.assertNotIn(code, html)
         # nor logged: the access log writes the route pattern for this path (the line is written

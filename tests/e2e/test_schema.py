@@ -22,6 +22,7 @@ KNOWN = {
     ("post", P + "otp/"), ("get", P + "otp-devices/"), ("post", P + "otp-devices/"),
     ("get", P + "otp-devices/{id}/"), ("delete", P + "otp-devices/{id}/"),
     ("post", P + "otp-devices/{id}/confirm/"), ("get", P + "magic/{segment}"),
+    ("get", P + "ui/login/"), ("get", P + "ui/ui.js"), ("get", P + "ui/ui.css"),
     ("get", P + "sessions/"), ("delete", P + "sessions/{id}/"), ("post", P + "sessions/revoke-others/"),
     ("post", P + "password-reset/"), ("post", P + "password-reset/confirm/"),
     ("get", "/api/v1/schema/"), ("get", "/api/v1/swagger/"),

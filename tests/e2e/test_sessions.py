@@ -91,8 +91,8 @@ class SessionsTest(unittest.TestCase):
         self.assertEqual(r.status, 200, r)
         code = self.outbox.email_code("ses-magic@example.com", count=2)
         # What the page of GET magic/{segment} sends with the link's code.
-        page = self.c.get("magic/eA")
-        self.assertIn('"X-Sign-In-Method": "magic_link"', page.body.decode())
+        self.assertIn('src="/api/v1/auth/ui/ui.js"', self.c.get("magic/eA").body.decode())
+        self.assertIn('{"X-Sign-In-Method": "magic_link"}', self.c.get("ui/ui.js").body.decode())
         r = self.c.post("token/", {"email": "ses-magic@example.com", "otp": code},
                         headers={"X-Sign-In-Method": "magic_link", "User-Agent": "browser"})
         self.assertEqual(r.status, 200, r)
