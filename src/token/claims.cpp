@@ -12,6 +12,8 @@ namespace {
 
 using Json = nlohmann::json;
 
+[[noreturn]] void Reject(const char* reason) { throw ClaimsRejected(errors::TokenNotValid(), reason); }
+
 std::optional<int64_t> NumericClaim(const Json& payload, const char* name) {
   auto it = payload.find(name);
   if (it == payload.end()) return std::nullopt;
@@ -40,28 +42,30 @@ bool AudienceMatches(const Json& aud, const std::string& expected) {
 
 /// exp, nbf, iss and aud, as RFC 7519 defines them and the options ask.
 void CheckRegisteredClaims(const ClaimRules& options, const Json& payload, int64_t now, VerifiedClaims& claims) {
-  // No leeway: a token is dead at its exp second, as simplejwt has it.
+  // No leeway unless asked: on the server a token is dead at its exp second, as simplejwt has it.
   auto exp = NumericClaim(payload, "exp");
-  if (!exp || *exp <= now) throw errors::TokenNotValid();
+  if (!exp) Reject("exp missing or malformed");
+  if (*exp <= now - options.leeway) Reject("expired");
   claims.exp = *exp;
   if (payload.contains("nbf")) {
     claims.nbf = NumericClaim(payload, "nbf");
-    if (!claims.nbf || *claims.nbf > now) throw errors::TokenNotValid();
+    if (!claims.nbf) Reject("nbf malformed");
+    if (*claims.nbf > now + options.leeway) Reject("not yet valid (nbf)");
   }
   if (!options.issuer.empty()) {
     auto iss = payload.find("iss");
     if (iss == payload.end() || !iss->is_string() ||
         iss->get_ref<const std::string&>() != options.issuer) {
-      throw errors::TokenNotValid();
+      Reject("wrong issuer");
     }
   }
   if (auto aud = payload.find("aud"); aud != payload.end()) {
     // An audience we were not told to accept means the token is meant for someone else.
     if (options.audience.empty() || !AudienceMatches(*aud, options.audience)) {
-      throw errors::TokenNotValid();
+      Reject("wrong audience");
     }
   } else if (!options.audience.empty()) {
-    throw errors::TokenNotValid();
+    Reject("audience missing");
   }
 }
 
@@ -69,20 +73,20 @@ void CheckRegisteredClaims(const ClaimRules& options, const Json& payload, int64
 void ReadOurClaims(const ClaimRules& options, const Json& payload, std::initializer_list<std::string_view> types,
                    VerifiedClaims& claims) {
   auto type = payload.find(options.type_claim);
-  if (type == payload.end() || !type->is_string()) throw errors::TokenNotValid();
+  if (type == payload.end() || !type->is_string()) Reject("token type missing");
   claims.type = type->get<std::string>();
   if (std::find(types.begin(), types.end(), claims.type) == types.end()) {
-    throw errors::TokenNotValid(kWrongType);
+    throw ClaimsRejected(errors::TokenNotValid(kWrongType), "wrong token type " + claims.type);
   }
   auto jti = payload.find("jti");
   if (jti == payload.end() || !jti->is_string() || jti->get_ref<const std::string&>().empty()) {
-    throw errors::TokenNotValid();
+    Reject("malformed claims");
   }
   claims.jti = jti->get<std::string>();
   auto user_id = payload.find("user_id");
   if (user_id == payload.end() ||
       !(user_id->is_number_integer() || user_id->is_number_unsigned())) {
-    throw errors::TokenNotValid();
+    Reject("malformed claims");
   }
   claims.user_id =
       user_id->is_number_unsigned()
@@ -90,15 +94,15 @@ void ReadOurClaims(const ClaimRules& options, const Json& payload, std::initiali
           : user_id->get<int64_t>();
   if (payload.contains("iat")) {
     auto iat = NumericClaim(payload, "iat");
-    if (!iat) throw errors::TokenNotValid();
+    if (!iat) Reject("malformed claims");
     claims.iat = *iat;
   }
   if (payload.contains("refresh_exp")) {
     claims.refresh_exp = NumericClaim(payload, "refresh_exp");
-    if (!claims.refresh_exp) throw errors::TokenNotValid();
+    if (!claims.refresh_exp) Reject("malformed claims");
   }
   if (auto sid = payload.find("sid"); sid != payload.end()) {
-    if (!sid->is_string() || sid->get_ref<const std::string&>().empty()) throw errors::TokenNotValid();
+    if (!sid->is_string() || sid->get_ref<const std::string&>().empty()) Reject("malformed claims");
     claims.sid = sid->get<std::string>();
   }
 }
@@ -109,7 +113,7 @@ VerifiedClaims ReadClaims(std::string_view payload_json, const ClaimRules& rules
                           std::initializer_list<std::string_view> types, int64_t now) {
   // A claim named twice (two exp, two user_id) is refused, not read as its last copy.
   std::optional<Json> parsed = ParseUniqueObject(payload_json);
-  if (!parsed) throw errors::TokenNotValid();
+  if (!parsed) Reject("payload is not one JSON object");
   const Json& payload = *parsed;
   VerifiedClaims claims;
   CheckRegisteredClaims(rules, payload, now, claims);

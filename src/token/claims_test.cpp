@@ -79,5 +79,38 @@ TEST(ReadClaims, AClaimNamedTwiceIsRefused) {
             "accepted");
 }
 
+/// The reason ClaimsRejected carries, or "accepted".
+std::string Reason(std::string_view payload, const ClaimRules& rules = kRules) {
+  try {
+    ReadClaims(payload, rules, {"access"}, kNow);
+  } catch (const ClaimsRejected& e) {
+    EXPECT_EQ(e.Code(), "token_not_valid");
+    return e.Reason();
+  }
+  return "accepted";
+}
+
+TEST(ReadClaims, LeewayWidensExpAndNbfByItsSeconds) {
+  const ClaimRules lenient{"", "", "token_type", 30};
+  EXPECT_EQ(Reason(R"({"token_type":"access","exp":1699999971,"jti":"j","user_id":1})", lenient), "accepted");
+  EXPECT_EQ(Reason(R"({"token_type":"access","exp":1699999970,"jti":"j","user_id":1})", lenient), "expired");
+  EXPECT_EQ(Reason(R"({"token_type":"access","exp":1700000100,"nbf":1700000030,"jti":"j","user_id":1})", lenient),
+            "accepted");
+  EXPECT_EQ(Reason(R"({"token_type":"access","exp":1700000100,"nbf":1700000031,"jti":"j","user_id":1})", lenient),
+            "not yet valid (nbf)");
+}
+
+TEST(ReadClaims, EachRefusalNamesItsReason) {
+  const ClaimRules scoped{"https://auth", "app", "token_type"};
+  const std::string base = R"("exp":1700000001,"jti":"j","user_id":1)";
+  EXPECT_EQ(Reason(R"({"token_type":"access","exp":1700000000,"jti":"j","user_id":1})"), "expired");
+  EXPECT_EQ(Reason(R"({"token_type":"refresh",)" + base + "}"), "wrong token type refresh");
+  EXPECT_EQ(Reason("{" + base + R"(,"token_type":"access","iss":"https://other","aud":"app"})", scoped), "wrong issuer");
+  EXPECT_EQ(Reason("{" + base + R"(,"token_type":"access","iss":"https://auth","aud":"other"})", scoped), "wrong audience");
+  EXPECT_EQ(Reason("{" + base + R"(,"token_type":"access","iss":"https://auth"})", scoped), "audience missing");
+  EXPECT_EQ(Reason("{" + base + "}"), "token type missing");
+  EXPECT_EQ(Reason("[1]"), "payload is not one JSON object");
+}
+
 }  // namespace
 }  // namespace dfauth::token
