@@ -395,6 +395,8 @@ const KeyDescriptor kKeys[] = {
      .doc = "seconds a password-reset code stays valid", .min = 1},
     {.name = "PASSWORD_RESET_URL", .member = &S::password_reset_url,
      .doc = "path appended to SITE_URL for the password-reset link"},
+    {.name = "AUDIT_LOG_RETENTION_DAYS", .member = &S::audit_log_retention_days,
+     .doc = "days audit entries are kept (0: for ever); older ones are purged hourly in bounded rounds", .min = 0},
 };
 
 }  // namespace

@@ -160,6 +160,7 @@ struct Settings {
   // --- additions beyond the reference (§8) ---
   int64_t password_reset_timeout = 600;
   std::string password_reset_url = "/reset-password/";
+  int64_t audit_log_retention_days = 90;
 
   // --- filled by the loader ---
   std::vector<std::string> warnings;   ///< to log once at start
