@@ -15,6 +15,12 @@ TEST(AppliedWithoutGap, CountsKnownMigrationsInNumberOrder) {
   EXPECT_EQ(AppliedWithoutGap(kKnown, {1, 2, 3, 12}), 12);
 }
 
+TEST(AppliedWithoutGap, ANewerReleasesMigrationIsTheVersionOnceAllKnownAreApplied) {
+  EXPECT_EQ(AppliedWithoutGap(kKnown, {1, 2, 3, 12, 13}), 13);
+  EXPECT_EQ(AppliedWithoutGap(kKnown, {1, 2, 3, 11, 12}), 12);
+  EXPECT_EQ(AppliedWithoutGap(kKnown, {1, 2, 13}), 2);  // 3 missing: not up to date
+}
+
 TEST(AppliedWithoutGap, AMissingLowerMigrationStopsTheCount) {
   EXPECT_EQ(AppliedWithoutGap(kKnown, {1, 3, 12}), 1);
   EXPECT_EQ(AppliedWithoutGap(kKnown, {2, 3, 12}), 0);
