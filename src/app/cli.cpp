@@ -78,6 +78,7 @@ void OnRun(CLI::App* sub, Action& chosen, Action action) {
 int RunCheckConfig(config::Settings& settings) {
   for (const auto& warning : settings.warnings) spdlog::warn("{}", warning);
   notify::CheckDeliverySettings(settings);  // backends and TEMPLATES_DIR, as serve would
+  OpenBreachedFilter(settings);             // PASSWORD_BREACHED_FILTER's header, as serve would
   std::cout << config::FormatEffective(settings);
   return 0;
 }

@@ -80,6 +80,20 @@ class BuildFilterTest(unittest.TestCase):
         self.assertEqual(struct.unpack("<IIQQQ", header[8:40]), (1, hashes, bits, LINES, 4096))
         self.assertEqual(header[40:48], hashlib.sha256(header[:40]).digest()[:8])
 
+    def test_progress_goes_to_a_terminal(self):
+        import pty
+        master, terminal = pty.openpty()
+        done = subprocess.run([os.environ["DFAUTH_BIN"], "passwords", "build-filter", "--from", STATE["hibp"],
+                               "--out", os.path.join(STATE["dir"], "tty.filter"), "--fp", "0.01"],
+                              stdout=subprocess.PIPE, stderr=terminal, timeout=120)
+        os.close(terminal)
+        shown = os.read(master, 1 << 16).decode()
+        os.close(master)
+        self.assertEqual(done.returncode, 0, shown)
+        self.assertIn("\rcounting  100% (44 MiB of 44 MiB)", shown)
+        self.assertIn("\rinserting   2% (1 MiB of 44 MiB)", shown)
+        self.assertTrue(shown.endswith("\rinserting 100% (44 MiB of 44 MiB)\r\n"), shown)  # the tty's CRLF
+
     def test_a_plain_list_and_a_bad_hibp_line(self):
         plain = os.path.join(STATE["dir"], "plain.txt")
         with open(plain, "w") as f:
@@ -281,8 +295,11 @@ class BadFilterTest(unittest.TestCase):
         cls.server.cleanup()
 
     def serve_with(self, path):
+        """serve's stderr with PASSWORD_BREACHED_FILTER=path (check-config says the same)."""
         out = self.server.run_cli("serve", env_extra={KEY: path}, timeout=20)
         self.assertEqual(out.returncode, 2, out.stderr)
+        checked = self.server.run_cli("check-config", env_extra={KEY: path}, timeout=20)
+        self.assertEqual((checked.returncode, checked.stderr.splitlines()[-1]), (2, out.stderr.splitlines()[-1]))
         return out.stderr
 
     def test_missing_truncated_and_foreign_files_exit_2_naming_the_key(self):
