@@ -244,8 +244,9 @@ class LargeFilterTest(unittest.TestCase):
         self.assertGreater(after["filter"], before["filter"], (before, after))  # it is the mapping checked
         self.assertLessEqual(after["filter"] - before["filter"], 2 * 50 * 20 * 4, (before, after))
         self.assertLess(after["filter"], size // 1024 // 20, (before, after))
-        self.assertLess(after["VmRSS"] - before["VmRSS"], 8 * 1024, (before, after))
-        self.assertLess(after["VmRSS"], size // 1024 // 2, (before, after))
+        # File-backed pages grew by the probed pages, not by the file. (Anonymous memory is the
+        # allocator's: under ASan its quarantine of freed blocks alone grows it by ~8 MiB here.)
+        self.assertLess(after["RssFile"] - before["RssFile"], 8 * 1024, (before, after))
         server.stop()
 
 
