@@ -1,6 +1,8 @@
 """Faults (issue 13 item 5): `kill -9` of the server in the middle of a mixed write load loses
-nothing it acknowledged; a full disk (SQLite on a small tmpfs) answers 503 service_unavailable,
-corrupts nothing and recovers by itself when space is freed. After the kill every acknowledged
+nothing it acknowledged; a full disk (SQLite on a small tmpfs) or a database made read-only
+(`chattr +i` on the file, its WAL and directory, which refuses writes through descriptors already
+open)
+answers 503 service_unavailable, corrupts nothing and recovers by itself when it clears. After the kill every acknowledged
 otp/ is mailed and a refresh token spent before the kill stays spent."""
 import os
 import shutil
@@ -224,6 +226,61 @@ class DiskFullTest(unittest.TestCase):
         check = subprocess.run(["sqlite3", f"{self.mount}/db.sqlite3", "PRAGMA integrity_check"],
                                capture_output=True, text=True)
         self.assertEqual(check.stdout.strip(), "ok")
+
+
+@unittest.skipUnless(BACKEND == "sqlite", "a read-only file under SQLite: the PostgreSQL outage test covers its backend")
+class ReadOnlyDatabaseTest(unittest.TestCase):
+    """The database's files and directory made immutable while the server runs (as a file system
+    remounted read-only after an error does to it): writes through the open files fail."""
+
+    def setUp(self):
+        if os.geteuid() != 0:
+            self.fail("chattr +i needs root (scripts/test runs as root)")
+        self.dir = tempfile.mkdtemp(prefix="dfauth-ro-")
+        self.frozen = []
+
+    def tearDown(self):
+        self.thaw()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def chattr(self, flag, paths):
+        subprocess.run(["chattr", flag, *paths], check=True)
+
+    def freeze(self):
+        # The database, its WAL and the directory. Not the -shm file: it is SQLite's shared-memory
+        # index, mapped into the process, and a write fault on an immutable mapped file is SIGBUS
+        # (as on any file system forced read-only under a mapped file): that is no longer the
+        # database being read-only but the memory under the process going away.
+        files = sorted(os.path.join(self.dir, n) for n in os.listdir(self.dir))
+        self.assertEqual([os.path.basename(f) for f in files], ["db.sqlite3", "db.sqlite3-shm", "db.sqlite3-wal"])
+        self.frozen = [f for f in files if not f.endswith("-shm")] + [self.dir]
+        self.chattr("+i", self.frozen)
+
+    def thaw(self):
+        if self.frozen:
+            self.chattr("-i", self.frozen)
+            self.frozen = []
+
+    def test_read_only_database_is_503_then_recovers_without_corruption(self):
+        with Server(database_url=f"sqlite://{self.dir}/db.sqlite3") as server:
+            c = Client(server)
+            self.assertEqual(c.post("users/", {"username": "before", "password": "before frozen 1"}).status, 201)
+            token = c.login(username="before", password="before frozen 1")
+            self.freeze()
+            for i in range(5):
+                assert_error(self, c.post("users/", {"username": f"frozen{i}", "password": "during frozen 1"}),
+                             503, "service_unavailable")
+            # Reads still answer.
+            self.assertEqual(c.get("users/0/", token=token).json()["username"], "before")
+            self.assertEqual(c.post("token/verify/", {"token": token}).status, 200)
+            self.thaw()
+            r = c.post("users/", {"username": "after", "password": "after frozen 1"})
+            self.assertEqual(r.status, 201, r)
+            self.assertEqual(c.post("token/", {"username": "after", "password": "after frozen 1"}).status, 200)
+        check = subprocess.run(["sqlite3", f"{self.dir}/db.sqlite3",
+                                "PRAGMA integrity_check; SELECT group_concat(username) FROM (SELECT username FROM users ORDER BY id)"],
+                               capture_output=True, text=True)
+        self.assertEqual(check.stdout.split(), ["ok", "before,after"])
 
 
 if __name__ == "__main__":
