@@ -395,6 +395,10 @@ const KeyDescriptor kKeys[] = {
      .doc = "seconds a password-reset code stays valid", .min = 1},
     {.name = "PASSWORD_RESET_URL", .member = &S::password_reset_url,
      .doc = "path appended to SITE_URL for the password-reset link"},
+    {.name = "IDENTITY_CHANGE_UNDO_DAYS", .member = &S::identity_change_undo_days,
+     .doc = "days the undo link mailed to the old email or phone after a change works", .min = 1},
+    {.name = "SIGNIN_ALERTS", .member = &S::signin_alerts,
+     .doc = "mail the account on a sign-in from a device not seen for 90 days"},
 };
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 
+#include "store/account_safety_store.hpp"
 #include "store/device_store.hpp"
 #include "store/guard_store.hpp"
 #include "store/key_store.hpp"
@@ -32,6 +33,7 @@ class Database {
   virtual SocialStore& Social() = 0;
   virtual SessionStore& Sessions() = 0;
   virtual PasswordResetStore& PasswordResets() = 0;
+  virtual AccountSafetyStore& AccountSafety() = 0;
 
   /// Applies pending numbered migrations; returns how many were applied. Idempotent, and safe
   /// when several processes migrate at once (one applies, the others wait and find it done).

@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "store/database.hpp"
+#include "store/account_safety_store.hpp"
 #include "store/device_store.hpp"
 #include "store/guard_store.hpp"
 #include "store/key_store.hpp"
@@ -28,15 +29,16 @@ struct StoreSet {
   std::unique_ptr<SocialStore> social;
   std::unique_ptr<SessionStore> sessions;
   std::unique_ptr<PasswordResetStore> password_resets;
+  std::unique_ptr<AccountSafetyStore> account_safety;
 };
 
-/// The nine stores on `pool`, from the backend's Make…Store factories (found in the pool's
+/// The ten stores on `pool`, from the backend's Make…Store factories (found in the pool's
 /// namespace: store/sqlite/stores.hpp, store/postgres/stores.hpp).
 template <typename BackendPool>
 StoreSet MakeStores(BackendPool& pool) {
   return StoreSet{MakeUserStore(pool),   MakeTokenStore(pool),  MakeKeyStore(pool),    MakeDeviceStore(pool),
                   MakeGuardStore(pool),  MakeOutboxStore(pool), MakeSocialStore(pool),
-                  MakeSessionStore(pool), MakePasswordResetStore(pool)};
+                  MakeSessionStore(pool), MakePasswordResetStore(pool), MakeAccountSafetyStore(pool)};
 }
 
 class StoreSetDatabase : public Database {
@@ -50,6 +52,7 @@ class StoreSetDatabase : public Database {
   SocialStore& Social() final { return *stores_.social; }
   SessionStore& Sessions() final { return *stores_.sessions; }
   PasswordResetStore& PasswordResets() final { return *stores_.password_resets; }
+  AccountSafetyStore& AccountSafety() final { return *stores_.account_safety; }
 
  protected:
   /// Set by the backend's constructor; the backend's destructor clears it before its pool goes.
