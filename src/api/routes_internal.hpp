@@ -19,6 +19,8 @@ void RegisterSessionRoutes(http::Router& router, ApiContext& ctx, const std::str
 void RegisterPasswordResetRoutes(http::Router& router, ApiContext& ctx, const std::string& prefix);
 void RegisterIdentityChangeRoutes(http::Router& router, ApiContext& ctx, const std::string& prefix);
 void RegisterSocialRoutes(http::Router& router, ApiContext& ctx, const std::string& prefix);
+/// admin/ (admin_api.cpp): staff only.
+void RegisterAdminRoutes(http::Router& router, ApiContext& ctx, const std::string& prefix);
 /// 200 {"token"} (pair profile: + "refresh"): the answer of every route that signs in.
 http::Response TokensResponse(const token::IssuedTokens& issued);
 /// GET /api/v1/schema/ and /api/v1/swagger/ (absolute paths, as the reference mounts them).

@@ -161,6 +161,7 @@ struct Settings {
   // --- additions beyond the reference (§8) ---
   int64_t password_reset_timeout = 600;
   std::string password_reset_url = "/reset-password/";
+  int64_t audit_log_retention_days = 90;
   int64_t identity_change_undo_days = 7;
   bool signin_alerts = true;
 

@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 
+#include "store/audit_store.hpp"
 #include "store/account_safety_store.hpp"
 #include "store/device_store.hpp"
 #include "store/guard_store.hpp"
@@ -33,6 +34,7 @@ class Database {
   virtual SocialStore& Social() = 0;
   virtual SessionStore& Sessions() = 0;
   virtual PasswordResetStore& PasswordResets() = 0;
+  virtual AuditStore& Audit() = 0;
   virtual AccountSafetyStore& AccountSafety() = 0;
 
   /// Applies pending numbered migrations; returns how many were applied. Idempotent, and safe

@@ -226,6 +226,22 @@ CREATE TABLE password_resets (
   UNIQUE (user_id, channel)
 );
 )sql"},
+    {12, "audit_log", R"sql(
+-- Security events (src/audit): no secret in any column; no foreign key, an entry outlives its user.
+CREATE TABLE audit_log (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  at INTEGER NOT NULL,
+  event TEXT NOT NULL,
+  method TEXT NOT NULL DEFAULT '',
+  outcome TEXT NOT NULL,
+  user_id INTEGER,
+  actor_id INTEGER,
+  ip TEXT NOT NULL DEFAULT '',
+  detail TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX audit_log_at ON audit_log(at);
+CREATE INDEX audit_log_user_at ON audit_log(user_id, at);
+)sql"},
     {13, "identity_changes", R"sql(
 -- Reversible identity changes (issue 16 item 3): the old and new email or phone of a change and
 -- the keyed hash of the undo token mailed to the old address.
