@@ -6,6 +6,7 @@
 #include <charconv>
 #include <optional>
 
+#include "audit/audit.hpp"
 #include "crypto/primitives.hpp"
 #include "dfauth/error.hpp"
 #include "notify/magic_link.hpp"
@@ -85,7 +86,7 @@ void IdentityChangeService::Changed(const store::User& before, const store::User
     change.expires_at = change.created_at + settings_.identity_change_undo_days * kSecondsPerDay;
     const int64_t id = store_.AccountSafety().AddIdentityChange(change);
     SendNotice(after, field, change.old_value, change.new_value, std::to_string(id) + "." + secret);
-    // audit: identity_changed (user, field) belongs to the audit log (issue 14 item 2).
+    audit::Record(store_, change.created_at, {audit::event::kIdentityChanged, after.id, {after.id, {}}, "", audit::kSuccess, field});
   }
 }
 
@@ -149,7 +150,7 @@ store::User IdentityChangeService::Undo(const std::string& token) {
     // THROTTLE_OTP_SEND or a cooldown: the address is back; a code can be asked for again.
     spdlog::warn("identity-change undo of user {}: no password-reset code sent ({})", user->id, e.Code());
   }
-  // audit: identity_change_undone (user, field) belongs to the audit log (issue 14 item 2).
+  audit::Record(store_, now, {audit::event::kIdentityChangeUndone, user->id, {}, "", audit::kSuccess, change->field});
   return restored;
 }
 

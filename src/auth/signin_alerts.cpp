@@ -5,6 +5,7 @@
 #include <chrono>
 #include <ctime>
 
+#include "audit/audit.hpp"
 #include "crypto/primitives.hpp"
 #include "net/ip_net.hpp"
 #include "notify/magic_link.hpp"
@@ -82,7 +83,15 @@ void SignInAlerts::SignedIn(const store::User& user, const token::SessionStart& 
     const std::string device_hash = crypto::HexEncode(crypto::HmacSha256(hash_key_, family + "\n" + network));
     const int64_t now = Now();
     const auto sighting = store_.AccountSafety().SeeDevice(user.id, device_hash, now, kKnownDeviceWindow);
-    if (sighting != store::DeviceSighting::kNew || !user.email || user.email->empty()) return;
+    // The first device recorded for a user is new too when the user signed in before it: an
+    // earlier live session (from before sign-in alerts were turned on or upgraded to) or a
+    // last login imported from Django. Only the very first sign-in after sign-up is not told.
+    const bool first_ever = sighting == store::DeviceSighting::kFirstOfUser && !user.last_login &&
+                            store_.Sessions().ListForUser(user.id, now, 1, 0).count <= 1;
+    if (sighting == store::DeviceSighting::kKnown || first_ever) return;
+    audit::Record(store_, now, {audit::event::kNewDeviceSignIn, user.id, {user.id, start.ip},
+                                std::string(token::SignInMethodName(start.method))});
+    if (!user.email || user.email->empty()) return;
     notify::Message message;
     message.channel = notify::Channel::kEmail;
     message.to = *user.email;
@@ -95,7 +104,6 @@ void SignInAlerts::SignedIn(const store::User& user, const token::SessionStart& 
                          {"method", std::string(token::SignInMethodName(start.method))},
                          {"sessions_link", notify::SessionsPageLink(settings_)}};
     notifier_.Enqueue(message);
-    // audit: new_device_sign_in (user, method) belongs to the audit log (issue 14 item 2).
   } catch (const std::exception& e) {
     spdlog::error("sign-in alert for user {} not recorded: {}", user.id, e.what());
   }

@@ -159,6 +159,40 @@ class PatchTest(IdentityChangeCase):
         time.sleep(0.5)
         self.assertEqual(len([m for m in self.smtp.to(victim) if m.message()["Subject"] == NOTICE_SUBJECT]), 1)
 
+    def test_a_patched_phone_number_is_told_by_sms_and_restored_with_a_reset_code(self):
+        old_phone, new_phone = "+31612345691", "+31612345692"
+        victim, token = self.new_user(phone_number=old_phone)
+        user_id = self.server.sql("SELECT id FROM users WHERE email = ?", (victim,))[0][0]
+        # The new number needs a confirmed SMS device first (reference R7).
+        before = len(self.fakes.twilio.posts)
+        r = self.c.post("otp-devices/", {"type": "sms", "name": new_phone}, token=token)
+        self.assertEqual(r.status, 201, r)
+        device = r.json()
+        self.assertEqual(self.c.post("otp/", {"phone_number": new_phone}, token=token).status, 200)
+        code = re.search(r"\d{6}", self.fakes.twilio.wait_count(before + 1)[before].form["Body"]).group(0)
+        r = self.c.post(f"otp-devices/{device['id']}/confirm/?type=sms", {"otp": code}, token=token)
+        self.assertEqual(r.status, 200, r)
+        before = len(self.fakes.twilio.posts)
+        r = self.c.patch("users/0/", {"phone_number": "+31 6 12345692"}, token=token)
+        self.assertEqual((r.status, r.json()["phone_number"]), (200, new_phone), r)
+        notice = self.fakes.twilio.wait_count(before + 1)[before]
+        self.assertEqual((notice.form["To"], notice.form["From"]), (old_phone, "+15005550006"))
+        found = re.fullmatch(r"The phone number of your account was changed\. Not you\? Undo within 7 days: "
+                             + UNDO_LINK.pattern, notice.form["Body"])
+        self.assertIsNotNone(found, notice.form["Body"])
+        # The email did not change: no mail notice.
+        self.assertEqual([m for m in self.smtp.to(victim) if m.message()["Subject"] == NOTICE_SUBJECT], [])
+        r = self.undo(found.group(1))
+        self.assertEqual((r.status, r.json()), (200, {}), r)
+        self.assertEqual(self.server.sql("SELECT phone_number FROM users WHERE id = ?", (user_id,)), [(old_phone,)])
+        assert_error(self, self.c.get("users/0/", token=token), 401, "token_not_valid")
+        reset_sms = self.fakes.twilio.wait_count(before + 2)[before + 1]
+        self.assertEqual(reset_sms.form["To"], old_phone)
+        self.assertRegex(reset_sms.form["Body"], r"^Your password reset code is \d{6}$")
+        self.assertEqual(self.server.sql(
+            "SELECT event, user_id, detail FROM audit_log WHERE user_id = ? AND event IN ('identity_changed', 'identity_change_undone') ORDER BY id",
+            (user_id,)), [("identity_changed", user_id, "phone_number"), ("identity_change_undone", user_id, "phone_number")])
+
 
 if __name__ == "__main__":
     unittest.main()

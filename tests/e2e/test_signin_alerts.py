@@ -109,6 +109,21 @@ class SignInAlertsTest(AlertCase):
                           range(8)))
         self.assertEqual(len(self.alerts(address, 1)), 1)
 
+    def test_a_user_who_signed_in_before_devices_were_kept_is_told(self):
+        # A user with a live session but no device rows (signed in before the upgrade that keeps
+        # them): the first device then seen is new, unlike the first sign-in after sign-up.
+        address = self.new_account()
+        self.sign_in(address, FIREFOX)
+        user_id = self.server.sql("SELECT id FROM users WHERE email = ?", (address,))[0][0]
+        self.server.sql("DELETE FROM known_devices WHERE user_id = ?", (user_id,))
+        self.sign_in(address, SAFARI_MAC, ip="192.0.2.8")
+        mails = self.alerts(address, 1)
+        self.assertEqual(len(mails), 1)
+        self.assertIn("Network: 192.0.2.0/24\nDevice: Safari on macOS\n", mails[0].text())
+        self.assertEqual(self.server.sql(
+            "SELECT event, method, ip FROM audit_log WHERE user_id = ? AND event = 'new_device_sign_in'", (user_id,)),
+            [("new_device_sign_in", "password", "192.0.2.8")])
+
     def test_a_device_not_seen_for_90_days_is_new_again(self):
         address = self.new_account()
         self.sign_in(address, FIREFOX)
