@@ -2,6 +2,7 @@
 // What the handlers need, built once by the app and passed to RegisterRoutes.
 
 #include "auth/login_service.hpp"
+#include "auth/identity_change.hpp"
 #include "auth/password_reset.hpp"
 #include "config/settings.hpp"
 #include "http/metrics.hpp"
@@ -29,6 +30,7 @@ struct ApiContext {
   otp::OtpRequestService& otp_requests;
   guard::Guard& guard;  ///< blacklists and login-failure limits
   auth::PasswordResetService& password_resets;
+  auth::IdentityChangeService& identity_changes;
 };
 
 /// Mounts every route of interface.md §3 on the router.

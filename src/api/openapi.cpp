@@ -177,6 +177,8 @@ Json Components(const config::Settings& s) {
       StringObject({"email", "phone_number", "otp", "new_password", "two_fa_otp"}, {"otp", "new_password"});
   schemas["PasswordResetConfirm"]["properties"]["new_password"]["format"] = "password";
 
+  schemas["IdentityChangeUndo"] = StringObject({"token"}, {"token"});
+
   schemas["SocialLogin"] = StringObject({"provider", "access_token", "id_token", "first_name", "last_name", "otp", "password"},
                                       {"provider"});
   schemas["SocialTokens"] = StringObject(pair ? std::vector<std::string>{"token", "refresh", "provider"}
@@ -238,6 +240,10 @@ std::vector<OperationDoc> OperationTable() {
       {"POST", "password-reset/confirm/",
        "Set a new password with a reset code (2FA users: two_fa_otp too); every earlier session ends",
        "PasswordResetConfirm", 200, "Tokens", kJson, {}, {409}},
+      {"POST", "identity-change/undo/",
+       "Undo an email or phone change with the old address's one-time link token: the old address is back, "
+       "every session ends and a password-reset code goes to it (400 invalid_token on token)",
+       "IdentityChangeUndo", 200, "Empty", kJson, {}, {409}},
       {"POST", "social/", "Log in with a social provider's token", "SocialLogin", 200, "SocialTokens"},
       {"POST", "social/connect/", "Link a social account to the caller", "SocialLogin", 200, "SocialTokens"},
       {"GET", "social/connections/", "The caller's social links", "", 200, "SocialConnectionPage", kJson, {"limit", "offset"}},

@@ -17,6 +17,7 @@ void RegisterMagicRoutes(http::Router& router, ApiContext& ctx, const std::strin
 void RegisterUiRoutes(http::Router& router, ApiContext& ctx, const std::string& prefix);
 void RegisterSessionRoutes(http::Router& router, ApiContext& ctx, const std::string& prefix);
 void RegisterPasswordResetRoutes(http::Router& router, ApiContext& ctx, const std::string& prefix);
+void RegisterIdentityChangeRoutes(http::Router& router, ApiContext& ctx, const std::string& prefix);
 void RegisterSocialRoutes(http::Router& router, ApiContext& ctx, const std::string& prefix);
 /// admin/ (admin_api.cpp): staff only.
 void RegisterAdminRoutes(http::Router& router, ApiContext& ctx, const std::string& prefix);

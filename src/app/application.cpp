@@ -9,7 +9,9 @@
 #include <thread>
 
 #include "api/context.hpp"
+#include "auth/identity_change.hpp"
 #include "auth/login_service.hpp"
+#include "auth/signin_alerts.hpp"
 #include "config/loader.hpp"
 #include "crypto/primitives.hpp"
 #include "guard/guard.hpp"
@@ -300,8 +302,20 @@ int Serve(config::Settings settings) {
                                              [&guard](const std::string& destination) {
                                                return guard.OtpDestinationAllowed(destination);
                                              });
-  api::ApiContext context{settings,     *store, tokens, login, users, metrics, *social, devices, otp_requests,
-                          guard,        password_resets};
+  // Reversible identity changes and sign-in alerts (issue 16 items 3-4): the one place an
+  // identity change is announced (profile update, device copy) and the one place a session starts.
+  auth::IdentityChangeService identity_changes(settings, *store, users, password_resets, delivery);
+  const identity::IdentityChanged announce = [&identity_changes](const store::User& before, const store::User& after) {
+    identity_changes.Changed(before, after);
+  };
+  users.SetIdentityChanged(announce);
+  devices.SetIdentityChanged(announce);
+  auth::SignInAlerts signin_alerts(settings, *store, delivery);
+  tokens.SetSignInObserver([&signin_alerts](const store::User& user, const token::SessionStart& start) {
+    signin_alerts.SignedIn(user, start);
+  });
+  api::ApiContext context{settings,        *store,          tokens, login, users, metrics, *social, devices,
+                          otp_requests,    guard,           password_resets, identity_changes};
   api::RegisterRoutes(router, context);
   http::ServerOptions server_options = ToServerOptions(settings, *store, guard);
   server_options.on_reload = [&tokens, &guard] { Reload(tokens, guard); };

@@ -31,6 +31,9 @@ inline constexpr const char* kUserActivated = "user_activated";
 inline constexpr const char* kUserDeactivated = "user_deactivated";
 inline constexpr const char* kStaffChanged = "staff_changed";        ///< detail on / off
 inline constexpr const char* kOtpChallengeSent = "otp_challenge_sent";
+inline constexpr const char* kIdentityChanged = "identity_changed";          ///< detail: the field
+inline constexpr const char* kIdentityChangeUndone = "identity_change_undone";  ///< detail: the field
+inline constexpr const char* kNewDeviceSignIn = "new_device_sign_in";      ///< method: how
 }  // namespace event
 
 inline constexpr const char* kSuccess = "success";

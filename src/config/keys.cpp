@@ -401,6 +401,10 @@ const KeyDescriptor kKeys[] = {
      .doc = "path appended to SITE_URL for the password-reset link"},
     {.name = "AUDIT_LOG_RETENTION_DAYS", .member = &S::audit_log_retention_days,
      .doc = "days audit entries are kept (0: for ever); older ones are purged hourly in bounded rounds", .min = 0},
+    {.name = "IDENTITY_CHANGE_UNDO_DAYS", .member = &S::identity_change_undo_days,
+     .doc = "days the undo link mailed to the old email or phone after a change works", .min = 1},
+    {.name = "SIGNIN_ALERTS", .member = &S::signin_alerts,
+     .doc = "mail the account on a sign-in from a device not seen for 90 days"},
 };
 
 }  // namespace

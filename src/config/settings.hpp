@@ -162,6 +162,8 @@ struct Settings {
   int64_t password_reset_timeout = 600;
   std::string password_reset_url = "/reset-password/";
   int64_t audit_log_retention_days = 90;
+  int64_t identity_change_undo_days = 7;
+  bool signin_alerts = true;
 
   // --- filled by the loader ---
   std::vector<std::string> warnings;   ///< to log once at start

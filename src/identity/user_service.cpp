@@ -361,6 +361,7 @@ store::User UserService::Update(const store::User& current, const FieldValues& i
   } catch (const store::DuplicateError& e) {
     throw Taken(e.Field());
   }
+  if (identity_changed_) identity_changed_(current, user);
   return user;
 }
 
@@ -390,12 +391,16 @@ void UserService::StorePassword(const store::User& user, const std::string& new_
   std::string hash = crypto::HashPassword(new_password, HashParams(settings_));
   if (!store_.Users().ReplacePasswordHash(user.id, user.password_hash, hash))
     throw ApiError(409, "conflict", "The password was changed concurrently; try again.");
+  RevokeSignIns(user.id, current_session);
+}
+
+void UserService::RevokeSignIns(int64_t user_id, std::string_view current_session) {
   // Tokens issued up to this second are refused; new ones get iat = now + 1 (token service).
   const int64_t now = Now();
-  store_.Users().RevokeUserTokens(user.id, now + 1);
+  store_.Users().RevokeUserTokens(user_id, now + 1);
   // The other sessions end too (no longer listed). Their tokens are already refused by the
   // revocation time above, so their sid revocations need not outlive this second.
-  store_.Sessions().RevokeOthers(user.id, current_session, now, now + 1);
+  store_.Sessions().RevokeOthers(user_id, current_session, now, now + 1);
 }
 
 bool UserService::SetTwoFactorRequired(const store::User& user, bool required, std::optional<audit::Actor> actor) {

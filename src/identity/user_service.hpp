@@ -12,6 +12,7 @@
 #include "audit/audit.hpp"
 #include "config/settings.hpp"
 #include "dfauth/error.hpp"
+#include "identity/identity_changed.hpp"
 #include "store/device_store.hpp"
 #include "store/database.hpp"
 
@@ -64,7 +65,11 @@ class UserService {
   /// Throws ApiError 400; DuplicateIdentityError when the username or email is taken.
   store::User CreateSuperuser(const FieldValues& input);
 
-  /// Applies a partial update of the caller's profile; throws ApiError 400.
+  /// Called after an update is stored (PATCH users/0/), with the user before and after.
+  void SetIdentityChanged(IdentityChanged observer) { identity_changed_ = std::move(observer); }
+
+  /// Applies a partial update of the caller's profile; throws ApiError 400. Announces the
+  /// stored result to the IdentityChanged observer.
   store::User Update(const store::User& current, const FieldValues& input);
 
   /// Checks the old password, stores the new one and revokes every earlier token of the user
@@ -80,6 +85,10 @@ class UserService {
   /// revokes every earlier token and every session of the user. Hashes (call from the hashing
   /// pool); 409 conflict when the password changed meanwhile.
   void ResetPassword(const store::User& user, const std::string& new_password);
+
+  /// Ends everything signed in as the user: tokens issued up to now are refused and every
+  /// session but `current_session` (empty: all) is revoked.
+  void RevokeSignIns(int64_t user_id, std::string_view current_session = {});
 
   /// Turns the 2FA requirement on or off; turning it on needs a confirmed OTP device (else
   /// 400 invalid: no lock-out). Returns the stored value.
@@ -112,6 +121,7 @@ class UserService {
   const BreachedFilter* breached_ = nullptr;
   Clock clock_;
   std::vector<std::string> writable_fields_;
+  IdentityChanged identity_changed_;
 };
 
 }  // namespace dfauth::identity

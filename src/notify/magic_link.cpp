@@ -18,6 +18,12 @@ std::string PasswordResetLink(const config::Settings& settings, std::string_view
   return settings.site_url + settings.password_reset_url + CodeSegment(email, code);
 }
 
+std::string IdentityChangeUndoLink(const config::Settings& settings, std::string_view token) {
+  return settings.site_url + "/undo-identity-change/" + std::string(token);
+}
+
+std::string SessionsPageLink(const config::Settings& settings) { return settings.site_url + "/sessions/"; }
+
 std::string MagicLink(const config::Settings& settings, std::string_view email, std::string_view code,
                       std::string_view redirect_path) {
   std::string link = settings.site_url + settings.site_login_url + CodeSegment(email, code);

@@ -14,6 +14,13 @@ namespace dfauth::notify {
 /// base64url("<email>/<code>") segment, so a front-end decodes both links alike.
 std::string PasswordResetLink(const config::Settings& settings, std::string_view email, std::string_view code);
 
+/// The one-time undo link mailed to the old address after an identity change (issue 16 item
+/// 3): SITE_URL + "/undo-identity-change/" + the token (URL-safe as it is).
+std::string IdentityChangeUndoLink(const config::Settings& settings, std::string_view token);
+
+/// The sessions page a sign-in alert points to (issue 16 item 4): SITE_URL + "/sessions/".
+std::string SessionsPageLink(const config::Settings& settings);
+
 /// The sign-in link for `email` and `code`; `redirect_path` is appended raw when non-empty.
 std::string MagicLink(const config::Settings& settings, std::string_view email, std::string_view code,
                       std::string_view redirect_path);

@@ -21,6 +21,8 @@ constexpr const char* kTemplateFiles[] = {
     "invite_email.html", "invite_sms.txt",   "new_device_email.txt", "new_device_email.html",
     "password_reset_email.txt", "password_reset_email.html", "password_reset_sms.txt",
     "password_changed_email.txt", "password_changed_email.html",
+    "identity_changed_email.txt", "identity_changed_email.html", "identity_changed_sms.txt",
+    "new_signin_email.txt", "new_signin_email.html",
 };
 
 constexpr const char* kOtpEmailText = R"(Your sign-in code is:
@@ -134,6 +136,32 @@ your password was changed{{#site_url}} at {{&site_url}}{{/site_url}} with a rese
 If this was not you, reset your password at once and check your sign-in devices.
 )";
 
+constexpr const char* kIdentityChangedEmailText = R"(Hello{{#username}} {{username}}{{/username}},
+
+the {{what}} of your account was changed from {{email}}{{#new_value}} to {{new_value}}{{/new_value}}.
+
+If this was not you, undo the change with this link (valid {{valid_days}} days, once):
+{{&undo_link}}
+
+Undoing it puts {{email}} back, signs every session out and sends a password-reset code here.
+)";
+
+constexpr const char* kIdentityChangedSmsText =
+    R"(The phone number of your account was changed. Not you? Undo within {{valid_days}} days: {{&undo_link}})";
+
+constexpr const char* kNewSigninEmailText = R"(Hello{{#username}} {{username}}{{/username}},
+
+there was a new sign-in to your account from a device not seen before:
+
+Time: {{time}}
+Network: {{network}}
+Device: {{device}}
+Method: {{method}}
+
+If this was you, there is nothing to do. If not, end that session and change your password:
+{{&sessions_link}}
+)";
+
 struct Kind {
   bool email;
   const char* subject;  ///< nullptr: OTP_EMAIL_SUBJECT
@@ -149,6 +177,9 @@ const std::map<std::string, Kind>& Kinds() {
       {"password_reset_email", {true, "Reset your password"}},
       {"password_reset_sms", {false, nullptr}},
       {"password_changed_email", {true, "Your password was changed"}},
+      {"identity_changed_email", {true, "Your account's email address was changed"}},
+      {"identity_changed_sms", {false, nullptr}},
+      {"new_signin_email", {true, "New sign-in to your account"}},
   };
   return kinds;
 }
@@ -185,6 +216,9 @@ std::string BuiltinTemplate(const std::string& file) {
       {"password_reset_email.html", kPasswordResetEmailHtml},
       {"password_reset_sms.txt", kPasswordResetSmsText},
       {"password_changed_email.txt", kPasswordChangedEmailText},
+      {"identity_changed_email.txt", kIdentityChangedEmailText},
+      {"identity_changed_sms.txt", kIdentityChangedSmsText},
+      {"new_signin_email.txt", kNewSigninEmailText},
   };
   auto it = builtins.find(file);
   return it == builtins.end() ? std::string() : it->second;

@@ -211,6 +211,7 @@ void DeviceService::CopyIdentity(const store::User& user, const store::Device& d
                                            : "User with this phone number already exists.",
                           field);
   }
+  if (identity_changed_) identity_changed_(*fresh, updated);
 }
 
 void DeviceService::Confirm(const store::User& user, const std::string& type, std::string_view id_text,

@@ -13,6 +13,7 @@
 
 #include "audit/audit.hpp"
 #include "config/settings.hpp"
+#include "identity/identity_changed.hpp"
 #include "notify/notifier.hpp"
 #include "otp/verifier.hpp"
 #include "store/device_store.hpp"
@@ -38,6 +39,9 @@ class DeviceService {
   using Clock = std::function<int64_t()>;
   DeviceService(const config::Settings& settings, store::Database& store, store::DeviceStore& devices,
                 notify::Notifier& notifier, Clock clock = {});
+
+  /// Called after a confirmed device's address is copied into the user (OTP_IDENTITY_UPDATE_FIELD).
+  void SetIdentityChanged(identity::IdentityChanged observer) { identity_changed_ = std::move(observer); }
 
   /// Whether `type` is one of OTP_DEVICE_TYPES.
   bool IsConfiguredType(config::DeviceType type) const;
@@ -134,6 +138,7 @@ class DeviceService {
   store::DeviceStore& devices_;
   notify::Notifier& notifier_;
   Clock clock_;
+  identity::IdentityChanged identity_changed_;
 };
 
 }  // namespace dfauth::otp

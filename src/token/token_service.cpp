@@ -269,6 +269,7 @@ void TokenService::PurgeExpiredHourly() {
 IssuedTokens TokenService::Issue(const store::User& user, const SessionStart& start) {
   PurgeExpiredHourly();
   const std::string sid = sessions_.Start(user.id, start).id;
+  if (signed_in_) signed_in_(user, start);
   if (options_.profile == config::JwtProfile::kSliding) {
     return IssueSliding(user.id, user.tokens_valid_after, crypto::RandomHex(16), std::nullopt, sid);
   }

@@ -51,6 +51,10 @@ class TokenService {
   /// A sign-in of `user`: starts a session and issues its first tokens, which carry its id as
   /// `sid` (pair: starts a refresh family).
   IssuedTokens Issue(const store::User& user, const SessionStart& start);
+  /// Called by Issue once the session started: the one place every sign-in method passes
+  /// (sign-in alerts, issue 16 item 4). Set before serving; it must not throw.
+  using SignInObserver = std::function<void(const store::User& user, const SessionStart& start)>;
+  void SetSignInObserver(SignInObserver observer) { signed_in_ = std::move(observer); }
   /// Sessions: listing and revoking them (the routes and the CLI call these).
   SessionService& Sessions() { return sessions_; }
   /// sliding: a new token with the same jti and refresh_exp; pair: spends the refresh token and
@@ -114,6 +118,7 @@ class TokenService {
   std::atomic<int64_t> last_purge_{0};
   VerifiedTokenCache verified_;
   SessionService sessions_;
+  SignInObserver signed_in_;
 };
 
 }  // namespace dfauth::token

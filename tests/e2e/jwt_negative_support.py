@@ -37,7 +37,7 @@ DESTRUCTIVE = {("post", "sessions/revoke-others/")}
 BEARER_OPTIONAL = [
     ("post", "token/"), ("post", "token/refresh/"), ("post", "token/verify/"),
     ("post", "token/blacklist/"), ("post", "users/"), ("post", "otp/"), ("post", "social/"),
-    ("post", "password-reset/"), ("post", "password-reset/confirm/"),
+    ("post", "password-reset/"), ("post", "password-reset/confirm/"), ("post", "identity-change/undo/"),
     ("get", "/health/live"), ("get", "/health/ready"), ("get", "/.well-known/jwks.json"),
 ]
 BODY_ROUTES = ["token/refresh/", "token/verify/", "token/blacklist/"]

@@ -25,6 +25,7 @@ KNOWN = {
     ("get", P + "ui/login/"), ("get", P + "ui/ui.js"), ("get", P + "ui/ui.css"),
     ("get", P + "sessions/"), ("delete", P + "sessions/{id}/"), ("post", P + "sessions/revoke-others/"),
     ("post", P + "password-reset/"), ("post", P + "password-reset/confirm/"),
+    ("post", P + "identity-change/undo/"),
     ("get", P + "admin/users/"), ("get", P + "admin/users/{id}/"), ("post", P + "admin/users/{id}/activate/"),
     ("post", P + "admin/users/{id}/deactivate/"), ("post", P + "admin/users/{id}/revoke-tokens/"),
     ("post", P + "admin/users/{id}/require-2fa/"), ("post", P + "admin/users/{id}/clear-2fa/"),

@@ -242,6 +242,30 @@ CREATE TABLE audit_log (
 CREATE INDEX audit_log_at ON audit_log(at);
 CREATE INDEX audit_log_user_at ON audit_log(user_id, at);
 )sql"},
+    {13, "identity_changes", R"sql(
+-- Reversible identity changes (issue 16 item 3): the old and new email or phone of a change and
+-- the keyed hash of the undo token mailed to the old address.
+CREATE TABLE identity_changes (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  field TEXT NOT NULL,
+  old_value TEXT NOT NULL,
+  new_value TEXT NOT NULL,
+  token_hash TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  used_at INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX identity_changes_user ON identity_changes(user_id);
+-- Sign-in devices (issue 16 item 4): a keyed hash of user-agent family + /24 or /48 network.
+CREATE TABLE known_devices (
+  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  device_hash TEXT NOT NULL,
+  first_seen_at INTEGER NOT NULL,
+  last_seen_at INTEGER NOT NULL,
+  PRIMARY KEY (user_id, device_hash)
+);
+)sql"},
 };
 
 }  // namespace

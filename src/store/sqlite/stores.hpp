@@ -10,6 +10,7 @@
 #include "store/outbox_store.hpp"
 #include "store/audit_store.hpp"
 #include "store/password_reset_store.hpp"
+#include "store/account_safety_store.hpp"
 #include "store/session_store.hpp"
 #include "store/social_store.hpp"
 #include "store/token_store.hpp"
@@ -29,5 +30,6 @@ std::unique_ptr<SocialStore> MakeSocialStore(Pool& pool);
 std::unique_ptr<SessionStore> MakeSessionStore(Pool& pool);
 std::unique_ptr<PasswordResetStore> MakePasswordResetStore(Pool& pool);
 std::unique_ptr<AuditStore> MakeAuditStore(Pool& pool);
+std::unique_ptr<AccountSafetyStore> MakeAccountSafetyStore(Pool& pool);
 
 }  // namespace dfauth::store::sqlite
