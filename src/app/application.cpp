@@ -267,6 +267,12 @@ int Serve(config::Settings settings) {
   token::TokenService tokens(ToTokenOptions(settings), *store);
   tokens.LoadKeys();
   http::Metrics metrics;
+  if (store->GroupCommitCounts()) {  // SQLite: how well its writer groups the writes
+    metrics.SetCounterSource("dfauth_sqlite_write_units_total", "Write units done by the SQLite writer",
+                             [&store] { return static_cast<double>(store->GroupCommitCounts()->units); });
+    metrics.SetCounterSource("dfauth_sqlite_commits_total", "Transactions the SQLite writer committed (a group of units each)",
+                             [&store] { return static_cast<double>(store->GroupCommitCounts()->commits); });
+  }
   // The outbox sender (issue 3): requests only queue messages; this thread delivers them.
   notify::Delivery delivery(settings, *store);
   delivery.SetOutcomeCallback([&metrics](std::string_view channel, std::string_view outcome) {

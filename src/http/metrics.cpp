@@ -34,6 +34,8 @@ struct Metrics::Impl {
   std::map<std::string, prometheus::Family<prometheus::Counter>*, std::less<>> counters;
   std::map<std::string, std::pair<std::function<std::size_t()>, prometheus::Gauge*>> depths;
   std::map<std::string, prometheus::Histogram*, std::less<>> latency_by_route;
+  /// name → its source and the counter it is copied into at each scrape.
+  std::map<std::string, std::pair<std::function<double()>, prometheus::Counter*>> counter_sources;
   /// "route method status" → its counter: the family's own lookup builds a label map per call.
   std::unordered_map<std::string, prometheus::Counter*> request_counters;
 };
@@ -112,11 +114,23 @@ void Metrics::SetQueueDepthSource(const std::string& pool, std::function<std::si
   }
 }
 
+void Metrics::SetCounterSource(const std::string& name, const std::string& help,
+                               std::function<double()> value) {
+  std::lock_guard lock(impl_->mutex);
+  auto& family = prometheus::BuildCounter().Name(name).Help(help).Register(impl_->registry);
+  impl_->counter_sources[name] = {std::move(value), &family.Add({})};
+}
+
 std::string Metrics::Serialize() {
   {
     std::lock_guard lock(impl_->mutex);
     for (auto& [pool, source] : impl_->depths) {
       source.second->Set(static_cast<double>(source.first()));
+    }
+    for (auto& [name, source] : impl_->counter_sources) {
+      // A prometheus counter only grows: add what the source counted since the last scrape.
+      const double delta = source.first() - source.second->Value();
+      if (delta > 0) source.second->Increment(delta);
     }
   }
   return prometheus::TextSerializer().Serialize(impl_->registry.Collect());

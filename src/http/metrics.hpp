@@ -33,6 +33,9 @@ class Metrics {
                  const std::map<std::string, std::string>& labels);
   /// Reports `depth()` as dfauth_pool_queue_depth{pool} at each scrape; an empty function removes it.
   void SetQueueDepthSource(const std::string& pool, std::function<std::size_t()> depth);
+  /// Reports `value()` as counter `name` (created with `help`) at each scrape, for counts kept
+  /// elsewhere (the SQLite writer's units and commits).
+  void SetCounterSource(const std::string& name, const std::string& help, std::function<double()> value);
   /// The Prometheus text exposition of every metric.
   std::string Serialize();
 

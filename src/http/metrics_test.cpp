@@ -28,5 +28,15 @@ TEST(MetricsTest, RequestsCountersHistogramAndQueueDepth) {
   EXPECT_FALSE(Has(metrics.Serialize(), "pool=\"hashing\""));
 }
 
+// A counter kept elsewhere (the SQLite writer's commits) is copied in at each scrape.
+TEST(MetricsTest, CounterSourceIsReadAtEachScrape) {
+  Metrics metrics;
+  double commits = 7;
+  metrics.SetCounterSource("dfauth_sqlite_commits_total", "Commits", [&] { return commits; });
+  EXPECT_TRUE(Has(metrics.Serialize(), "dfauth_sqlite_commits_total 7\n"));
+  commits = 12;
+  EXPECT_TRUE(Has(metrics.Serialize(), "dfauth_sqlite_commits_total 12\n"));
+}
+
 }  // namespace
 }  // namespace dfauth::http

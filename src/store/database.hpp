@@ -4,7 +4,9 @@
 // interface and the store interfaces only. Every store is thread-safe and blocking: call it
 // from a worker pool, never from an I/O thread.
 
+#include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "store/audit_store.hpp"
@@ -48,6 +50,14 @@ class Database {
   virtual bool Ping() = 0;
   /// How many database worker threads suit this backend on `cores` cores.
   virtual int SuggestedWorkers(int cores) const = 0;
+
+  /// Write units done and the transactions that committed them, since the database was opened:
+  /// a backend with group commit (SQLite) reports them (/metrics), the others nothing.
+  struct WriteCounts {
+    uint64_t units = 0;
+    uint64_t commits = 0;
+  };
+  virtual std::optional<WriteCounts> GroupCommitCounts() const { return std::nullopt; }
 };
 
 /// Opens the database a DATABASE_URL names (`sqlite://PATH`, `sqlite://:memory:`,

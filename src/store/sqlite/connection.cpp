@@ -175,23 +175,35 @@ int64_t Connection::Changes() const { return sqlite3_changes64(db_); }
 
 int64_t Connection::LastInsertRowid() const { return sqlite3_last_insert_rowid(db_); }
 
+bool Connection::InTransaction() const { return sqlite3_get_autocommit(db_) == 0; }
+
 // --- Transaction ---------------------------------------------------------------------------
 
-Transaction::Transaction(Connection& connection, TransactionMode mode) : connection_(connection) {
-  connection_.Prepare(mode == TransactionMode::kImmediate ? "BEGIN IMMEDIATE" : "BEGIN").Run();
+Transaction::Transaction(Connection& connection, TransactionMode mode)
+    : connection_(connection), nested_(connection.InTransaction()) {
+  if (nested_) {
+    connection_.Prepare("SAVEPOINT tx").Run();
+  } else {
+    connection_.Prepare(mode == TransactionMode::kImmediate ? "BEGIN IMMEDIATE" : "BEGIN").Run();
+  }
 }
 
 Transaction::~Transaction() {
   if (!active_) return;
   try {
-    connection_.Prepare("ROLLBACK").Run();
+    if (nested_) {
+      connection_.Prepare("ROLLBACK TO tx").Run();
+      connection_.Prepare("RELEASE tx").Run();
+    } else {
+      connection_.Prepare("ROLLBACK").Run();
+    }
   } catch (...) {
     // A failed statement may already have rolled the transaction back; nothing to undo.
   }
 }
 
 void Transaction::Commit() {
-  connection_.Prepare("COMMIT").Run();
+  connection_.Prepare(nested_ ? "RELEASE tx" : "COMMIT").Run();
   active_ = false;
 }
 

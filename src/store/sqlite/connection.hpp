@@ -73,6 +73,8 @@ class Connection {
   /// Rows changed by the last INSERT/UPDATE/DELETE on this connection.
   int64_t Changes() const;
   int64_t LastInsertRowid() const;
+  /// True while a transaction is open (false again after SQLite rolled one back on an error).
+  bool InTransaction() const;
 
  private:
   struct StringHash {
@@ -90,7 +92,9 @@ enum class TransactionMode {
   kImmediate,  ///< takes the write lock at once, so writers queue on busy_timeout
 };
 
-/// BEGIN on construction, ROLLBACK on destruction unless Commit() ran.
+/// BEGIN on construction, ROLLBACK on destruction unless Commit() ran. Inside an open
+/// transaction (the writer's group transaction, see Pool::WriteLease) it is a SAVEPOINT instead:
+/// RELEASE on Commit(), ROLLBACK TO on destruction without it.
 class Transaction {
  public:
   Transaction(Connection& connection, TransactionMode mode);
@@ -102,6 +106,7 @@ class Transaction {
 
  private:
   Connection& connection_;
+  bool nested_;
   bool active_ = true;
 };
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <exception>
 
 #include "store/errors.hpp"
 #include "store/sqlite/connection.hpp"
@@ -34,8 +35,108 @@ Pool::Lease::~Lease() {
   pool_.available_.notify_one();
 }
 
-Pool::WriteLease::WriteLease(Pool& pool) : pool_(pool), gate_(pool.write_gate_) {
-  if (!pool_.writer_) lease_.emplace(pool_);
+// One group transaction on the writer; its units wait on group_done_ for `done`.
+struct Pool::Group {
+  int units = 0;      ///< units that joined (gate held)
+  bool done = false;  ///< COMMIT returned or the group failed (group_mutex_)
+  std::string error;  ///< why it failed; empty when committed (group_mutex_)
+};
+
+Pool::WriteLease::WriteLease(Pool& pool) : pool_(pool), exceptions_at_start_(std::uncaught_exceptions()) {
+  ++pool_.writers_waiting_;
+  gate_ = std::unique_lock(pool_.write_gate_);
+  --pool_.writers_waiting_;
+  if (!pool_.writer_) {
+    // ":memory:" shares its one connection with the readers, so no transaction may stay open
+    // past the lease: statements there commit as they run, as before group commit.
+    lease_.emplace(pool_);
+    return;
+  }
+  Connection& writer = *pool_.writer_;
+  try {
+    if (!pool_.open_group_) {
+      writer.Prepare("BEGIN IMMEDIATE").Run();
+      pool_.open_group_ = std::make_shared<Group>();
+    }
+    writer.Prepare("SAVEPOINT unit").Run();
+  } catch (...) {
+    // Nothing of this unit was written, but the units before it in the group still need
+    // their COMMIT (or a failed BEGIN left no group at all).
+    if (pool_.open_group_) {
+      if (writer.InTransaction()) {
+        if (pool_.writers_waiting_ == 0) pool_.CloseGroup({});
+      } else {
+        pool_.CloseGroup("sqlite: the group transaction was rolled back");
+      }
+    }
+    throw;
+  }
+  group_ = pool_.open_group_;
+  ++group_->units;
+}
+
+std::shared_ptr<Pool::Group> Pool::WriteLease::EndUnit(bool failed) noexcept {
+  ++pool_.units_;
+  if (!group_) return nullptr;  // ":memory:"
+  Connection& writer = *pool_.writer_;
+  // An I/O error or a full disk can make SQLite roll the whole transaction back: then every
+  // unit of the group fails, none is acknowledged.
+  if (!writer.InTransaction()) {
+    pool_.CloseGroup("sqlite: the group transaction was rolled back by an error");
+    return failed ? nullptr : group_;
+  }
+  try {
+    if (failed) writer.Prepare("ROLLBACK TO unit").Run();
+    writer.Prepare("RELEASE unit").Run();
+  } catch (const std::exception& e) {
+    pool_.CloseGroup(std::string("sqlite: ending a unit failed: ") + e.what());
+    return failed ? nullptr : group_;
+  }
+  // Nobody queued behind us: commit now. Otherwise the next unit joins the group and the
+  // decision passes to it (every thread counted in writers_waiting_ takes the gate and ends a
+  // unit, so the group is always committed by someone).
+  if (pool_.writers_waiting_ == 0 || group_->units >= kMaxGroupUnits) pool_.CloseGroup({});
+  return failed ? nullptr : group_;
+}
+
+Pool::WriteLease::~WriteLease() noexcept(false) {
+  const bool failed = std::uncaught_exceptions() > exceptions_at_start_;
+  auto group = EndUnit(failed);
+  lease_.reset();
+  gate_.unlock();
+  if (!group) return;
+  std::string error;
+  {
+    std::unique_lock lock(pool_.group_mutex_);
+    pool_.group_done_.wait(lock, [&] { return group->done; });
+    error = group->error;
+  }
+  if (!error.empty()) throw StoreUnavailable(error);
+}
+
+void Pool::CloseGroup(std::string error) noexcept {
+  auto group = std::move(open_group_);
+  if (error.empty()) {
+    try {
+      writer_->Prepare("COMMIT").Run();
+    } catch (const std::exception& e) {
+      error = e.what();
+    }
+  }
+  if (!error.empty() && writer_->InTransaction()) {
+    try {
+      writer_->Prepare("ROLLBACK").Run();
+    } catch (const std::exception&) {
+      // A failed COMMIT may already have ended the transaction.
+    }
+  }
+  ++commits_;
+  {
+    std::lock_guard lock(group_mutex_);
+    group->done = true;
+    group->error = std::move(error);
+  }
+  group_done_.notify_all();
 }
 
 Pool::Pool(const std::string& path, int size_wanted) {
