@@ -338,6 +338,9 @@ def main():
                 ("refresh", ["df-auth", "django", "floor"]), ("pair refresh", ["df-auth", "floor"]),
                 ("login", ["df-auth", "django", "raw"]), ("signup", ["df-auth", "django", "raw"]),
                 ("otp", ["df-auth", "django", "floor"]), ("otp login", ["df-auth", "django"]), ("health", ["df-auth", "floor"])]
+        if os.environ.get("ENDPOINTS"):  # a subset, comma-separated (e.g. "otp login,signup")
+            wanted = os.environ["ENDPOINTS"].split(",")
+            plan = [p for p in plan if p[0] in wanted]
         results = {}
         busy_notes = []
         for rnd in range(args.rounds):
@@ -354,12 +357,12 @@ def main():
                         results.setdefault((endpoint, server), []).append({"rps": float(out.strip()), "p50": None, "p99": None})
                         print(f"round {rnd + 1} {endpoint:<13} {server:<8} {float(out):>10.1f} hashes/s", flush=True)
                         continue
-                    url, script, env, conns = job(endpoint, server)
                     if endpoint == "pair refresh" and server == "df-auth":  # fresh single-use tokens
                         bulk_refresh_tokens(pair.db, pair_user, int(os.environ.get("PAIR_TOKENS", 600000)), refresh_file)
                     if endpoint == "otp login":  # fresh single-use codes
                         otp_first[server] = (otp_codes_dfauth(sliding.db, OTP_CODES_DFAUTH) if server == "df-auth"
                                              else otp_codes_django(os.path.join(work, "djref", "db.sqlite3"), OTP_CODES_DJANGO))
+                    url, script, env, conns = job(endpoint, server)
                     busy = wait_idle()
                     if busy > IDLE_LIMIT:
                         busy_notes.append(f"round {rnd + 1} {endpoint} {server}: machine {busy:.0f}% busy before the run")

@@ -95,7 +95,7 @@ def scale_test(binary, work, big, conns, rounds=3, duration="5s"):
     seconds, database bytes and RSS."""
     sizes = (1000, big)
     pair_tokens = int(os.environ.get("SCALE_PAIR_TOKENS", 200000))
-    servers, info, logins, access = {}, {}, {}, {}
+    servers, info, logins = {}, {}, {}
     runs = {n: {} for n in sizes}
     try:
         for n in sizes:
@@ -116,16 +116,17 @@ def scale_test(binary, work, big, conns, rounds=3, duration="5s"):
             info[n]["rss_start"] = rss_mb(s.proc.pid)
             servers[n] = s
             logins[n] = json.dumps({"username": f"user{first + n // 2}", "password": PASSWORD})
-            access[n] = post_json(s.base + "/token/", {"username": USER, "password": PASSWORD})["token"]
         for rnd in range(rounds):
             for n in (list(sizes) if rnd % 2 == 0 else list(reversed(sizes))):
                 s, first = servers[n], info[n]["first"]
                 tokens_file = os.path.join(work, f"scale{n}-tokens.txt")
+                # an access token lives 5 minutes (pair profile): a fresh one for each round
+                access = post_json(s.base + "/token/", {"username": USER, "password": PASSWORD})["token"]
                 add_refresh_families(s.db, [random.randrange(first, first + n) for _ in range(pair_tokens)],
                                      tokens_file, int(time.time()))
                 plan = {
                     "login": (s.base + "/token/", f"{PEER}/bench/post_json.lua", {"WRK_BODY": logins[n]}, 16),
-                    "users0": (s.base + "/users/0/", f"{PEER}/bench/get_bearer.lua", {"WRK_TOKEN": access[n]}, conns),
+                    "users0": (s.base + "/users/0/", f"{PEER}/bench/get_bearer.lua", {"WRK_TOKEN": access}, conns),
                     "pair refresh": (s.base + "/token/refresh/", f"{LUA}/refresh_pair.lua",
                                      {"TOKENS_FILE": tokens_file}, conns),
                     "otp": (s.base + "/otp/", f"{LUA}/numbered.lua",
