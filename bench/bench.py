@@ -23,7 +23,6 @@ import sys
 import tempfile
 import time
 import urllib.request
-import uuid
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PEER = os.environ.get("PEER", os.path.join(ROOT, "..", "shared", "peers", "django"))
@@ -150,38 +149,6 @@ def b64url(data):
 def hs256(claims):
     head = b64url(b'{"alg":"HS256","typ":"JWT"}') + "." + b64url(json.dumps(claims, separators=(",", ":")).encode())
     return head + "." + b64url(hmac.new(SECRET.encode(), head.encode(), hashlib.sha256).digest())
-
-
-def bulk_users(db, count, password_hash):
-    """Inserts `count` users user0..user{count-1} with one precomputed hash."""
-    con = sqlite3.connect(db)
-    now = int(time.time())
-    con.execute("PRAGMA synchronous=OFF")
-    rows = ((f"user{i}", f"user{i}@example.com", f"user{i}@example.com", password_hash, now)
-            for i in range(count))
-    con.executemany("INSERT INTO users(username, email, email_ci, password, date_joined) VALUES(?,?,?,?,?)", rows)
-    con.commit()
-    con.close()
-
-
-def bulk_refresh_tokens(db, user_id, count, path):
-    """Issues `count` single-use refresh tokens (pair profile) straight into the store and a
-    file that the wrk script spends one by one: a refresh token works once."""
-    con = sqlite3.connect(db)
-    now = int(time.time())
-    fams, rows, tokens = [], [], []
-    for _ in range(count):
-        family = uuid.uuid4().hex[:16]
-        jti = family + uuid.uuid4().hex[:16]
-        fams.append((family, user_id))
-        rows.append((jti, family, user_id, uuid.uuid4().hex, now, now + 86400))
-        tokens.append(hs256({"token_type": "refresh", "exp": now + 86400, "iat": now, "jti": jti, "user_id": user_id}))
-    con.executemany("INSERT INTO token_families(family, user_id) VALUES(?,?)", fams)
-    con.executemany("INSERT INTO refresh_tokens(jti, family, user_id, access_jti, issued_at, expires_at) VALUES(?,?,?,?,?,?)", rows)
-    con.commit()
-    con.close()
-    with open(path, "w") as f:
-        f.write("\n".join(tokens) + "\n")
 
 
 def otp_codes_dfauth(db, count):
@@ -358,7 +325,9 @@ def main():
                         print(f"round {rnd + 1} {endpoint:<13} {server:<8} {float(out):>10.1f} hashes/s", flush=True)
                         continue
                     if endpoint == "pair refresh" and server == "df-auth":  # fresh single-use tokens
-                        bulk_refresh_tokens(pair.db, pair_user, int(os.environ.get("PAIR_TOKENS", 600000)), refresh_file)
+                        import scale as scale_mod  # sessionless, as the earlier runs' tokens
+                        scale_mod.add_refresh_families(pair.db, [pair_user] * int(os.environ.get("PAIR_TOKENS", 600000)),
+                                                       refresh_file, int(time.time()), sessions=False)
                     if endpoint == "otp login":  # fresh single-use codes
                         otp_first[server] = (otp_codes_dfauth(sliding.db, OTP_CODES_DFAUTH) if server == "df-auth"
                                              else otp_codes_django(os.path.join(work, "djref", "db.sqlite3"), OTP_CODES_DJANGO))

@@ -60,12 +60,13 @@ def fill(db, count, password_hash, now):
     return first
 
 
-def add_refresh_families(db, user_ids, path, now):
-    """Files one new live family (random id, with its session) per entry of `user_ids`, as a
-    pair sign-in would, and writes their refresh tokens to `path` for refresh_pair.lua."""
+def add_refresh_families(db, user_ids, path, now, sessions=True):
+    """Files one new live family (random id, with its session unless `sessions` is false) per
+    entry of `user_ids`, as a pair sign-in would, and writes their refresh tokens to `path` for
+    refresh_pair.lua."""
     con = sqlite3.connect(db)
     con.execute("PRAGMA synchronous=OFF")
-    sessions, families, tokens, lines = [], [], [], []
+    with_sessions, sessions, families, tokens, lines = sessions, [], [], [], []
     for uid in user_ids:
         family = os.urandom(8).hex()
         jti = family + os.urandom(8).hex()
@@ -73,10 +74,13 @@ def add_refresh_families(db, user_ids, path, now):
         sessions.append((sid, uid, now, now, now + SESSION_LIFETIME))
         families.append((family, uid))
         tokens.append((family, jti, uid, os.urandom(16).hex(), now, now + REFRESH_LIFETIME))
-        lines.append(hs256({"token_type": "refresh", "exp": now + REFRESH_LIFETIME, "iat": now, "jti": jti,
-                            "sid": sid, "user_id": uid}))
+        claims = {"token_type": "refresh", "exp": now + REFRESH_LIFETIME, "iat": now, "jti": jti, "sid": sid,
+                  "user_id": uid}
+        if not with_sessions:
+            del claims["sid"]
+        lines.append(hs256(claims))
     con.executemany("INSERT INTO sessions(id, user_id, created_at, last_used_at, expires_at, ip, user_agent, method) "
-                    "VALUES(?, ?, ?, ?, ?, '127.0.0.1', 'bench-fill', 'password')", sessions)
+                    "VALUES(?, ?, ?, ?, ?, '127.0.0.1', 'bench-fill', 'password')", sessions if with_sessions else [])
     con.executemany("INSERT INTO token_families(family, user_id) VALUES(?, ?)", families)
     con.executemany("INSERT INTO refresh_tokens(family, jti, user_id, access_jti, issued_at, expires_at) "
                     "VALUES(?, ?, ?, ?, ?, ?)", tokens)
