@@ -23,13 +23,17 @@ import sys
 import tempfile
 import time
 import urllib.request
-import uuid
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PEER = os.environ.get("PEER", os.path.join(ROOT, "..", "shared", "peers", "django"))
 SECRET = "djref-dev-secret-key-not-for-production-0123456789"
 LUA = os.path.join(ROOT, "bench", "lua")
 USER, PASSWORD = "bench", "bench-password"
+SIGNUP_PASSWORD = "Bench-signup-pass-1729"
+OTP_CODE = "314159"
+# OTP logins spend one code each: codes filed before each run, more than a run can spend
+OTP_CODES_DFAUTH = int(os.environ.get("OTP_CODES", 150000))
+OTP_CODES_DJANGO = int(os.environ.get("OTP_CODES_DJANGO", 20000))
 
 
 # --- machine state ------------------------------------------------------------------------
@@ -46,12 +50,14 @@ def cpu_busy(seconds=1.0):
 
 
 IDLE_LIMIT = 10.0  # % busy; an idle machine of this kind reads 0-1 %
+IDLE_PATIENCE = float(os.environ.get("IDLE_PATIENCE", 60))  # seconds to wait for it at most
 
 
-def wait_idle(limit=IDLE_LIMIT, patience=60.0):
+def wait_idle(limit=IDLE_LIMIT, patience=None):
     """Waits until the machine is under `limit` % busy (the previous run's server, Django's
     workers above all, may still be finishing its queue); returns the last reading."""
     start = time.time()
+    patience = IDLE_PATIENCE if patience is None else patience
     while True:
         busy = cpu_busy()
         if busy <= limit or time.time() - start > patience:
@@ -145,36 +151,48 @@ def hs256(claims):
     return head + "." + b64url(hmac.new(SECRET.encode(), head.encode(), hashlib.sha256).digest())
 
 
-def bulk_users(db, count, password_hash):
-    """Inserts `count` users user0..user{count-1} with one precomputed hash."""
+def otp_codes_dfauth(db, count):
+    """Files `count` users otp<n>@example.com with a confirmed email device holding the code
+    OTP_CODE (hashed as otp/code.cpp HashCode does: HMAC-SHA256(secret, "<device id>|<code>"),
+    hex), valid for an hour; returns the first n."""
     con = sqlite3.connect(db)
-    now = int(time.time())
     con.execute("PRAGMA synchronous=OFF")
-    rows = ((f"user{i}", f"user{i}@example.com", f"user{i}@example.com", password_hash, now)
-            for i in range(count))
-    con.executemany("INSERT INTO users(username, email, email_ci, password, date_joined) VALUES(?,?,?,?,?)", rows)
-    con.commit()
-    con.close()
-
-
-def bulk_refresh_tokens(db, user_id, count, path):
-    """Issues `count` single-use refresh tokens (pair profile) straight into the store and a
-    file that the wrk script spends one by one: a refresh token works once."""
-    con = sqlite3.connect(db)
     now = int(time.time())
-    fams, rows, tokens = [], [], []
-    for _ in range(count):
-        family = uuid.uuid4().hex[:16]
-        jti = family + uuid.uuid4().hex[:16]
-        fams.append((family, user_id))
-        rows.append((jti, family, user_id, uuid.uuid4().hex, now, now + 86400))
-        tokens.append(hs256({"token_type": "refresh", "exp": now + 86400, "iat": now, "jti": jti, "user_id": user_id}))
-    con.executemany("INSERT INTO token_families(family, user_id) VALUES(?,?)", fams)
-    con.executemany("INSERT INTO refresh_tokens(jti, family, user_id, access_jti, issued_at, expires_at) VALUES(?,?,?,?,?,?)", rows)
+    first = con.execute("SELECT coalesce(max(id), 0) + 1 FROM users").fetchone()[0]
+    device = con.execute("SELECT coalesce(max(id), 0) + 1 FROM otp_devices").fetchone()[0]
+    users, devices = [], []
+    for i in range(count):
+        n, d, email = first + i, device + i, f"otp{first + i}@example.com"
+        users.append((n, f"otp{n}", email, email, now))
+        code_hash = hmac.new(SECRET.encode(), f"{d}|{OTP_CODE}".encode(), hashlib.sha256).hexdigest()
+        devices.append((d, n, email, email, code_hash, now + 3600, now))
+    con.executemany("INSERT INTO users(id, username, email, email_ci, date_joined) VALUES(?, ?, ?, ?, ?)", users)
+    con.executemany("INSERT INTO otp_devices(id, user_id, type, name, destination, confirmed, code_hash, valid_until, "
+                    "created_at) VALUES(?, ?, 'email', ?, ?, 1, ?, ?, ?)", devices)
     con.commit()
     con.close()
-    with open(path, "w") as f:
-        f.write("\n".join(tokens) + "\n")
+    return first
+
+
+def otp_codes_django(db, count):
+    """The same for djref: users with a django-otp EmailDevice whose token is OTP_CODE
+    (django-otp keeps it in clear); returns the first n."""
+    con = sqlite3.connect(db, timeout=30)
+    first = con.execute("SELECT coalesce(max(id), 0) + 1 FROM djref_user").fetchone()[0]
+    joined = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime())
+    until = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(time.time() + 3600))
+    cols = {r[1] for r in con.execute("PRAGMA table_info(otp_email_emaildevice)")}
+    con.executemany("INSERT INTO djref_user(id, password, is_superuser, username, first_name, last_name, email, "
+                    "is_staff, is_active, date_joined) VALUES(?, '!', 0, ?, '', '', ?, 0, 1, ?)",
+                    ((first + i, f"otp{first + i}", f"otp{first + i}@example.com", joined) for i in range(count)))
+    extra = [c for c in ("throttling_failure_count",) if c in cols]
+    con.executemany(f"INSERT INTO otp_email_emaildevice(name, confirmed, user_id, token, valid_until, email"
+                    f"{''.join(', ' + c for c in extra)}) VALUES(?, 1, ?, ?, ?, ?{', 0' * len(extra)})",
+                    ((f"otp{first + i}@example.com", first + i, OTP_CODE, until, f"otp{first + i}@example.com")
+                     for i in range(count)))
+    con.commit()
+    con.close()
+    return first
 
 
 # --- wrk ----------------------------------------------------------------------------------
@@ -206,7 +224,10 @@ def main():
     ap.add_argument("--duration", default=os.environ.get("DURATION", "10s"))
     ap.add_argument("--conns", type=int, default=int(os.environ.get("CONNS", 64)))
     ap.add_argument("--login-conns", type=int, default=int(os.environ.get("LOGIN_CONNS", 16)))
-    ap.add_argument("--scale-users", type=int, default=int(os.environ.get("SCALE_USERS", 1000000)))
+    ap.add_argument("--scale", "--scale-users", dest="scale_users", type=int,
+                    default=int(os.environ.get("SCALE_USERS", 1000000)),
+                    help="users and live refresh families of the scale section (10000000: issue 17); 0: no scale section")
+    ap.add_argument("--scale-only", action="store_true", help="the scale section alone")
     ap.add_argument("--skip-django", action="store_true")
     ap.add_argument("--db", choices=("sqlite", "postgres"), default="sqlite",
                     help="postgres: one and two replicas on PostgreSQL beside Django on PostgreSQL (bench_postgres.py)")
@@ -215,6 +236,11 @@ def main():
     work = tempfile.mkdtemp(prefix="dfauth-bench-")
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, 65536), hard))
+    if args.scale_only:
+        import scale
+        report_scale_only(scale.scale_test(binary, work, args.scale_users, args.conns), args)
+        shutil.rmtree(work, ignore_errors=True)
+        return
     if args.db == "postgres":
         import bench_postgres
         bench_postgres.run_postgres(args, binary, work)
@@ -239,13 +265,16 @@ def main():
         wait_http(f"http://127.0.0.1:{hello_port}/")
         servers = {"df-auth": sliding.base, "floor": f"http://127.0.0.1:{hello_port}"}
         if not args.skip_django:
+            os.environ["DJREF_DATA_DIR"] = os.path.join(work, "djref")
             subprocess.run([os.path.join(PEER, "run.sh"), "-d"], check=True, capture_output=True)
             servers["django"] = "http://127.0.0.1:8001/api/v1/auth"
         token = {name: post_json(base + "/token/", {"username": USER, "password": PASSWORD})["token"]
                  for name, base in servers.items() if name != "floor"}
 
+        otp_first = {}
+
         def job(endpoint, server):
-            """(url, lua script, env, connections) for one measurement."""
+            """(url, lua script, env, connections) for one measurement in round `rnd`."""
             base = servers.get(server)
             if endpoint == "pair refresh" and server == "df-auth":
                 return pair.base + "/token/refresh/", f"{LUA}/refresh_pair.lua", {"TOKENS_FILE": refresh_file}, args.conns
@@ -259,8 +288,13 @@ def main():
                 return base + "/token/refresh/", f"{PEER}/bench/post_json.lua", {"WRK_BODY": json.dumps({"token": token[server]})}, args.conns
             if endpoint == "login":
                 return base + "/token/", f"{PEER}/bench/post_json.lua", {"WRK_BODY": json.dumps({"username": USER, "password": PASSWORD})}, args.login_conns
-            if endpoint == "otp":
-                return base + "/otp/", f"{PEER}/bench/post_json.lua", {"WRK_BODY": json.dumps({"email": "bench@example.com"})}, args.conns
+            if endpoint == "otp":  # a new address each: an account and a device are created
+                return base + "/otp/", f"{LUA}/numbered.lua", {"WRK_TEMPLATE": json.dumps({"email": f"new-r{rnd}-{{n}}@example.com"})}, args.conns
+            if endpoint == "otp login":  # each request spends one pre-filled code (otp_codes_*)
+                return base + "/token/", f"{LUA}/numbered.lua", {"WRK_TEMPLATE": json.dumps({"email": f"otp{{n}}@example.com", "otp": OTP_CODE}),
+                                                                "WRK_FIRST": str(otp_first[server])}, args.conns
+            if endpoint == "signup":
+                return base + "/users/", f"{LUA}/numbered.lua", {"WRK_TEMPLATE": json.dumps({"username": f"signup-r{rnd}-{{n}}", "password": SIGNUP_PASSWORD})}, args.login_conns
             if endpoint == "health":
                 return base.replace("/api/v1/auth", "") + "/health/live", f"{LUA}/get.lua", {}, args.conns
             raise ValueError(endpoint)
@@ -269,7 +303,11 @@ def main():
         # machine's speed drifts over minutes, and a ratio must compare runs made side by side.
         plan = [("verify", ["df-auth", "django", "floor"]), ("users0", ["df-auth", "django", "floor"]),
                 ("refresh", ["df-auth", "django", "floor"]), ("pair refresh", ["df-auth", "floor"]),
-                ("login", ["df-auth", "django", "raw"]), ("otp", ["df-auth", "floor"]), ("health", ["df-auth", "floor"])]
+                ("login", ["df-auth", "django", "raw"]), ("signup", ["df-auth", "django", "raw"]),
+                ("otp", ["df-auth", "django", "floor"]), ("otp login", ["df-auth", "django"]), ("health", ["df-auth", "floor"])]
+        if os.environ.get("ENDPOINTS"):  # a subset, comma-separated (e.g. "otp login,signup")
+            wanted = os.environ["ENDPOINTS"].split(",")
+            plan = [p for p in plan if p[0] in wanted]
         results = {}
         busy_notes = []
         for rnd in range(args.rounds):
@@ -280,15 +318,20 @@ def main():
                         continue
                     if server == "raw":  # the login's ceiling: Argon2id verifications/s on every core
                         if (busy := wait_idle()) > IDLE_LIMIT:
-                            busy_notes.append(f"round {rnd + 1} login raw: machine {busy:.0f}% busy before the run")
+                            busy_notes.append(f"round {rnd + 1} {endpoint} raw: machine {busy:.0f}% busy before the run")
                         out = subprocess.run([os.path.join(args.build, "hash_rate"), str(seconds(args.duration))],
                                              capture_output=True, text=True, check=True).stdout
                         results.setdefault((endpoint, server), []).append({"rps": float(out.strip()), "p50": None, "p99": None})
                         print(f"round {rnd + 1} {endpoint:<13} {server:<8} {float(out):>10.1f} hashes/s", flush=True)
                         continue
-                    url, script, env, conns = job(endpoint, server)
                     if endpoint == "pair refresh" and server == "df-auth":  # fresh single-use tokens
-                        bulk_refresh_tokens(pair.db, pair_user, int(os.environ.get("PAIR_TOKENS", 600000)), refresh_file)
+                        import scale as scale_mod  # sessionless, as the earlier runs' tokens
+                        scale_mod.add_refresh_families(pair.db, [pair_user] * int(os.environ.get("PAIR_TOKENS", 600000)),
+                                                       refresh_file, int(time.time()), sessions=False)
+                    if endpoint == "otp login":  # fresh single-use codes
+                        otp_first[server] = (otp_codes_dfauth(sliding.db, OTP_CODES_DFAUTH) if server == "df-auth"
+                                             else otp_codes_django(os.path.join(work, "djref", "db.sqlite3"), OTP_CODES_DJANGO))
+                    url, script, env, conns = job(endpoint, server)
                     busy = wait_idle()
                     if busy > IDLE_LIMIT:
                         busy_notes.append(f"round {rnd + 1} {endpoint} {server}: machine {busy:.0f}% busy before the run")
@@ -312,13 +355,20 @@ def main():
             s.close()
 
         slow_smtp = slow_smtp_test(binary, work)
-        scale = scale_test(binary, work, args.scale_users)
+        scale_out = None
+        if args.scale_users:
+            import scale as scale_mod
+            try:  # a failed fill (a full disk at 10M) must not lose the rest of the run's report
+                scale_out = scale_mod.scale_test(binary, work, args.scale_users, args.conns)
+            except Exception as e:
+                print(f"scale section failed: {e!r}", flush=True)
+                busy_notes.append(f"the scale section failed: {e!r}")
     finally:
         for s in started:
             (s.stop() if isinstance(s, DfAuth) else (s.terminate(), s.wait()))
         if not args.skip_django:
             subprocess.run([os.path.join(PEER, "run.sh"), "stop"], capture_output=True)
-    report(results, idle_rss, rss_after, requests_served, rss_10k, scale, slow_smtp, busy_notes, args)
+    report(results, idle_rss, rss_after, requests_served, rss_10k, scale_out, slow_smtp, busy_notes, args)
     shutil.rmtree(work, ignore_errors=True)
 
 
@@ -357,48 +407,6 @@ def slow_smtp_test(binary, work, count=300):
         smtp.close()
 
 
-def scale_test(binary, work, big, rounds=3):
-    """p50/p99 of password login (cheap Argon2id) and GET users/0/ with 1,000 and `big` users:
-    both servers run at once and are measured in alternating rounds (medians), so that the
-    machine's drift does not land on one size only."""
-    cheap = {"DF_AUTH_ARGON2_MEMORY_KIB": "64", "DF_AUTH_ARGON2_TIME_COST": "1"}
-    servers, load_s, tokens, logins = {}, {}, {}, {}
-    try:
-        for n in (1000, big):
-            s = DfAuth(binary, work, f"scale{n}", cheap)
-            s.cli("migrate")
-            s.cli("createsuperuser", "--username", USER, "--password-stdin", stdin=PASSWORD + "\n")
-            h = sqlite3.connect(s.db).execute("SELECT password FROM users WHERE username=?", (USER,)).fetchone()[0]
-            t0 = time.time()
-            bulk_users(s.db, n, h)
-            load_s[n] = time.time() - t0
-            s.start()
-            servers[n] = s
-            logins[n] = {"username": f"user{n // 2}", "password": PASSWORD}
-            tokens[n] = post_json(s.base + "/token/", logins[n])["token"]
-        runs = {n: {"login": [], "users0": []} for n in servers}
-        for rnd in range(rounds):
-            for n in (list(servers) if rnd % 2 == 0 else list(reversed(servers))):
-                s = servers[n]
-                wait_idle()
-                runs[n]["login"].append(wrk(s.base + "/token/", f"{PEER}/bench/post_json.lua",
-                                            {"WRK_BODY": json.dumps(logins[n])}, 8, "5s"))
-                wait_idle()
-                runs[n]["users0"].append(wrk(s.base + "/users/0/", f"{PEER}/bench/get_bearer.lua",
-                                             {"WRK_TOKEN": tokens[n]}, 8, "5s"))
-    finally:
-        for s in servers.values():
-            s.stop()
-    out = {}
-    for n, r in runs.items():
-        med = {k: {q: statistics.median(x[q] for x in v) for q in ("p50", "p99")} for k, v in r.items()}
-        out[n] = {**med, "load_s": load_s[n], "rounds": rounds}
-        print(f"scale {n:>8} users: login p50 {med['login']['p50']:.3f} p99 {med['login']['p99']:.3f} ms; "
-              f"users/0 p50 {med['users0']['p50']:.3f} p99 {med['users0']['p99']:.3f} ms "
-              f"(medians of {rounds}; loaded in {load_s[n]:.1f} s)", flush=True)
-    return out
-
-
 def seconds(duration):
     """wrk's duration ("10s", "1m") in seconds."""
     units = {"s": 1, "m": 60, "h": 3600}
@@ -414,22 +422,20 @@ def paired_ratio(results, endpoint, other):
     return statistics.median(a["rps"] / b["rps"] for a, b in zip(ours, theirs) if b["rps"] > 0)
 
 
-def report(results, idle_rss, rss_after, served, rss_10k, scale, slow_smtp, busy_notes, args):
+def report(results, idle_rss, rss_after, served, rss_10k, scale_out, slow_smtp, busy_notes, args):
     med = {k: statistics.median(r["rps"] for r in v) for k, v in results.items()}
     p50 = {k: statistics.median(r["p50"] or 0 for r in v) for k, v in results.items()}
     p99 = {k: statistics.median(r["p99"] or 0 for r in v) for k, v in results.items()}
+    non2xx = {k: sum(r.get("non2xx", 0) for r in v) for k, v in results.items()}
     lines = [f"# df-auth benchmark ({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())})", "",
-             f"{os.cpu_count()} cores; wrk -t2 -c{args.conns} -d{args.duration} (logins -c{args.login_conns}), "
+             f"{os.cpu_count()} cores; wrk -t2 -c{args.conns} -d{args.duration} (logins and sign-ups -c{args.login_conns}), "
              f"{args.rounds} alternating rounds, median req/s; request-rate throttles off; HS256, SQLite.",
              "The floor (a bare Beast hello server) runs beside each endpoint in every round. Each ratio is "
              "the median over the rounds of df-auth's req/s over the other server's in the same round.", "",
              "| endpoint | df-auth req/s | p50 ms | p99 ms | Django req/s | × Django | floor req/s | % of floor |",
              "|---|---|---|---|---|---|---|---|"]
-    names = {"verify": "POST token/verify/", "users0": "GET users/0/", "refresh": "POST token/refresh/ (sliding)",
-             "pair refresh": "POST token/refresh/ (pair)", "login": "POST token/ (password)", "otp": "POST otp/ (email, console)",
-             "health": "GET /health/live"}
     chart = []
-    for e, label in names.items():
+    for e, label in NAMES.items():
         k = (e, "df-auth")
         if k not in med:
             continue
@@ -440,45 +446,84 @@ def report(results, idle_rss, rss_after, served, rss_10k, scale, slow_smtp, busy
                  f"{floor:.0f}" if floor else "–", f"{100 * to_floor:.0f} %" if to_floor else "–"]
         lines.append("| " + " | ".join(cells) + " |")
         chart.append((label, med[k], dj or 0))
-    login, raw = med.get(("login", "df-auth"), 0), med.get(("login", "raw"), 0)
-    to_raw = paired_ratio(results, "login", "raw") or 0
-    lines += ["", f"Raw Argon2id verifications/s on all cores (m=19456 KiB, t=2), measured beside the logins in "
-              f"every round: median {raw:.1f}; df-auth logins/s: median {login:.1f}; logins ÷ raw, paired: "
-              f"{100 * to_raw:.0f} % (target ≥ 90 %).", "",
-              f"Memory (RSS): idle {idle_rss:.1f} MB; after {served:,} requests {rss_after:.1f} MB; "
+    lines += ["", "POST otp/: a new address each request (an account and an email device are created, the "
+              "message queued; console backend). OTP token/: each request spends one code filed "
+              "beforehand (email + otp, a confirmed email device; djref: a django-otp EmailDevice). "
+              "Sign-up: POST users/ with a new username and a password each request. Django has no pair profile."]
+    for e, what in (("login", "logins"), ("signup", "sign-ups")):
+        if (e, "df-auth") in med and (e, "raw") in med:
+            lines += ["", f"Raw Argon2id verifications/s on all cores (m=19456 KiB, t=2), measured beside the {what} in "
+                      f"every round: median {med[(e, 'raw')]:.1f}; df-auth {what}/s: median {med[(e, 'df-auth')]:.1f}; "
+                      f"{what} ÷ raw, paired: {100 * (paired_ratio(results, e, 'raw') or 0):.0f} % (target ≥ 90 %)."]
+    bad = {k: v for k, v in non2xx.items() if v}
+    if bad:
+        lines += ["", "Non-2xx answers: " + ", ".join(f"{e} {s}: {v}" for (e, s), v in bad.items())]
+    lines += ["", f"Memory (RSS): idle {idle_rss:.1f} MB; after {served:,} requests {rss_after:.1f} MB; "
               f"with 10,000 idle keep-alive connections {rss_10k:.1f} MB.", "",
               f"POST otp/ while the SMTP server takes 1 s per message ({slow_smtp['count']} sequential requests, "
               f"a new address each, one keep-alive connection, Python client): p50 {slow_smtp['p50']:.2f} ms, "
               f"p99 {slow_smtp['p99']:.2f} ms, max {slow_smtp['max']:.2f} ms (target: p99 < 5 ms).", ""]
-    if scale:
-        lines += ["| users | login p50 / p99 ms | GET users/0/ p50 / p99 ms | bulk load s |", "|---|---|---|---|"]
-        for n, v in scale.items():
-            lines.append(f"| {n:,} | {v['login']['p50']:.3f} / {v['login']['p99']:.3f} | "
-                         f"{v['users0']['p50']:.3f} / {v['users0']['p99']:.3f} | {v['load_s']:.1f} |")
-        small, large = min(scale), max(scale)
-        lines += ["", "p50 at {:,} users ÷ p50 at {:,} (target ≤ 1.5): login {:.2f}, users/0 {:.2f} "
-                  "(both sizes served at once, measured in {} alternating rounds, medians).".format(
-                      large, small, scale[large]["login"]["p50"] / scale[small]["login"]["p50"],
-                      scale[large]["users0"]["p50"] / scale[small]["users0"]["p50"], scale[small]["rounds"])]
+    if scale_out:
+        import scale
+        lines += scale.report_lines(scale_out)
     if busy_notes:
-        lines += ["", "Busy machine during:"] + [f"- {n}" for n in busy_notes]
+        lines += ["", f"Busy machine (over {IDLE_LIMIT:.0f} % after waiting up to {IDLE_PATIENCE:.0f} s) before:"]
+        lines += [f"- {n}" for n in busy_notes]
+    write_report(lines, chart, scale_out)
+
+
+NAMES = {"verify": "POST token/verify/", "users0": "GET users/0/", "refresh": "POST token/refresh/ (sliding)",
+         "pair refresh": "POST token/refresh/ (pair)", "login": "POST token/ (password)",
+         "signup": "POST users/ (sign-up)", "otp": "POST otp/ (email, new address each)",
+         "otp login": "POST token/ (email + OTP)", "health": "GET /health/live"}
+
+
+def report_scale_only(scale_out, args):
+    import scale
+    write_report([f"# df-auth scale benchmark ({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())})", "",
+                  "`bench/run --scale-only`: the scale section alone.", ""] + scale.report_lines(scale_out),
+                 [], scale_out, name="scale-latest")
+
+
+def write_report(lines, chart, scale_out, name="latest"):
+    """bench/results/<name>.md and, with gnuplot, <name>.png: req/s of df-auth and Django per
+    endpoint (log scale: logins and API reads differ by three orders), and the scale section's
+    req/s at both sizes."""
     os.makedirs(os.path.join(ROOT, "bench", "results"), exist_ok=True)
-    md = os.path.join(ROOT, "bench", "results", "latest.md")
+    md = os.path.join(ROOT, "bench", "results", f"{name}.md")
     with open(md, "w") as f:
         f.write("\n".join(lines) + "\n")
     print("\n".join(lines))
-    data = os.path.join(ROOT, "bench", "results", "latest.dat")
+    if not shutil.which("gnuplot"):
+        return
+    data = os.path.join(ROOT, "bench", "results", f"{name}.dat")
+    sdata = os.path.join(ROOT, "bench", "results", f"{name}-scale.dat")
     with open(data, "w") as f:
         for label, a, b in chart:
-            f.write(f"\"{label}\" {a:.0f} {b:.0f}\n")
-    if shutil.which("gnuplot"):
-        png = os.path.join(ROOT, "bench", "results", "latest.png")
-        subprocess.run(["gnuplot", "-e", f"""
-set terminal png size 1000,500; set output '{png}';
+            f.write(f"\"{label}\" {a:.0f} {b if b else 'NaN'}\n")
+    plots = []
+    if chart:
+        plots.append(f"set title 'df-auth vs Django reference (median req/s, log scale; no bar: Django lacks the route)'; "
+                     f"plot '{data}' using 2:xtic(1) title 'df-auth', '' using 3 title 'Django';")
+    if scale_out:
+        small, big = min(scale_out), max(scale_out)
+        with open(sdata, "w") as f:
+            for k, label in (("login", "login (cheap Argon2id)"), ("users0", "GET users/0/"),
+                             ("pair refresh", "pair refresh"), ("otp", "POST otp/ (new address)")):
+                f.write(f"\"{label}\" {scale_out[small]['runs'][k]['rps']:.0f} {scale_out[big]['runs'][k]['rps']:.0f}\n")
+        plots.append(f"set title 'df-auth with {small:,} and {big:,} users + live refresh families (median req/s)'; "
+                     f"plot '{sdata}' using 2:xtic(1) title '{small:,} rows', '' using 3 title '{big:,} rows';")
+    png = os.path.join(ROOT, "bench", "results", f"{name}.png")
+    subprocess.run(["gnuplot", "-e", f"""
+set terminal png size 1100,{420 * len(plots)}; set output '{png}';
+set multiplot layout {len(plots)},1;
 set style data histograms; set style histogram clustered gap 1; set style fill solid border -1;
-set ylabel 'req/s'; set xtics rotate by -20; set key top right; set title 'df-auth vs Django reference (median req/s)';
-plot '{data}' using 2:xtic(1) title 'df-auth', '' using 3 title 'Django'"""], check=False)
-    os.remove(data)
+set ylabel 'req/s'; set logscale y; set yrange [1:*]; set xtics rotate by -15 font ',9'; set key top right;
+{' '.join(plots)}
+unset multiplot"""], check=False)
+    for path in (data, sdata):
+        if os.path.exists(path):
+            os.remove(path)
 
 
 if __name__ == "__main__":
