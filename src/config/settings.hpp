@@ -160,6 +160,12 @@ struct Settings {
   // --- additions beyond the reference (§8) ---
   int64_t password_reset_timeout = 600;
   std::string password_reset_url = "/reset-password/";
+  // Passkeys (issue 15). Empty RP id / origins: derived from SITE_URL (WebAuthnRpId/Origins).
+  std::string webauthn_rp_id;
+  std::string webauthn_rp_name = "df-auth";
+  std::vector<std::string> webauthn_origins;
+  std::string webauthn_user_verification = "required";
+  int64_t webauthn_challenge_timeout = 300;
 
   // --- filled by the loader ---
   std::vector<std::string> warnings;   ///< to log once at start

@@ -11,6 +11,7 @@
 #include "store/guard_store.hpp"
 #include "store/key_store.hpp"
 #include "store/outbox_store.hpp"
+#include "store/passkey_store.hpp"
 #include "store/password_reset_store.hpp"
 #include "store/session_store.hpp"
 #include "store/social_store.hpp"
@@ -32,6 +33,7 @@ class Database {
   virtual SocialStore& Social() = 0;
   virtual SessionStore& Sessions() = 0;
   virtual PasswordResetStore& PasswordResets() = 0;
+  virtual PasskeyStore& Passkeys() = 0;
 
   /// Applies pending numbered migrations; returns how many were applied. Idempotent, and safe
   /// when several processes migrate at once (one applies, the others wait and find it done).

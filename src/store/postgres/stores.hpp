@@ -17,5 +17,6 @@ std::unique_ptr<OutboxStore> MakeOutboxStore(Pool& pool);
 std::unique_ptr<SocialStore> MakeSocialStore(Pool& pool);
 std::unique_ptr<SessionStore> MakeSessionStore(Pool& pool);
 std::unique_ptr<PasswordResetStore> MakePasswordResetStore(Pool& pool);
+std::unique_ptr<PasskeyStore> MakePasskeyStore(Pool& pool);
 
 }  // namespace dfauth::store::postgres
