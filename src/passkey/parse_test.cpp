@@ -4,42 +4,14 @@
 
 #include <string>
 
+#include "passkey/test_support.hpp"
+
 using namespace std::string_literals;
 
 namespace dfauth::passkey {
 namespace {
 
-// Minimal CBOR writers for the test inputs (definite lengths only).
-std::string Head(uint8_t major, std::size_t n) {
-  std::string out;
-  if (n < 24) out += static_cast<char>((major << 5) | n);
-  else if (n < 256) { out += static_cast<char>((major << 5) | 24); out += static_cast<char>(n); }
-  else { out += static_cast<char>((major << 5) | 25); out += static_cast<char>(n >> 8); out += static_cast<char>(n & 0xff); }
-  return out;
-}
-std::string Bstr(const std::string& b) { return Head(2, b.size()) + b; }
-std::string Tstr(const std::string& t) { return Head(3, t.size()) + t; }
-
-std::string Es256Key() {
-  return "\xa5\x01\x02\x03\x26\x20\x01\x21" + Bstr(std::string(32, 'x')) + "\x22" + Bstr(std::string(32, 'y'));
-}
-
-std::string AuthData(uint8_t flags, const std::string& tail, uint32_t count = 7) {
-  std::string out(32, 'h');
-  out += static_cast<char>(flags);
-  out += static_cast<char>(count >> 24);
-  out += static_cast<char>((count >> 16) & 0xff);
-  out += static_cast<char>((count >> 8) & 0xff);
-  out += static_cast<char>(count & 0xff);
-  return out + tail;
-}
-
-std::string Attested(const std::string& cred_id, const std::string& key) {
-  std::string out(16, 'a');
-  out += static_cast<char>(cred_id.size() >> 8);
-  out += static_cast<char>(cred_id.size() & 0xff);
-  return out + cred_id + key;
-}
+using namespace test_support;
 
 TEST(ParseAuthenticatorData, ReadsTheFixedPartAndTheAttestedCredential) {
   const std::string key = Es256Key();

@@ -1,70 +1,16 @@
 #include "passkey/signature.hpp"
 
 #include <gtest/gtest.h>
-#include <openssl/bn.h>
-#include <openssl/core_names.h>
-#include <openssl/evp.h>
 
 #include <string>
 
 #include "crypto/primitives.hpp"
+#include "passkey/test_support.hpp"
 
 namespace dfauth::passkey {
 namespace {
 
-// A software authenticator's key: makes the COSE key and signs like one.
-struct TestKey {
-  EVP_PKEY* pkey = nullptr;
-  CoseKey cose;
-  ~TestKey() { EVP_PKEY_free(pkey); }
-
-  std::string Sign(std::string_view message) const {
-    EVP_MD_CTX* md = EVP_MD_CTX_new();
-    const EVP_MD* digest = cose.alg == kAlgEdDsa ? nullptr : EVP_sha256();
-    size_t len = 0;
-    EXPECT_EQ(EVP_DigestSignInit(md, nullptr, digest, nullptr, pkey), 1);
-    EXPECT_EQ(EVP_DigestSign(md, nullptr, &len, reinterpret_cast<const unsigned char*>(message.data()), message.size()), 1);
-    std::string sig(len, '\0');
-    EXPECT_EQ(EVP_DigestSign(md, reinterpret_cast<unsigned char*>(sig.data()), &len,
-                             reinterpret_cast<const unsigned char*>(message.data()), message.size()), 1);
-    sig.resize(len);
-    EVP_MD_CTX_free(md);
-    return sig;
-  }
-};
-
-std::string BnBytes(EVP_PKEY* pkey, const char* name) {
-  BIGNUM* bn = nullptr;
-  EXPECT_EQ(EVP_PKEY_get_bn_param(pkey, name, &bn), 1);
-  std::string out(BN_num_bytes(bn), '\0');
-  BN_bn2bin(bn, reinterpret_cast<unsigned char*>(out.data()));
-  BN_free(bn);
-  return out;
-}
-
-void MakeEs256(TestKey& k) {
-  k.pkey = EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256");
-  unsigned char point[65];
-  size_t len = 0;
-  ASSERT_EQ(EVP_PKEY_get_octet_string_param(k.pkey, OSSL_PKEY_PARAM_PUB_KEY, point, sizeof point, &len), 1);
-  ASSERT_EQ(len, 65u);
-  k.cose = {.kty = 2, .alg = kAlgEs256, .crv = 1, .x = std::string(reinterpret_cast<char*>(point) + 1, 32),
-            .y = std::string(reinterpret_cast<char*>(point) + 33, 32)};
-}
-
-void MakeEd25519(TestKey& k) {
-  k.pkey = EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519");
-  std::string x(32, '\0');
-  size_t len = 32;
-  ASSERT_EQ(EVP_PKEY_get_raw_public_key(k.pkey, reinterpret_cast<unsigned char*>(x.data()), &len), 1);
-  k.cose = {.kty = 1, .alg = kAlgEdDsa, .crv = 6, .x = x};
-}
-
-void MakeRs256(TestKey& k) {
-  k.pkey = EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", size_t{2048});
-  k.cose = {.kty = 3, .alg = kAlgRs256, .n = BnBytes(k.pkey, OSSL_PKEY_PARAM_RSA_N),
-            .e = BnBytes(k.pkey, OSSL_PKEY_PARAM_RSA_E)};
-}
+using namespace test_support;
 
 class SignatureTest : public ::testing::TestWithParam<int64_t> {
  protected:
