@@ -1,5 +1,6 @@
 // PasskeyStore on PostgreSQL: passkeys and webauthn_challenges (migration 11).
 #include "store/postgres/stores.hpp"
+#include "store/purge.hpp"
 
 namespace dfauth::store::postgres {
 namespace {
@@ -116,18 +117,13 @@ class PostgresPasskeyStore final : public PasskeyStore {
   }
 
   bool PurgeExpiredChallenges(int64_t now, int64_t row_limit) override {
-    constexpr int64_t kChunk = 200;
-    for (int64_t purged = 0;;) {
+    return PurgeInRounds(row_limit, [&](int64_t chunk) {
       Pool::Lease c(pool_);
-      const int64_t removed =
-          c->Run("DELETE FROM webauthn_challenges WHERE id IN "
-                 "(SELECT id FROM webauthn_challenges WHERE expires_at < $1 LIMIT $2)",
-                 Params().Add(now).Add(kChunk))
-              .Affected();
-      if (removed == 0) return true;
-      purged += removed;
-      if (purged >= row_limit) return false;
-    }
+      return c->Run("DELETE FROM webauthn_challenges WHERE id IN "
+                    "(SELECT id FROM webauthn_challenges WHERE expires_at < $1 LIMIT $2)",
+                    Params().Add(now).Add(chunk))
+          .Affected();
+    });
   }
 
  private:

@@ -1,5 +1,6 @@
 // PasskeyStore on SQLite: passkeys and webauthn_challenges (migration 11).
 #include "store/passkey_store.hpp"
+#include "store/purge.hpp"
 #include "store/sqlite/connection.hpp"
 #include "store/sqlite/pool.hpp"
 #include "store/sqlite/stores.hpp"
@@ -131,19 +132,15 @@ class SqlitePasskeyStore final : public PasskeyStore {
   }
 
   bool PurgeExpiredChallenges(int64_t now, int64_t row_limit) override {
-    constexpr int64_t kChunk = 200;
-    for (int64_t purged = 0;;) {
+    return PurgeInRounds(row_limit, [&](int64_t chunk) {
       Pool::WriteLease c(pool_);
       c->Prepare("DELETE FROM webauthn_challenges WHERE id IN "
                  "(SELECT id FROM webauthn_challenges WHERE expires_at < ?1 LIMIT ?2)")
           .Bind(1, now)
-          .Bind(2, kChunk)
+          .Bind(2, chunk)
           .Run();
-      const int64_t removed = c->Changes();
-      if (removed == 0) return true;
-      purged += removed;
-      if (purged >= row_limit) return false;
-    }
+      return c->Changes();
+    });
   }
 
  private:
