@@ -60,6 +60,15 @@ const cbor_pair* MapPairs(const cbor_item_t* item, const char* what, std::size_t
   return cbor_map_handle(item);
 }
 
+/// `bytes` as exactly one definite CBOR map (nothing after it); `size` gets its pair count.
+CborItem LoadWholeMap(std::string_view bytes, const char* what, std::size_t* size) {
+  std::size_t used = 0;
+  CborItem item = LoadCbor(bytes, &used, what);
+  if (used != bytes.size()) throw ParseError(std::string(what) + ": trailing bytes");
+  MapPairs(item.get(), what, size);
+  return item;
+}
+
 uint32_t BigEndian32(std::string_view b) {
   return (uint32_t{static_cast<uint8_t>(b[0])} << 24) | (uint32_t{static_cast<uint8_t>(b[1])} << 16) |
          (uint32_t{static_cast<uint8_t>(b[2])} << 8) | uint32_t{static_cast<uint8_t>(b[3])};
@@ -108,11 +117,9 @@ AuthenticatorData ParseAuthenticatorData(std::string_view bytes) {
 }
 
 CoseKey ParseCoseKey(std::string_view cbor) {
-  std::size_t used = 0;
-  CborItem item = LoadCbor(cbor, &used, "COSE key");
-  if (used != cbor.size()) throw ParseError("COSE key: trailing bytes");
   std::size_t n = 0;
-  const cbor_pair* pairs = MapPairs(item.get(), "COSE key", &n);
+  CborItem item = LoadWholeMap(cbor, "COSE key", &n);
+  const cbor_pair* pairs = cbor_map_handle(item.get());
   CoseKey key;
   bool has_kty = false, has_alg = false;
   for (std::size_t i = 0; i < n; ++i) {
@@ -149,11 +156,9 @@ CoseKey ParseCoseKey(std::string_view cbor) {
 }
 
 AttestationObject ParseAttestationObject(std::string_view cbor) {
-  std::size_t used = 0;
-  CborItem item = LoadCbor(cbor, &used, "attestationObject");
-  if (used != cbor.size()) throw ParseError("attestationObject: trailing bytes");
   std::size_t n = 0;
-  const cbor_pair* pairs = MapPairs(item.get(), "attestationObject", &n);
+  CborItem item = LoadWholeMap(cbor, "attestationObject", &n);
+  const cbor_pair* pairs = cbor_map_handle(item.get());
   AttestationObject out;
   bool has_fmt = false, has_auth = false;
   const cbor_item_t* stmt = nullptr;
