@@ -18,6 +18,7 @@
 #include "http/open_files.hpp"
 #include "http/router.hpp"
 #include "http/server.hpp"
+#include "identity/breached_filter.hpp"
 #include "identity/user_service.hpp"
 #include "notify/delivery.hpp"
 #include "otp/device_service.hpp"
@@ -55,6 +56,18 @@ void RequireKnownSchema(store::Database& store) {
     throw config::ConfigError("DATABASE_URL", "the database schema is at version " + std::to_string(version) +
                                                   ", newer than this build's " + std::to_string(latest) +
                                                   ": run the df-auth release that migrated it, or a newer one");
+  }
+}
+
+std::unique_ptr<identity::BreachedFilter> OpenBreachedFilter(const config::Settings& settings) {
+  if (settings.password_breached_filter.empty()) return nullptr;
+  try {
+    auto filter = identity::BreachedFilter::Open(settings.password_breached_filter);
+    spdlog::info("breached-password filter: {} passwords, {} bits, {} hashes, mapped from {}", filter->Items(),
+                 filter->Bits(), filter->Hashes(), settings.password_breached_filter);
+    return filter;
+  } catch (const identity::BreachedFilterError& e) {
+    throw config::ConfigError("PASSWORD_BREACHED_FILTER", e.what());
   }
 }
 
@@ -243,6 +256,7 @@ void Reload(token::TokenService& tokens, guard::Guard& guard) {
 
 int Serve(config::Settings settings) {
   for (const auto& warning : settings.warnings) spdlog::warn("{}", warning);
+  const auto breached = OpenBreachedFilter(settings);
   auto store = OpenConfiguredStore(settings);
   if (!PrepareSchema(*store, settings)) return 1;
   ResolveSecretKey(settings, *store);
@@ -264,8 +278,17 @@ int Serve(config::Settings settings) {
   });
   // OTP devices, codes and 2FA (issue 3): logins, sign-up and the otp routes share them.
   otp::DeviceService devices(settings, *store, store->Devices(), delivery);
-  auth::LoginService login(ToLoginOptions(settings), *store, &devices, &guard);
+  auth::LoginOptions login_options = ToLoginOptions(settings);
+  login_options.breached = breached.get();
+  login_options.on_breached_import = [&metrics](int64_t user_id) {
+    spdlog::warn("user {} signed in with an imported password that is on PASSWORD_BREACHED_FILTER "
+                 "(not refused; ask the user to change it)", user_id);
+    metrics.Increment("dfauth_breached_imported_passwords_total",
+                      "Imported passwords found on the breached-password filter at their first sign-in", {});
+  };
+  auth::LoginService login(std::move(login_options), *store, &devices, &guard);
   identity::UserService users(settings, *store, &store->Devices());
+  users.SetBreachedFilter(breached.get());
   otp::OtpRequestService otp_requests(ToOtpRequestOptions(settings), *store, devices, users, IdentifyFor(login),
                                       OtpDestinationGuard(guard));
   social::JwksCache jwks(social::CurlFetcher());

@@ -9,6 +9,7 @@
 #include "token/token_options.hpp"
 
 namespace dfauth::store { class Database; }
+namespace dfauth::identity { class BreachedFilter; }
 
 namespace dfauth::app {
 
@@ -21,6 +22,10 @@ std::unique_ptr<store::Database> OpenConfiguredStore(const config::Settings& set
 /// Refuses (config::ConfigError naming DATABASE_URL, exit 2) a database whose schema is newer
 /// than this build: an older binary must not write to tables it does not know.
 void RequireKnownSchema(store::Database& store);
+
+/// The PASSWORD_BREACHED_FILTER file mapped (null when the key is empty); a missing, truncated
+/// or foreign file is a config::ConfigError naming the key (exit 2).
+std::unique_ptr<identity::BreachedFilter> OpenBreachedFilter(const config::Settings& settings);
 
 /// Fills settings.secret_key from the database, generating it on first start (with a warning).
 void ResolveSecretKey(config::Settings& settings, store::Database& store);

@@ -3,7 +3,11 @@
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
+#include <chrono>
+#include <cstdio>
 #include <functional>
 #include <iostream>
 #include <memory>
@@ -15,6 +19,7 @@
 #include "crypto/password.hpp"
 #include "dfauth/error.hpp"
 #include "guard/guard.hpp"
+#include "identity/breached_filter.hpp"
 #include "identity/user_service.hpp"
 #include "net/ip_net.hpp"
 #include "notify/transport.hpp"
@@ -73,6 +78,7 @@ void OnRun(CLI::App* sub, Action& chosen, Action action) {
 int RunCheckConfig(config::Settings& settings) {
   for (const auto& warning : settings.warnings) spdlog::warn("{}", warning);
   notify::CheckDeliverySettings(settings);  // backends and TEMPLATES_DIR, as serve would
+  OpenBreachedFilter(settings);             // PASSWORD_BREACHED_FILTER's header, as serve would
   std::cout << config::FormatEffective(settings);
   return 0;
 }
@@ -119,7 +125,10 @@ int RunCreateSuperuser(config::Settings& settings, const SuperuserOptions& o) {
     if (password.empty()) throw std::runtime_error("empty password on standard input");
     input["password"] = password;
   }
-  const store::User user = identity::UserService(settings, *store).CreateSuperuser(input);
+  const auto breached = OpenBreachedFilter(settings);
+  identity::UserService users(settings, *store);
+  users.SetBreachedFilter(breached.get());
+  const store::User user = users.CreateSuperuser(input);
   std::cout << "created superuser " << user.username << " (id " << user.id << ")\n";
   return 0;
 }
@@ -300,11 +309,16 @@ void AddImportDjango(CLI::App& app, Action& chosen) {
     // Backup codes are stored keyed-hashed with SECRET_KEY: without one configured, the key the
     // server generates (or already generated) in this database, not an empty one.
     ResolveSecretKey(settings, *store);
-    ImportCounts n = ImportDjango(settings, *store, o->first, o->second);
+    const auto breached = OpenBreachedFilter(settings);
+    ImportCounts n = ImportDjango(settings, *store, o->first, o->second, breached.get());
     std::cout << "imported " << n.users << " users (" << n.two_fa << " with 2FA required), " << n.devices
               << " OTP devices, " << n.social_links << " social links";
     if (n.devices_skipped) std::cout << "; skipped " << n.devices_skipped
                                     << " devices df-auth cannot use (TOTP other than 6 digits / 30 s, email without an address)";
+    if (breached)
+      std::cout << "; breached passwords: " << n.passwords_breached << " of " << n.passwords_checked
+                << " unsalted SHA-1 hashes are on PASSWORD_BREACHED_FILTER (imported anyway); the other "
+                << n.users - n.passwords_checked << " are salted and checked at each user's first sign-in";
     std::cout << "\n";
     return 0;
   });
@@ -358,6 +372,60 @@ void AddGuardCommands(CLI::App& app, Action& chosen) {
   OnRun(unblock, chosen, [ip](config::Settings& s) { return RunGuardChange(s, *ip, std::nullopt, false); });
 }
 
+struct BuildFilterArgs {
+  std::string from, out, format = "auto";
+  double fp = 1e-6;
+};
+
+/// `passwords build-filter`: reads no configuration. Progress goes to stderr when it is a
+/// terminal (a log or pipe gets the summary line only).
+int RunBuildFilter(const BuildFilterArgs& a) {
+  identity::BuildFilterOptions options;
+  options.fp_rate = a.fp;
+  options.format = a.format == "hibp"    ? identity::BreachedListFormat::kHibp
+                   : a.format == "plain" ? identity::BreachedListFormat::kPlain
+                                         : identity::BreachedListFormat::kAuto;
+  const bool terminal = ::isatty(STDERR_FILENO) == 1;
+  if (terminal)
+    options.progress = [](int pass, uint64_t done, uint64_t total) {
+      const int percent = total == 0 ? 100 : static_cast<int>(done * 100 / total);
+      std::fprintf(stderr, "\r%s %3d%% (%llu MiB of %llu MiB)", pass == 1 ? "counting " : "inserting", percent,
+                   static_cast<unsigned long long>(done >> 20), static_cast<unsigned long long>(total >> 20));
+      if (pass == 2 && done == total) std::fputc('\n', stderr);
+    };
+  const auto start = std::chrono::steady_clock::now();
+  identity::BuildFilterResult r;
+  try {
+    r = identity::BuildBreachedFilter(a.from, a.out, options);
+  } catch (const std::exception& e) {
+    if (terminal) std::fputc('\n', stderr);
+    std::cerr << "passwords build-filter: " << e.what() << "\n";
+    return 1;
+  }
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::cout << "wrote " << a.out << ": " << r.items << " "
+            << (r.format == identity::BreachedListFormat::kHibp ? "SHA-1 hashes (HIBP)" : "passwords") << ", "
+            << r.shape.bits << " bits, " << r.shape.hashes << " hashes, " << r.file_bytes << " bytes, fp "
+            << a.fp << ", " << seconds << " s\n";
+  return 0;
+}
+
+/// `passwords build-filter`: standalone like config-reference (no configuration, no database).
+void AddPasswordsCommands(CLI::App& app, std::function<int()>& standalone) {
+  auto* passwords = app.add_subcommand("passwords", "Breached-password filter (PASSWORD_BREACHED_FILTER)");
+  passwords->require_subcommand(1);
+  auto a = std::make_shared<BuildFilterArgs>();
+  auto* build = passwords->add_subcommand(
+      "build-filter", "Build a Bloom filter from Have I Been Pwned's SHA-1 list (HASH:COUNT lines) or a plain password list");
+  build->add_option("--from", a->from, "the list: HIBP's pwned-passwords-sha1 file, or one password a line")
+      ->required()->check(CLI::ExistingFile);
+  build->add_option("--out", a->out, "the filter file to write (through a temporary file renamed over it)")->required();
+  build->add_option("--fp", a->fp, "false-positive rate (default 1e-6)")->check(CLI::Range(1e-12, 0.5));
+  build->add_option("--format", a->format, "auto (default: HIBP when the first line is 40 hex digits), hibp or plain")
+      ->check(CLI::IsMember({"auto", "hibp", "plain"}));
+  build->callback([&standalone, a] { standalone = [a] { return RunBuildFilter(*a); }; });
+}
+
 /// Runs the action, turning each kind of failure into its exit code and one line on stderr.
 int RunReportingErrors(const Action& action, const std::optional<std::string>& config_file) {
   try {
@@ -395,6 +463,7 @@ int Main(int argc, char** argv) {
   std::function<int()> standalone;  // a command that needs no configuration
   AddServerCommands(app, chosen);
   AddConfigReference(app, standalone);
+  AddPasswordsCommands(app, standalone);
   AddCreateSuperuser(app, chosen);
   AddUsersCommands(app, chosen);
   AddKeysCommands(app, chosen);

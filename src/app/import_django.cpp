@@ -1,5 +1,7 @@
 #include "app/import_django.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <ctime>
 #include <map>
 #include <optional>
@@ -9,6 +11,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "crypto/primitives.hpp"
+#include "identity/breached_filter.hpp"
 #include "identity/email.hpp"
 #include "net/database_url.hpp"
 #include "otp/code.hpp"
@@ -80,8 +84,10 @@ std::optional<std::string> OptionalText(const store::SourceRow& st, int column) 
 /// One import: the source open, the target empty, one method per group of Django tables.
 class Importer {
  public:
-  Importer(const config::Settings& settings, store::Database& target, store::Source& source)
-      : settings_(settings), target_(target), c_(source), now_(static_cast<int64_t>(std::time(nullptr))) {}
+  Importer(const config::Settings& settings, store::Database& target, store::Source& source,
+           const identity::BreachedFilter* breached)
+      : settings_(settings), target_(target), c_(source), now_(static_cast<int64_t>(std::time(nullptr))),
+        breached_(breached) {}
 
   ImportCounts Run(const std::string& users_table) {
     ImportUsers(users_table);
@@ -128,6 +134,7 @@ class Importer {
     u.date_joined = DjangoTime(st, 10).value_or(0);
     u.last_login = DjangoTime(st, 11);
     if (u.email) emails_[u.id] = *u.email;
+    CheckBreached(u.password_hash);
     try {
       target_.Users().CreateUser(u);
     } catch (const store::DuplicateError& e) {
@@ -262,6 +269,23 @@ class Importer {
   store::Database& target_;
   store::Source& c_;
   const int64_t now_;
+  /// Django's UnsaltedSHA1PasswordHasher stores "sha1$$" + the hex SHA-1 HIBP lists: the one
+  /// kind of hash the filter can check without the password.
+  void CheckBreached(const std::string& hash) {
+    constexpr std::string_view kUnsaltedSha1 = "sha1$$";
+    if (breached_ == nullptr || !hash.starts_with(kUnsaltedSha1) || hash.size() != kUnsaltedSha1.size() + 40 ||
+        !std::all_of(hash.begin() + kUnsaltedSha1.size(), hash.end(), [](char c) { return std::isxdigit(c) != 0; }))
+      return;
+    std::string digest;
+    for (std::size_t i = kUnsaltedSha1.size(); i < hash.size(); i += 2) {
+      const int byte = std::stoi(hash.substr(i, 2), nullptr, 16);
+      digest.push_back(static_cast<char>(byte));
+    }
+    ++counts_.passwords_checked;
+    if (breached_->ContainsSha1(digest)) ++counts_.passwords_breached;
+  }
+
+  const identity::BreachedFilter* breached_;
   ImportCounts counts_;
   std::map<int64_t, std::string> emails_;  // user id -> email (devices without their own address)
 };
@@ -269,7 +293,8 @@ class Importer {
 }  // namespace
 
 ImportCounts ImportDjango(const config::Settings& settings, store::Database& target,
-                          const std::string& from_url, const std::string& user_table) {
+                          const std::string& from_url, const std::string& user_table,
+                          const identity::BreachedFilter* breached) {
   std::unique_ptr<store::Source> source;
   try {
     source = store::OpenSource(from_url);
@@ -282,7 +307,7 @@ ImportCounts ImportDjango(const config::Settings& settings, store::Database& tar
   if (target.Users().CountUsers() != 0) {
     throw std::runtime_error("the df-auth database already has users; import-django keeps user ids and needs an empty one");
   }
-  return Importer(settings, target, *source).Run(users_table);
+  return Importer(settings, target, *source, breached).Run(users_table);
 }
 
 }  // namespace dfauth::app

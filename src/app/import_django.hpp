@@ -10,6 +10,8 @@
 #include "config/settings.hpp"
 #include "store/database.hpp"
 
+namespace dfauth::identity { class BreachedFilter; }
+
 namespace dfauth::app {
 
 struct ImportCounts {
@@ -20,6 +22,11 @@ struct ImportCounts {
   /// devices with no address of their own or of their user.
   int devices_skipped = 0;
   int social_links = 0;
+  /// With PASSWORD_BREACHED_FILTER: the imported hashes that can be checked offline (Django's
+  /// unsalted SHA-1, `sha1$$HEX`) and how many of those are on the filter (reported, imported
+  /// anyway). Salted hashes (pbkdf2_sha256) are checked at the user's first sign-in instead.
+  int passwords_checked = 0;
+  int passwords_breached = 0;
 };
 
 /// Imports from the Django database at `from_url` (`sqlite:///path` or `postgresql://…`, read-only). `user_table`
@@ -27,6 +34,7 @@ struct ImportCounts {
 /// columns. Throws std::runtime_error (message for the operator) when the source cannot be read,
 /// the user table is ambiguous, or the target already has users.
 ImportCounts ImportDjango(const config::Settings& settings, store::Database& target,
-                          const std::string& from_url, const std::string& user_table);
+                          const std::string& from_url, const std::string& user_table,
+                          const identity::BreachedFilter* breached = nullptr);
 
 }  // namespace dfauth::app

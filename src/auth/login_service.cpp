@@ -5,6 +5,7 @@
 #include "crypto/password.hpp"
 #include "dfauth/error.hpp"
 #include "guard/guard.hpp"
+#include "identity/breached_filter.hpp"
 #include "identity/email.hpp"
 #include "identity/phone.hpp"
 
@@ -106,6 +107,9 @@ std::optional<store::User> LoginService::PasswordBackend(const Credentials& cred
     auto result = crypto::VerifyPassword(*password, user->password_hash, params);
     if (!result.ok || !user->is_active) return std::nullopt;
     if (result.needs_upgrade) {
+      if (options_.breached && options_.on_breached_import && user->password_hash.starts_with("pbkdf2_sha256$") &&
+          options_.breached->Contains(*password))
+        options_.on_breached_import(user->id);
       std::string upgraded = crypto::HashPassword(*password, params);
       if (store_.Users().ReplacePasswordHash(user->id, user->password_hash, upgraded))
         user->password_hash = upgraded;

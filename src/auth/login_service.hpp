@@ -16,6 +16,8 @@
 #include "otp/device_service.hpp"
 #include "store/database.hpp"
 
+namespace dfauth::identity { class BreachedFilter; }
+
 namespace dfauth::guard { class Guard; }
 
 namespace dfauth::auth {
@@ -59,6 +61,11 @@ struct LoginOptions {
   std::string test_user_email;       ///< TEST_USER_EMAIL (empty: the test_email backend proves nobody)
   bool prevent_enumeration = false;  ///< PREVENT_ENUMERATION
   crypto::Argon2Params argon2;       ///< ARGON2_MEMORY_KIB, ARGON2_TIME_COST
+  /// PASSWORD_BREACHED_FILTER (null: off). An imported Django password (pbkdf2_sha256, whose
+  /// plain text import-django cannot know) is checked at the sign-in that upgrades it: on the
+  /// filter, `on_breached_import(user id)` is called; the sign-in is never refused for it.
+  const identity::BreachedFilter* breached = nullptr;
+  std::function<void(int64_t)> on_breached_import;
 };
 
 class LoginService {

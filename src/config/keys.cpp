@@ -376,6 +376,10 @@ const KeyDescriptor kKeys[] = {
      .doc = "Argon2id passes (OWASP: 2); lower values warn", .min = 1, .max = kMaxUint32},
     {.name = "PASSWORD_MIN_LENGTH", .member = &S::password_min_length,
      .doc = "minimum password length at sign-up and set-password", .min = 1},
+    {.name = "PASSWORD_BREACHED_FILTER", .member = &S::password_breached_filter,
+     .doc = "breached-password Bloom filter (df-auth passwords build-filter), memory-mapped: new "
+            "passwords on it are refused (400 password_breached); empty: off",
+     .check = CheckReadableFile},
     // §6
     {.name = "BLACKLIST_EMAIL_REGEX", .member = &S::blacklist_email_regex,
      .doc = "regexes (searched, not fully matched) of refused email addresses",

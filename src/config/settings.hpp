@@ -139,6 +139,7 @@ struct Settings {
   int64_t argon2_memory_kib = 19456;
   int64_t argon2_time_cost = 2;
   int64_t password_min_length = 8;
+  std::string password_breached_filter;  ///< Bloom filter file of breached passwords; empty: off
 
   // --- blacklisting and abuse protection (§6) ---
   std::vector<std::string> blacklist_email_regex;

@@ -27,6 +27,23 @@ const EVP_MD* Sha256Md() {
   return md;
 }
 
+const EVP_MD* Sha1Md() {
+  static EVP_MD* md = EVP_MD_fetch(nullptr, "SHA1", nullptr);
+  if (md == nullptr) throw std::runtime_error("OpenSSL SHA1 unavailable");
+  return md;
+}
+
+/// `Md`'s digest of `data`, `size` bytes long.
+std::string Digest(std::string_view data, const EVP_MD* md, unsigned int size, const char* name) {
+  std::string out(size, '\0');
+  unsigned int len = 0;
+  if (EVP_Digest(data.data(), data.size(), reinterpret_cast<unsigned char*>(out.data()), &len, md, nullptr) != 1 ||
+      len != size) {
+    throw std::runtime_error(std::string(name) + " failed");
+  }
+  return out;
+}
+
 // A keyless HMAC-SHA256 context to duplicate per call: setting the digest by name on every
 // call would fetch it again, the cost the prefetch avoids.
 const EVP_MAC_CTX* HmacTemplate() {
@@ -174,16 +191,9 @@ uint64_t KeyedHash64(std::string_view key, std::string_view data) {
   return value;
 }
 
-std::string Sha256(std::string_view data) {
-  std::string out(32, '\0');
-  unsigned int len = 0;
-  if (EVP_Digest(data.data(), data.size(), reinterpret_cast<unsigned char*>(out.data()), &len,
-                 Sha256Md(), nullptr) != 1 ||
-      len != 32) {
-    throw std::runtime_error("SHA-256 failed");
-  }
-  return out;
-}
+std::string Sha256(std::string_view data) { return Digest(data, Sha256Md(), 32, "SHA-256"); }
+
+std::string Sha1(std::string_view data) { return Digest(data, Sha1Md(), 20, "SHA-1"); }
 
 std::string HmacSha256(std::string_view key, std::string_view data) {
   // Each thread keeps a context keyed with the last key it used: re-initialising it with a null

@@ -31,6 +31,9 @@ std::string HexEncode(std::string_view bytes);
 uint64_t KeyedHash64(std::string_view key, std::string_view data);
 
 std::string Sha256(std::string_view data);
+/// SHA-1 (20 bytes): only where a format demands it (Have I Been Pwned's password list), never
+/// for anything that must resist collisions.
+std::string Sha1(std::string_view data);
 std::string HmacSha256(std::string_view key, std::string_view data);
 
 }  // namespace dfauth::crypto

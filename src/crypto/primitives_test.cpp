@@ -8,6 +8,11 @@
 namespace dfauth::crypto {
 namespace {
 
+TEST(Primitives, Sha1MatchesFips180Vector) {
+  EXPECT_EQ(HexEncode(Sha1("abc")), "a9993e364706816aba3e25717850c26c9cd0d89d");
+  EXPECT_EQ(HexEncode(Sha1("")), "da39a3ee5e6b4b0d3255bfef95601890afd80709");
+}
+
 TEST(Primitives, Sha256MatchesFips180Vector) {
   EXPECT_EQ(HexEncode(Sha256("abc")),
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");

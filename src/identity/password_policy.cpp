@@ -4,6 +4,8 @@
 #include <string>
 #include <unordered_set>
 
+#include "identity/breached_filter.hpp"
+
 namespace dfauth::identity {
 namespace {
 
@@ -41,16 +43,20 @@ bool IsCommonPassword(std::string_view password) {
   return CommonPasswords().count(lowered) != 0;
 }
 
-std::optional<std::string> CheckPassword(std::string_view password, std::size_t min_length) {
+std::optional<PasswordProblem> CheckPassword(std::string_view password, std::size_t min_length,
+                                             const BreachedFilter* breached) {
+  auto invalid = [](std::string message) { return PasswordProblem{"invalid", std::move(message)}; };
   if (CodePoints(password) < min_length) {
-    return "This password is too short. It must contain at least " + std::to_string(min_length) +
-           (min_length == 1 ? " character." : " characters.");
+    return invalid("This password is too short. It must contain at least " + std::to_string(min_length) +
+                   (min_length == 1 ? " character." : " characters."));
   }
-  if (IsCommonPassword(password)) return "This password is too common.";
+  if (IsCommonPassword(password)) return invalid("This password is too common.");
   if (!password.empty() &&
       std::all_of(password.begin(), password.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-    return "This password is entirely numeric.";
+    return invalid("This password is entirely numeric.");
   }
+  if (breached != nullptr && breached->Contains(password))
+    return PasswordProblem{kPasswordBreachedCode, kPasswordBreachedMessage};
   return std::nullopt;
 }
 

@@ -147,7 +147,8 @@ void ApplyEmail(const config::Settings& settings, store::Database& store, const 
   user.email = normalized;
 }
 
-void ApplyField(const config::Settings& settings, store::Database& store, const std::string& name,
+void ApplyField(const config::Settings& settings, const BreachedFilter* breached, store::Database& store,
+                const std::string& name,
                 const std::string& value, bool creating, store::User& user, nlohmann::json& extra,
                 Errors& errors, const ConfirmedCheck& confirmed = {}) {
   if (name == "username") {
@@ -185,8 +186,8 @@ void ApplyField(const config::Settings& settings, store::Database& store, const 
     if (!creating)
       return errors.Invalid("The password cannot be changed here; use set-password/.", name);
     if (value.empty()) return;
-    if (auto problem = CheckPassword(value, static_cast<std::size_t>(settings.password_min_length)))
-      return errors.Invalid(*problem, name);
+    if (auto problem = CheckPassword(value, static_cast<std::size_t>(settings.password_min_length), breached))
+      return errors.Add(problem->code, problem->message, name);
   } else if (auto it = settings.user_extra_fields.find(name); it != settings.user_extra_fields.end()) {
     auto parsed = ParseExtraField(it->second, value);
     if (!parsed.ok) return errors.Invalid(parsed.error, name);
@@ -252,7 +253,7 @@ store::User UserService::Register(const FieldValues& submitted, std::optional<in
                                                              : PendingAddresses{};
   for (const auto& name : writable_fields_) {
     auto it = input.find(name);
-    if (it != input.end()) ApplyField(settings_, store_, name, it->second, true, user, extra, errors);
+    if (it != input.end()) ApplyField(settings_, breached_, store_, name, it->second, true, user, extra, errors);
   }
   errors.ThrowIfAny();
 
@@ -299,7 +300,7 @@ store::User UserService::CreateSuperuser(const FieldValues& input) {
   if (username == input.end() || username->second.empty()) errors.Add("required", "This field is required.", "username");
   for (const char* name : {"username", "email", "password"}) {
     auto it = input.find(name);
-    if (it != input.end()) ApplyField(settings_, store_, name, it->second, true, user, extra, errors);
+    if (it != input.end()) ApplyField(settings_, breached_, store_, name, it->second, true, user, extra, errors);
   }
   errors.ThrowIfAny();
   if (auto password = input.find("password"); password != input.end() && !password->second.empty())
@@ -318,7 +319,7 @@ store::User UserService::CreateFromOtp(const FieldValues& input, const std::stri
   for (const auto& name : writable_fields_) {
     auto it = input.find(name);
     if (it != input.end() && name != field)
-      ApplyField(settings_, store_, name, it->second, true, user, extra, errors);
+      ApplyField(settings_, breached_, store_, name, it->second, true, user, extra, errors);
   }
   errors.ThrowIfAny();
   if (field == "email") user.email = value;
@@ -351,7 +352,7 @@ store::User UserService::Update(const store::User& current, const FieldValues& i
   for (const auto& name : writable_fields_) {
     auto it = input.find(name);
     if (it != input.end())
-      ApplyField(settings_, store_, name, it->second, false, user, extra, errors, confirmed);
+      ApplyField(settings_, breached_, store_, name, it->second, false, user, extra, errors, confirmed);
   }
   errors.ThrowIfAny();
   user.extra_json = extra.dump();
@@ -372,8 +373,9 @@ void UserService::SetPassword(const store::User& user, const std::string& old_pa
 }
 
 void UserService::CheckNewPassword(const std::string& new_password) const {
-  if (auto problem = CheckPassword(new_password, static_cast<std::size_t>(settings_.password_min_length)))
-    throw errors::Invalid(*problem, std::string("new_password"));
+  if (auto problem =
+          CheckPassword(new_password, static_cast<std::size_t>(settings_.password_min_length), breached_))
+    throw ApiError(400, problem->code, problem->message, std::string("new_password"));
 }
 
 void UserService::ResetPassword(const store::User& user, const std::string& new_password) {

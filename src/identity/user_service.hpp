@@ -21,6 +21,8 @@ using FieldValues = std::map<std::string, std::string>;
 
 /// A 400 whose every entry says a username, email or phone is already taken: PREVENT_ENUMERATION
 /// answers such a sign-up as one that worked, so it is told apart by type, not by message.
+class BreachedFilter;
+
 class DuplicateIdentityError : public ApiError {
  public:
   using ApiError::ApiError;
@@ -35,6 +37,10 @@ class UserService {
   /// email/phone of a confirmed device, and 2FA can be enabled once a device is confirmed.
   UserService(const config::Settings& settings, store::Database& store, store::DeviceStore* devices,
               Clock clock = {});
+
+  /// Every new password (sign-up, invitation, set-password, reset, createsuperuser) is checked
+  /// against `filter` too (400 password_breached); null: no filter. Not owned; outlives this.
+  void SetBreachedFilter(const BreachedFilter* filter) { breached_ = filter; }
 
   /// The writable fields of the user representation, in the reference's order
   /// (optional fields, then identity fields, then USER_EXTRA_FIELDS).
@@ -65,8 +71,8 @@ class UserService {
   void SetPassword(const store::User& user, const std::string& old_password,
                    const std::string& new_password, std::string_view current_session = {});
 
-  /// 400 invalid on `new_password` when it breaks the password policy (PASSWORD_MIN_LENGTH,
-  /// common passwords, only digits).
+  /// 400 on `new_password` when it breaks the password policy: invalid (PASSWORD_MIN_LENGTH,
+  /// common passwords, only digits) or password_breached (the breached-password filter).
   void CheckNewPassword(const std::string& new_password) const;
 
   /// A proven password reset: stores the new password (policy applied) without the old one and
@@ -94,6 +100,7 @@ class UserService {
   const config::Settings& settings_;
   store::Database& store_;
   store::DeviceStore* devices_ = nullptr;
+  const BreachedFilter* breached_ = nullptr;
   Clock clock_;
   std::vector<std::string> writable_fields_;
 };
