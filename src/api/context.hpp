@@ -9,6 +9,7 @@
 #include "identity/user_service.hpp"
 #include "otp/device_service.hpp"
 #include "otp/otp_request.hpp"
+#include "passkey/passkey_service.hpp"
 #include "store/database.hpp"
 #include "token/token_service.hpp"
 
@@ -29,6 +30,7 @@ struct ApiContext {
   otp::OtpRequestService& otp_requests;
   guard::Guard& guard;  ///< blacklists and login-failure limits
   auth::PasswordResetService& password_resets;
+  passkey::PasskeyService& passkeys;
 };
 
 /// Mounts every route of interface.md §3 on the router.

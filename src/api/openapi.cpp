@@ -133,6 +133,39 @@ Json Components(const config::Settings& s) {
       StringObject({"email", "phone_number", "otp", "new_password", "two_fa_otp"}, {"otp", "new_password"});
   schemas["PasswordResetConfirm"]["properties"]["new_password"]["format"] = "password";
 
+  // Passkeys (issue 15): WebAuthn Level 3 JSON (base64url without padding).
+  const Json credential{{"type", "object"},
+                        {"description", "PublicKeyCredential.toJSON(): id, rawId, type, response, clientExtensionResults"},
+                        {"required", {"id", "rawId", "type", "response"}},
+                        {"properties",
+                         {{"id", Text()},
+                          {"rawId", Text()},
+                          {"type", {{"type", "string"}, {"enum", {"public-key"}}}},
+                          {"response", {{"type", "object"}}},
+                          {"clientExtensionResults", {{"type", "object"}}}}}};
+  schemas["PasskeyOptions"] = {{"type", "object"},
+                               {"required", {"challenge_id", "options"}},
+                               {"properties",
+                                {{"challenge_id", Text()},
+                                 {"options", {{"type", "object"},
+                                              {"description", "PublicKeyCredentialCreationOptionsJSON or "
+                                                              "PublicKeyCredentialRequestOptionsJSON"}}}}}};
+  schemas["PasskeyRegistration"] = {{"type", "object"},
+                                    {"required", {"challenge_id", "credential"}},
+                                    {"properties", {{"challenge_id", Text()}, {"credential", credential}, {"name", Text()}}}};
+  schemas["PasskeyAssertion"] = {{"type", "object"},
+                                 {"required", {"challenge_id", "credential"}},
+                                 {"properties", {{"challenge_id", Text()}, {"credential", credential}}}};
+  schemas["Passkey"] = {{"type", "object"},
+                        {"required", {"id", "name", "created_at", "last_used_at", "backed_up"}},
+                        {"properties",
+                         {{"id", {{"type", "integer"}}},
+                          {"name", Text()},
+                          {"created_at", {{"type", "string"}, {"format", "date-time"}}},
+                          {"last_used_at", {{"type", "string"}, {"format", "date-time"}, {"nullable", true}}},
+                          {"backed_up", {{"type", "boolean"}}}}}};
+  schemas["PasskeyPage"] = PageSchema(Ref("Passkey"));
+
   schemas["SocialLogin"] = StringObject({"provider", "access_token", "id_token", "first_name", "last_name", "otp", "password"},
                                       {"provider"});
   schemas["SocialTokens"] = StringObject(pair ? std::vector<std::string>{"token", "refresh", "provider"}
@@ -193,6 +226,19 @@ std::vector<OperationDoc> OperationTable() {
       {"POST", "password-reset/confirm/",
        "Set a new password with a reset code (2FA users: two_fa_otp too); every earlier session ends",
        "PasswordResetConfirm", 200, "Tokens", kJson, {}, {409}},
+      {"POST", "passkeys/registration/options/", "Start adding a passkey: creation options and their challenge_id",
+       "", 200, "PasskeyOptions"},
+      {"POST", "passkeys/registration/verify/",
+       "Add the passkey the authenticator created (401 authentication_failed when a check fails)",
+       "PasskeyRegistration", 201, "Passkey"},
+      {"GET", "passkeys/", "The caller's passkeys", "", 200, "PasskeyPage", kJson, {"limit", "offset"}},
+      {"DELETE", "passkeys/{id}/", "Remove a passkey (not a 2FA user's last second factor)", "", 204, "", kJson, {}, {400}},
+      {"POST", "passkeys/authentication/options/", "Start a passkey sign-in: request options and their challenge_id",
+       "", 200, "PasskeyOptions"},
+      {"POST", "passkeys/authentication/verify/",
+       "Sign in with a passkey's assertion (401 authentication_failed when a check fails; 2fa_required "
+       "when the passkey did not verify the user of a 2FA account)",
+       "PasskeyAssertion", 200, "Tokens"},
       {"POST", "social/", "Log in with a social provider's token", "SocialLogin", 200, "SocialTokens"},
       {"POST", "social/connect/", "Link a social account to the caller", "SocialLogin", 200, "SocialTokens"},
       {"GET", "social/connections/", "The caller's social links", "", 200, "SocialConnectionPage", kJson, {"limit", "offset"}},

@@ -17,6 +17,8 @@ void RegisterMagicRoutes(http::Router& router, ApiContext& ctx, const std::strin
 void RegisterUiRoutes(http::Router& router, ApiContext& ctx, const std::string& prefix);
 void RegisterSessionRoutes(http::Router& router, ApiContext& ctx, const std::string& prefix);
 void RegisterPasswordResetRoutes(http::Router& router, ApiContext& ctx, const std::string& prefix);
+/// passkeys/: registration, list, delete and sign-in with a passkey (passkeys_api.cpp, issue 15).
+void RegisterPasskeyRoutes(http::Router& router, ApiContext& ctx, const std::string& prefix);
 void RegisterSocialRoutes(http::Router& router, ApiContext& ctx, const std::string& prefix);
 /// 200 {"token"} (pair profile: + "refresh"): the answer of every route that signs in.
 http::Response TokensResponse(const token::IssuedTokens& issued);

@@ -1,6 +1,5 @@
 // sessions/ (issue 16 item 1): the caller's sessions, newest first; revoking one or all others.
 // A missing or another user's session is 404 not_found, as otp-devices/ answers.
-#include <chrono>
 #include <nlohmann/json.hpp>
 
 #include "api/context.hpp"
@@ -13,18 +12,10 @@
 namespace dfauth::api {
 namespace {
 
-/// Unix seconds as DRF writes a whole-second DateTimeField: "2026-12-06T22:18:12Z".
-std::string Iso8601(int64_t unix_seconds) {
-  std::string ms = text::UtcTimestamp(std::chrono::system_clock::time_point(std::chrono::seconds(unix_seconds)));
-  // "…:12.000Z" → "…:12Z" (whole seconds have no fraction).
-  if (auto dot = ms.rfind('.'); dot != std::string::npos) ms.erase(dot, ms.size() - dot - 1);
-  return ms;
-}
-
 nlohmann::ordered_json SessionJson(const store::Session& s, std::string_view current_sid) {
   return nlohmann::ordered_json{{"id", s.id},
-                                {"created_at", Iso8601(s.created_at)},
-                                {"last_used_at", Iso8601(s.last_used_at)},
+                                {"created_at", text::UtcSeconds(s.created_at)},
+                                {"last_used_at", text::UtcSeconds(s.last_used_at)},
                                 {"ip", s.ip},
                                 {"user_agent", s.user_agent},
                                 {"method", s.method},

@@ -299,8 +299,9 @@ int Serve(config::Settings settings) {
                                              [&guard](const std::string& destination) {
                                                return guard.OtpDestinationAllowed(destination);
                                              });
-  api::ApiContext context{settings,     *store, tokens, login, users, metrics, *social, devices, otp_requests,
-                          guard,        password_resets};
+  passkey::PasskeyService passkeys(settings, *store, &guard);
+  api::ApiContext context{settings, *store, tokens,       login, users,          metrics,
+                          *social,  devices, otp_requests, guard, password_resets, passkeys};
   api::RegisterRoutes(router, context);
   http::ServerOptions server_options = ToServerOptions(settings, *store, guard);
   server_options.on_reload = [&tokens, &guard] { Reload(tokens, guard); };

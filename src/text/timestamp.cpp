@@ -34,4 +34,10 @@ std::string UtcTimestamp(std::chrono::system_clock::time_point at) {
 
 std::string UtcTimestamp() { return UtcTimestamp(std::chrono::system_clock::now()); }
 
+std::string UtcSeconds(int64_t unix_seconds) {
+  std::string out = UtcTimestamp(std::chrono::system_clock::time_point(std::chrono::seconds(unix_seconds)));
+  out.erase(out.size() - 5, 4);  // "…:12.000Z" → "…:12Z" (whole seconds have no fraction)
+  return out;
+}
+
 }  // namespace dfauth::text

@@ -2,6 +2,7 @@
 // The one timestamp format of our log lines.
 
 #include <chrono>
+#include <cstdint>
 #include <string>
 
 namespace dfauth::text {
@@ -11,5 +12,8 @@ std::string UtcTimestamp(std::chrono::system_clock::time_point at);
 
 /// The current time as UtcTimestamp(at) writes it.
 std::string UtcTimestamp();
+
+/// Unix seconds as DRF writes a whole-second DateTimeField: "2026-12-06T22:18:12Z".
+std::string UtcSeconds(int64_t unix_seconds);
 
 }  // namespace dfauth::text

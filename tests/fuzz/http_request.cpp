@@ -79,6 +79,7 @@ struct App {
   std::unique_ptr<social::JwksCache> jwks;
   std::unique_ptr<social::SocialService> social;
   std::unique_ptr<auth::PasswordResetService> password_resets;
+  std::unique_ptr<passkey::PasskeyService> passkeys;
   http::Router router;
   std::unique_ptr<api::ApiContext> context;
   std::unique_ptr<http::Pipeline> pipeline;
@@ -160,9 +161,10 @@ struct App {
     password_resets = std::make_unique<auth::PasswordResetService>(
         settings, *store, *devices, *users, *login, *delivery,
         [&guard_ref](const std::string& destination) { return guard_ref.OtpDestinationAllowed(destination); });
+    passkeys = std::make_unique<passkey::PasskeyService>(settings, *store, guard.get());
     context = std::make_unique<api::ApiContext>(api::ApiContext{settings, *store, *tokens, *login, *users, metrics,
                                                                 *social, *devices, *otp_requests, *guard,
-                                                                *password_resets});
+                                                                *password_resets, *passkeys});
     api::RegisterRoutes(router, *context);
 
     http::PipelineRules rules;
