@@ -91,6 +91,10 @@ Json Components(const config::Settings& s) {
   for (const char* n : {"password", "otp"}) AddUnique(login, n);
   for (const auto& n : s.required_auth_fields) AddUnique(login, n);
   schemas["Credentials"] = StringObject(login, s.required_auth_fields);
+  // 2FA with a passkey (issue 15): an assertion in place of otp.
+  schemas["Credentials"]["properties"]["challenge_id"] = Text();
+  schemas["Credentials"]["properties"]["credential"] = {
+      {"type", "object"}, {"description", "a passkey assertion (PublicKeyCredential.toJSON()) as the second factor"}};
 
   AddUserSchemas(s, schemas);
   schemas["SetPassword"] = StringObject({"old_password", "new_password"}, {"old_password", "new_password"});

@@ -33,9 +33,9 @@ std::string CredentialString(const nlohmann::json& object, const char* name) {
   return it->get<std::string>();
 }
 
-/// The `credential` member of a verify body: a PublicKeyCredential JSON whose `response` has the
-/// members of `ceremony` (an attestation or an assertion); anything else is 400 on `credential`.
-passkey::CredentialJson ReadCredential(const nlohmann::json& body, bool registration) {
+}  // namespace
+
+passkey::CredentialJson ReadPasskeyCredential(const nlohmann::json& body, bool registration) {
   auto it = body.find("credential");
   if (it == body.end() || it->is_null()) throw errors::Required("credential");
   if (!it->is_object()) throw errors::Invalid(kBadCredential, std::string("credential"));
@@ -72,12 +72,13 @@ passkey::CredentialJson ReadCredential(const nlohmann::json& body, bool registra
   return out;
 }
 
-/// The challenge_id of a verify body (400 required/blank/invalid on `challenge_id`).
-std::string ReadChallengeId(const nlohmann::json& body) {
+std::string ReadPasskeyChallengeId(const nlohmann::json& body) {
   auto fields = ReadFields(body, {"challenge_id"});
   RequireFields(fields, {"challenge_id"});
   return fields["challenge_id"];
 }
+
+namespace {
 
 nlohmann::ordered_json AlgorithmParams() {
   nlohmann::ordered_json params = nlohmann::ordered_json::array();
@@ -128,14 +129,14 @@ http::Response RegistrationOptions(ApiContext& ctx, const http::Request& request
 http::Response RegistrationVerify(ApiContext& ctx, const http::Request& request) {
   const store::User& user = CallerUser(request);
   nlohmann::json body = http::ParseBody(request);
-  std::string challenge_id = ReadChallengeId(body);
+  std::string challenge_id = ReadPasskeyChallengeId(body);
   auto fields = ReadFields(body, {"name"});
   std::string name = fields.count("name") ? fields["name"] : "";
   if (name.size() > 255) {
     throw ApiError(400, "max_length", "Ensure this field has no more than 255 characters.", std::string("name"));
   }
   if (name.empty()) name = "Passkey";
-  passkey::CredentialJson credential = ReadCredential(body, true);
+  passkey::CredentialJson credential = ReadPasskeyCredential(body, true);
   store::Passkey created = ctx.passkeys.FinishRegistration(user.id, challenge_id, credential, name);
   return JsonResponse(PasskeyJson(created), 201);
 }
@@ -156,8 +157,8 @@ http::Response AuthenticationOptions(ApiContext& ctx) {
 /// POST passkeys/authentication/verify/ {challenge_id, credential}: the token of a sign-in.
 http::Response AuthenticationVerify(ApiContext& ctx, const http::Request& request) {
   nlohmann::json body = http::ParseBody(request);
-  std::string challenge_id = ReadChallengeId(body);
-  passkey::CredentialJson credential = ReadCredential(body, false);
+  std::string challenge_id = ReadPasskeyChallengeId(body);
+  passkey::CredentialJson credential = ReadPasskeyCredential(body, false);
   static constexpr const char* kHelp = "Logins on POST token/ by method and outcome";
   try {
     passkey::SignedIn done = ctx.passkeys.FinishAuthentication(challenge_id, credential, request.client_ip);

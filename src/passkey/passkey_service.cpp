@@ -163,69 +163,86 @@ store::Passkey PasskeyService::FinishRegistration(int64_t user_id, std::string_v
   return row;
 }
 
-SignedIn PasskeyService::FinishAuthentication(std::string_view challenge_id, const CredentialJson& credential,
-                                              std::string_view client_ip) {
+/// An assertion's byte fields, decoded (a malformed one is 400 on `credential`).
+struct PasskeyService::DecodedAssertion {
   std::string raw_id, client_data, auth_data, signature, user_handle;
+};
+
+PasskeyService::DecodedAssertion PasskeyService::DecodeAssertion(const CredentialJson& credential) {
+  DecodedAssertion out;
   try {
-    raw_id = CheckIdentity(credential);
-    client_data = DecodeBase64Url(credential.client_data_json, "clientDataJSON");
-    auth_data = DecodeBase64Url(credential.authenticator_data, "authenticatorData");
-    signature = DecodeBase64Url(credential.signature, "signature");
-    if (credential.user_handle) user_handle = DecodeBase64Url(*credential.user_handle, "userHandle");
+    out.raw_id = CheckIdentity(credential);
+    out.client_data = DecodeBase64Url(credential.client_data_json, "clientDataJSON");
+    out.auth_data = DecodeBase64Url(credential.authenticator_data, "authenticatorData");
+    out.signature = DecodeBase64Url(credential.signature, "signature");
+    if (credential.user_handle) out.user_handle = DecodeBase64Url(*credential.user_handle, "userHandle");
   } catch (const ParseError& e) {
     throw Malformed(kAuthentication, e);
   }
+  return out;
+}
+
+bool PasskeyService::CheckStoredAssertion(const std::optional<store::Passkey>& passkey,
+                                          const store::WebAuthnChallenge& challenge, const CredentialJson& credential,
+                                          const DecodedAssertion& d) {
+  const std::string& raw_id = d.raw_id;
+  if (!passkey) throw Refused(kAuthentication, "credential_unknown", raw_id);
+  if (credential.type != "public-key") throw Refused(kAuthentication, "type", raw_id);
+  if (crypto::Base64UrlEncode(raw_id) != credential.id) throw Refused(kAuthentication, "id", raw_id);
+  if (credential.has_client_extension_results) throw Refused(kAuthentication, "client_extensions", raw_id);
+  // Discoverable credentials: the handle must name the credential's owner.
+  if (!credential.user_handle || !crypto::ConstantTimeEquals(d.user_handle, std::to_string(passkey->user_id)))
+    throw Refused(kAuthentication, "user_handle", raw_id);
+  Assertion assertion;
+  try {
+    std::string public_key = DecodeBase64Url(passkey->public_key, "stored public key");
+    assertion = VerifyAssertion(rp_, challenge.challenge, public_key, passkey->backup_eligible, d.client_data,
+                                d.auth_data, d.signature);
+  } catch (const ParseError& e) {
+    throw Malformed(kAuthentication, e);
+  } catch (const CeremonyFailure& e) {
+    throw Refused(kAuthentication, e.what(), raw_id);
+  }
+  bool regressed = false;
+  const int64_t now = Now();
+  // Atomic with every other sign-in of this passkey: two replays cannot both pass the count.
+  bool found = store_.Passkeys().UpdatePasskey(passkey->id, [&](store::Passkey& row) {
+    if (SignCountRegressed(row.sign_count, assertion.sign_count)) {
+      regressed = true;
+      row.cloned = true;
+      return true;
+    }
+    row.sign_count = assertion.sign_count;
+    row.backed_up = assertion.backed_up;
+    row.last_used_at = now;
+    return true;
+  });
+  if (!found) throw Refused(kAuthentication, "credential_unknown", raw_id);
+  // audit: passkey flagged as cloned (user_id, passkey id) when the audit log lands.
+  if (regressed) throw Refused(kAuthentication, "sign_count (passkey flagged as cloned)", raw_id);
+  return assertion.user_verified;
+}
+
+SignedIn PasskeyService::FinishAuthentication(std::string_view challenge_id, const CredentialJson& credential,
+                                              std::string_view client_ip) {
+  const DecodedAssertion decoded = DecodeAssertion(credential);
   const store::WebAuthnChallenge challenge = TakeChallenge(challenge_id, kAuthentication, 0);
-  auto passkey = store_.Passkeys().FindPasskeyByCredential(crypto::Base64UrlEncode(raw_id));
+  auto passkey = store_.Passkeys().FindPasskeyByCredential(crypto::Base64UrlEncode(decoded.raw_id));
   std::optional<guard::LoginTicket> ticket;
   if (guard_ != nullptr) {
     ticket = guard_->AdmitLogin(passkey ? std::optional<std::string>(std::to_string(passkey->user_id)) : std::nullopt,
                                 client_ip);
-    if (!ticket) throw Refused(kAuthentication, "login_limit", raw_id);
+    if (!ticket) throw Refused(kAuthentication, "login_limit", decoded.raw_id);
   }
   auto finish = [&](guard::LoginOutcome outcome) {
     if (ticket) guard_->FinishLogin(*ticket, outcome);
   };
   try {
-    if (!passkey) throw Refused(kAuthentication, "credential_unknown", raw_id);
-    if (credential.type != "public-key") throw Refused(kAuthentication, "type", raw_id);
-    if (crypto::Base64UrlEncode(raw_id) != credential.id) throw Refused(kAuthentication, "id", raw_id);
-    if (credential.has_client_extension_results) throw Refused(kAuthentication, "client_extensions", raw_id);
-    // Discoverable credentials: the handle must name the credential's owner.
-    if (!credential.user_handle || !crypto::ConstantTimeEquals(user_handle, std::to_string(passkey->user_id)))
-      throw Refused(kAuthentication, "user_handle", raw_id);
-    Assertion assertion;
-    try {
-      std::string public_key = DecodeBase64Url(passkey->public_key, "stored public key");
-      assertion = VerifyAssertion(rp_, challenge.challenge, public_key, passkey->backup_eligible, client_data,
-                                  auth_data, signature);
-    } catch (const CeremonyFailure& e) {
-      throw Refused(kAuthentication, e.what(), raw_id);
-    }
-    bool regressed = false;
-    const int64_t now = Now();
-    // Atomic with every other sign-in of this passkey: two replays cannot both pass the count.
-    bool found = store_.Passkeys().UpdatePasskey(passkey->id, [&](store::Passkey& row) {
-      if (SignCountRegressed(row.sign_count, assertion.sign_count)) {
-        regressed = true;
-        row.cloned = true;
-        return true;
-      }
-      row.sign_count = assertion.sign_count;
-      row.backed_up = assertion.backed_up;
-      row.last_used_at = now;
-      return true;
-    });
-    if (!found) throw Refused(kAuthentication, "credential_unknown", raw_id);
-    // audit: passkey flagged as cloned (user_id, passkey id) when the audit log lands.
-    if (regressed) throw Refused(kAuthentication, "sign_count (passkey flagged as cloned)", raw_id);
+    const bool user_verified = CheckStoredAssertion(passkey, challenge, credential, decoded);
     auto user = store_.Users().FindUserById(passkey->user_id);
-    if (!user || !user->is_active) throw Refused(kAuthentication, "inactive_user", raw_id);
+    if (!user || !user->is_active) throw Refused(kAuthentication, "inactive_user", decoded.raw_id);
     finish(guard::LoginOutcome::kSucceeded);
-    return SignedIn{std::move(*user), assertion.user_verified};
-  } catch (const ParseError& e) {
-    finish(guard::LoginOutcome::kNotCounted);
-    throw Malformed(kAuthentication, e);
+    return SignedIn{std::move(*user), user_verified};
   } catch (const ApiError& e) {
     finish(e.Status() == 401 ? guard::LoginOutcome::kFailed : guard::LoginOutcome::kNotCounted);
     throw;
@@ -233,6 +250,16 @@ SignedIn PasskeyService::FinishAuthentication(std::string_view challenge_id, con
     finish(guard::LoginOutcome::kNotCounted);
     throw;
   }
+}
+
+void PasskeyService::VerifySecondFactor(const store::User& user, std::string_view challenge_id,
+                                        const CredentialJson& credential) {
+  const DecodedAssertion decoded = DecodeAssertion(credential);
+  const store::WebAuthnChallenge challenge = TakeChallenge(challenge_id, kAuthentication, 0);
+  auto passkey = store_.Passkeys().FindPasskeyByCredential(crypto::Base64UrlEncode(decoded.raw_id));
+  // Another user's passkey proves nothing about this one (the caller's guard ticket counts it).
+  if (passkey && passkey->user_id != user.id) throw Refused(kAuthentication, "credential_owner", decoded.raw_id);
+  CheckStoredAssertion(passkey, challenge, credential, decoded);
 }
 
 std::vector<store::Passkey> PasskeyService::List(int64_t user_id) { return store_.Passkeys().ListPasskeys(user_id); }

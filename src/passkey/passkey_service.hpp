@@ -80,6 +80,11 @@ class PasskeyService {
   SignedIn FinishAuthentication(std::string_view challenge_id, const CredentialJson& credential,
                                 std::string_view client_ip);
 
+  /// The second factor of a password login (token/ with challenge_id + credential in place of
+  /// otp): an assertion of one of `user`'s passkeys on an authentication challenge; no guard
+  /// ticket of its own (the login holds one). Throws as FinishAuthentication does.
+  void VerifySecondFactor(const store::User& user, std::string_view challenge_id, const CredentialJson& credential);
+
   std::vector<store::Passkey> List(int64_t user_id);
   /// 404 for a missing or another user's passkey; 400 when it is the last second factor of a
   /// user who requires 2FA (confirmed OTP devices and passkeys counted together).
@@ -91,6 +96,12 @@ class PasskeyService {
   store::WebAuthnChallenge TakeChallenge(std::string_view id, std::string_view ceremony, int64_t user_id);
   /// The raw credential id after checking type and id == base64url(rawId).
   std::string CheckIdentity(const CredentialJson& credential);
+  struct DecodedAssertion;
+  DecodedAssertion DecodeAssertion(const CredentialJson& credential);
+  /// The checks of a stored passkey's assertion, then its sign count, BS and last use written;
+  /// whether the user was verified.
+  bool CheckStoredAssertion(const std::optional<store::Passkey>& passkey, const store::WebAuthnChallenge& challenge,
+                            const CredentialJson& credential, const DecodedAssertion& decoded);
   void PurgeNowAndThen(int64_t now);
   int64_t Now() const;
 

@@ -377,6 +377,85 @@ class PasskeysTest(unittest.TestCase):
                                                                                                 cred, uv=False)})
             self.assertEqual(r.status, 200, r)
 
+    # -- 2FA ----------------------------------------------------------------------------------
+
+    def test_a_passkey_is_a_second_factor(self):
+        user_id, token = self.new_user()
+        name = f"pk{PasskeysTest.counter}"
+        # A passkey alone lets 2FA be enabled (no lock-out: it can pass the gate).
+        cred, body = self.register(token, name="key")
+        r = self.c.patch("users/0/two-fa/", {"is_required": True}, token=token)
+        self.assertEqual((r.status, r.json()), (200, {"is_required": True}))
+        # token/ with the password only: 2fa_required lists the passkey as a device.
+        r = self.c.post("token/", {"username": name, "password": PASSWORD})
+        assert_error(self, r, 401, "2fa_required")
+        self.assertEqual(r.json()["errors"][0]["extra_data"], {"devices": [
+            {"id": body["id"], "name": "key", "type": "passkey", "confirmed": True, "extra_data": {}}]})
+        # The password plus an assertion in place of otp signs in.
+        started = self.authentication_options()
+        assertion = self.authenticator.get(started["options"], cred)
+        r = self.c.post("token/", {"username": name, "password": PASSWORD,
+                                   "challenge_id": started["challenge_id"], "credential": assertion})
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(str(decode_jwt_payload(r.json()["token"])["user_id"]), user_id)
+        # Replayed: the challenge is spent, the gate refuses and the log says why.
+        r = self.c.post("token/", {"username": name, "password": PASSWORD,
+                                   "challenge_id": started["challenge_id"], "credential": assertion})
+        assert_error(self, r, 401, "2fa_required")
+        self.server.wait_stderr("passkey authentication refused: check challenge_unknown")
+        # A tampered assertion is no second factor either; a malformed one is 400.
+        started = self.authentication_options()
+        r = self.c.post("token/", {"username": name, "password": PASSWORD, "challenge_id": started["challenge_id"],
+                                   "credential": self.authenticator.get(started["options"], cred, tamper=True)})
+        assert_error(self, r, 401, "2fa_required")
+        r = self.c.post("token/", {"username": name, "password": PASSWORD, "challenge_id": "x", "credential": "no"})
+        assert_error(self, r, 400, "invalid", field="credential")
+        # A wrong password with a good assertion is still a wrong password.
+        started = self.authentication_options()
+        r = self.c.post("token/", {"username": name, "password": "wrong", "challenge_id": started["challenge_id"],
+                                   "credential": self.authenticator.get(started["options"], cred)})
+        assert_error(self, r, 401, "authentication_failed")
+        # A UV passkey sign-in is two factors by itself.
+        self.assertEqual(self.sign_in(cred).status, 200)
+        # The last second factor cannot go.
+        assert_error(self, self.c.delete(f"passkeys/{body['id']}/", token=token), 400, "invalid",
+                     message="Cannot remove the last device")
+
+    def test_another_users_passkey_is_not_a_second_factor(self):
+        _, token = self.new_user()
+        name = f"pk{PasskeysTest.counter}"
+        self.register(token)
+        self.assertEqual(self.c.patch("users/0/two-fa/", {"is_required": True}, token=token).status, 200)
+        _, other_token = self.new_user()
+        theirs, _ = self.register(other_token)
+        started = self.authentication_options()
+        r = self.c.post("token/", {"username": name, "password": PASSWORD, "challenge_id": started["challenge_id"],
+                                   "credential": self.authenticator.get(started["options"], theirs)})
+        assert_error(self, r, 401, "2fa_required")
+        self.server.wait_stderr("refused: check credential_owner")
+
+    def test_a_passkey_without_uv_needs_the_gate(self):
+        with Server(env={"DF_AUTH_WEBAUTHN_USER_VERIFICATION": "preferred"}) as server:
+            c = Client(server)
+            self.assertEqual(c.signup(username="uvless", password=PASSWORD).status, 201)
+            token = c.login(username="uvless", password=PASSWORD)
+            started = c.post("passkeys/registration/options/", {}, token=token).json()
+            cred, body = self.authenticator.create(started["options"], uv=False)
+            r = c.post("passkeys/registration/verify/", {"challenge_id": started["challenge_id"], "credential": body},
+                       token=token)
+            self.assertEqual(r.status, 201, r)
+            self.assertEqual(c.patch("users/0/two-fa/", {"is_required": True}, token=token).status, 200)
+            started = c.post("passkeys/authentication/options/", {}).json()
+            r = c.post("passkeys/authentication/verify/", {"challenge_id": started["challenge_id"],
+                                                           "credential": self.authenticator.get(started["options"],
+                                                                                                cred, uv=False)})
+            assert_error(self, r, 401, "2fa_required")
+            started = c.post("passkeys/authentication/options/", {}).json()
+            r = c.post("passkeys/authentication/verify/", {"challenge_id": started["challenge_id"],
+                                                           "credential": self.authenticator.get(started["options"],
+                                                                                                cred, uv=True)})
+            self.assertEqual(r.status, 200, r)
+
     def test_nothing_secret_is_logged(self):
         _, token = self.new_user()
         cred, _ = self.register(token)
