@@ -38,8 +38,9 @@ std::pair<std::string, std::string> OriginAndHost(std::string_view url) {
   auto scheme_end = url.find("://");
   if (scheme_end == std::string_view::npos) return {};
   auto authority_end = url.find_first_of("/?#", scheme_end + 3);
-  std::string_view origin = url.substr(0, authority_end);
-  std::string_view authority = origin.substr(scheme_end + 3);
+  std::string_view authority = url.substr(scheme_end + 3, authority_end == std::string_view::npos
+                                                              ? std::string_view::npos
+                                                              : authority_end - scheme_end - 3);
   if (auto at = authority.rfind('@'); at != std::string_view::npos) authority.remove_prefix(at + 1);
   std::string_view host = authority;
   if (!host.empty() && host.front() == '[') {
@@ -47,7 +48,8 @@ std::pair<std::string, std::string> OriginAndHost(std::string_view url) {
   } else if (auto colon = host.rfind(':'); colon != std::string_view::npos) {
     host = host.substr(0, colon);
   }
-  return {std::string(origin), std::string(host)};
+  // An origin has no user information: scheme://host[:port].
+  return {std::string(url.substr(0, scheme_end + 3)) + std::string(authority), std::string(host)};
 }
 
 }  // namespace
