@@ -69,6 +69,50 @@ void AddUserSchemas(const config::Settings& s, Json& schemas) {
   schemas["UserWrite"] = write;
 }
 
+/// admin/'s bodies (admin_api.cpp): a user as staff see it, its detail, an audit entry.
+void AddAdminSchemas(Json& schemas) {
+  const Json when{{"type", "string"}, {"format", "date-time"}};
+  const Json nullable_text{{"type", "string"}, {"nullable", true}};
+  const Json boolean{{"type", "boolean"}};
+  const Json integer{{"type", "integer"}};
+  Json user{{"type", "object"},
+            {"required", {"id", "username", "email", "phone_number", "first_name", "last_name", "is_active", "is_staff",
+                          "is_superuser", "two_fa_required", "date_joined", "last_login"}},
+            {"properties",
+             {{"id", integer}, {"username", Text()}, {"email", nullable_text}, {"phone_number", nullable_text},
+              {"first_name", Text()}, {"last_name", Text()}, {"is_active", boolean}, {"is_staff", boolean},
+              {"is_superuser", boolean}, {"two_fa_required", boolean}, {"date_joined", when},
+              {"last_login", {{"type", "string"}, {"format", "date-time"}, {"nullable", true}}}}}};
+  schemas["AdminUser"] = user;
+  schemas["AdminUserPage"] = PageSchema(Ref("AdminUser"));
+  Json detail = user;
+  detail["properties"]["devices"] = {
+      {"type", "array"},
+      {"items", {{"type", "object"}, {"properties", {{"id", integer}, {"type", Text()}, {"name", Text()}, {"confirmed", boolean}}}}}};
+  detail["properties"]["social"] = {
+      {"type", "array"},
+      {"items", {{"type", "object"}, {"properties", {{"provider", Text()}, {"uid", Text()}, {"created_at", when}}}}}};
+  detail["properties"]["sessions"] = {
+      {"type", "array"},
+      {"items",
+       {{"type", "object"},
+        {"properties", {{"id", Text()}, {"created_at", when}, {"last_used_at", when}, {"ip", Text()},
+                        {"user_agent", Text()}, {"method", Text()}}}}}};
+  detail["properties"]["sessions_count"] = integer;
+  schemas["AdminUserDetail"] = detail;
+  schemas["AdminOtpChallenge"] = StringObject({"type", "device_id"}, {"type", "device_id"});
+  schemas["AdminOtpChallenge"]["properties"]["type"]["enum"] = {"email", "sms"};
+  schemas["AdminOtpChallengeSent"] = {{"type", "object"}, {"required", {"sent"}}, {"properties", {{"sent", boolean}}}};
+  schemas["AuditEntry"] = {{"type", "object"},
+                           {"required", {"id", "at", "event", "method", "outcome", "user", "actor", "ip", "detail"}},
+                           {"properties",
+                            {{"id", integer}, {"at", when}, {"event", Text()}, {"method", Text()},
+                             {"outcome", {{"type", "string"}, {"enum", {"success", "failure", "locked"}}}},
+                             {"user", {{"type", "integer"}, {"nullable", true}}},
+                             {"actor", {{"type", "integer"}, {"nullable", true}}}, {"ip", Text()}, {"detail", Text()}}}};
+  schemas["AuditPage"] = PageSchema(Ref("AuditEntry"));
+}
+
 /// The shared schemas: the error envelope and the bodies the operation table names.
 Json Components(const config::Settings& s) {
   const bool pair = s.jwt_profile == config::JwtProfile::kPair;
@@ -178,6 +222,7 @@ Json Components(const config::Settings& s) {
   schemas["Jwks"] = {{"type", "object"},
                      {"properties", {{"keys", {{"type", "array"}, {"items", {{"type", "object"}}}}}}}};
   schemas["Health"] = StringObject({"status", "database"}, {"status"});
+  AddAdminSchemas(schemas);
 
   Json error_response{{"description", "Error"},
                       {"content", {{"application/json", {{"schema", Ref("ErrorEnvelope")}}}}}};
@@ -247,6 +292,23 @@ std::vector<OperationDoc> OperationTable() {
       {"POST", "social/connect/", "Link a social account to the caller", "SocialLogin", 200, "SocialTokens"},
       {"GET", "social/connections/", "The caller's social links", "", 200, "SocialConnectionPage", kJson, {"limit", "offset"}},
       {"DELETE", "social/{provider}/", "Unlink a social provider", "", 204, ""},
+      {"GET", "admin/users/", "Staff: users whose username, email or phone contains `search`, by id", "", 200,
+       "AdminUserPage", kJson, {"search", "limit", "offset"}},
+      {"GET", "admin/users/{id}/", "Staff: one user with its devices, 2FA, social links and live sessions", "", 200,
+       "AdminUserDetail"},
+      {"POST", "admin/users/{id}/activate/", "Staff: activate a user", "", 200, "AdminUser"},
+      {"POST", "admin/users/{id}/deactivate/", "Staff: deactivate a user (every token is refused)", "", 200, "AdminUser"},
+      {"POST", "admin/users/{id}/revoke-tokens/", "Staff: revoke every token issued to a user so far", "", 200, "AdminUser"},
+      {"POST", "admin/users/{id}/require-2fa/", "Staff: require 2FA (the user needs a confirmed device)", "", 200,
+       "AdminUser", kJson, {}, {400}},
+      {"POST", "admin/users/{id}/clear-2fa/", "Staff: stop requiring 2FA", "", 200, "AdminUser"},
+      {"DELETE", "admin/users/{id}/devices/{type}/{device_id}/", "Staff: delete one of a user's OTP devices", "", 204, "",
+       kJson, {}, {400}},
+      {"POST", "admin/users/{id}/otp-challenge/",
+       "Staff: send a code to a user's email or sms device (the code is never in the answer)", "AdminOtpChallenge", 200,
+       "AdminOtpChallengeSent", kJson, {}, {429}},
+      {"GET", "admin/audit/", "Staff: the audit log, newest first (user: a user id; since: ISO 8601 UTC or Unix seconds)",
+       "", 200, "AuditPage", kJson, {"user", "since", "limit", "offset"}},
       {"GET", "magic/{segment}", "Magic-link sign-in page", "", 200, "", "text/html"},
       {"GET", "ui/login/", "Hosted sign-in page (password, email code, 2FA)", "", 200, "", "text/html"},
       {"GET", "ui/ui.js", "The hosted pages' script", "", 200, "", "text/javascript"},
@@ -286,7 +348,7 @@ Json Operation(const http::Route& route, const OperationDoc* doc, const std::str
   }
   if (doc) {
     for (const auto& name : doc->query) {
-      Json schema = name == "type" ? Text() : Json{{"type", "integer"}, {"minimum", 0}};
+      Json schema = name == "type" || name == "search" || name == "since" ? Text() : Json{{"type", "integer"}, {"minimum", 0}};
       params.push_back({{"name", name}, {"in", "query"}, {"required", false}, {"schema", schema}});
     }
   }

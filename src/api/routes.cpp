@@ -17,6 +17,7 @@ void RegisterRoutes(http::Router& router, ApiContext& ctx) {
   RegisterSessionRoutes(router, ctx, prefix);
   RegisterPasswordResetRoutes(router, ctx, prefix);
   RegisterPasskeyRoutes(router, ctx, prefix);
+  RegisterAdminRoutes(router, ctx, prefix);
   RegisterDocsRoutes(router, ctx);
 }
 

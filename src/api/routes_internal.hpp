@@ -25,6 +25,8 @@ std::string ReadPasskeyChallengeId(const nlohmann::json& body);
 /// passkeys/: registration, list, delete and sign-in with a passkey (passkeys_api.cpp, issue 15).
 void RegisterPasskeyRoutes(http::Router& router, ApiContext& ctx, const std::string& prefix);
 void RegisterSocialRoutes(http::Router& router, ApiContext& ctx, const std::string& prefix);
+/// admin/ (admin_api.cpp): staff only.
+void RegisterAdminRoutes(http::Router& router, ApiContext& ctx, const std::string& prefix);
 /// 200 {"token"} (pair profile: + "refresh"): the answer of every route that signs in.
 http::Response TokensResponse(const token::IssuedTokens& issued);
 /// GET /api/v1/schema/ and /api/v1/swagger/ (absolute paths, as the reference mounts them).

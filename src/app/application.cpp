@@ -98,6 +98,7 @@ token::TokenOptions ToTokenOptions(const config::Settings& s) {
   o.type_claim = s.token_type_claim;
   o.secret_key = s.secret_key;
   o.private_key_file = s.jwt_private_key_file;
+  o.audit_retention_days = s.audit_log_retention_days;
   return o;
 }
 

@@ -15,6 +15,7 @@
 
 #include "app/application.hpp"
 #include "app/import_django.hpp"
+#include "audit/audit.hpp"
 #include "config/loader.hpp"
 #include "crypto/password.hpp"
 #include "dfauth/error.hpp"
@@ -26,6 +27,7 @@
 #include "store/device_store.hpp"
 #include "store/guard_store.hpp"
 #include "store/database.hpp"
+#include "text/timestamp.hpp"
 #include "token/keys.hpp"
 #include "token/session_service.hpp"
 
@@ -190,6 +192,60 @@ void AddUsersSet2fa(CLI::App* users, Action& chosen) {
   });
 }
 
+/// `users set-staff ID on|off`: the admin API's permission, through the function the API's
+/// audit trail knows (UserService::SetStaff).
+void AddUsersSetStaff(CLI::App* users, Action& chosen) {
+  auto o = std::make_shared<std::pair<int64_t, std::string>>(0, "");
+  auto* sub = users->add_subcommand("set-staff", "Grant (on) or withdraw (off) staff status: access to the admin API");
+  sub->add_option("id", o->first, "user id")->required();
+  sub->add_option("state", o->second, "on or off")->required()->check(CLI::IsMember({"on", "off"}));
+  OnRun(sub, chosen, [o](config::Settings& settings) {
+    auto store = OpenMigratedStore(settings);
+    RequireUser(*store, o->first);
+    identity::UserService(settings, *store).SetStaff(o->first, o->second == "on");
+    std::cout << "user " << o->first << (o->second == "on" ? " is staff" : " is not staff") << "\n";
+    return 0;
+  });
+}
+
+struct AuditOptions {
+  std::optional<int64_t> user;
+  std::string since;
+};
+
+/// `audit list [--user ID] [--since T]`: newest first, one audit::FormatLine per entry.
+int RunAuditList(config::Settings& settings, const AuditOptions& o) {
+  store::AuditFilter filter;
+  filter.user_id = o.user;
+  if (!o.since.empty()) {
+    filter.since = text::ParseUtc(o.since);
+    if (!filter.since) {
+      std::cerr << "audit: --since must be ISO 8601 UTC (2026-12-07T05:30:00Z) or Unix seconds (got " << o.since << ")\n";
+      return kConfigError;
+    }
+  }
+  auto store = OpenMigratedStore(settings);
+  constexpr int64_t kBatch = 500;
+  filter.limit = kBatch;
+  for (filter.offset = 0;; filter.offset += kBatch) {
+    store::AuditPage page = store->Audit().List(filter);
+    for (const auto& e : page.events) std::cout << audit::FormatLine(e) << "\n";
+    if (static_cast<int64_t>(page.events.size()) < kBatch) break;
+  }
+  return 0;
+}
+
+void AddAuditCommands(CLI::App& app, Action& chosen) {
+  auto* audit_cmd = app.add_subcommand("audit", "The audit log (sign-ins, security changes, admin actions)");
+  audit_cmd->require_subcommand(1);
+  auto o = std::make_shared<AuditOptions>();
+  auto* list = audit_cmd->add_subcommand(
+      "list", "List entries newest first: time, event, outcome, method, user=, actor=, ip=, detail (tab-separated)");
+  list->add_option("--user", o->user, "only entries about this user id");
+  list->add_option("--since", o->since, "only entries at or after this time (ISO 8601 UTC or Unix seconds)");
+  OnRun(list, chosen, [o](config::Settings& s) { return RunAuditList(s, *o); });
+}
+
 struct SessionsOptions {
   int64_t id = 0;
   std::string revoke;
@@ -251,12 +307,13 @@ void AddUsersCommands(CLI::App& app, Action& chosen) {
                    std::cout << "user " << id << " deleted\n";
                  });
   AddUserCommand(users, chosen, "revoke-tokens", "Revoke every token issued to a user so far (log out everywhere)",
-                 [](config::Settings&, store::Database& store, int64_t id) {
+                 [](config::Settings& s, store::Database& store, int64_t id) {
                    RequireUser(store, id);
-                   store.Users().RevokeUserTokens(id, Now() + 1);  // tokens issued from now on get iat >= this
+                   identity::UserService(s, store).RevokeTokens(id);
                    std::cout << "tokens of user " << id << " revoked\n";
                  });
   AddUsersSet2fa(users, chosen);
+  AddUsersSetStaff(users, chosen);
   AddUsersSessions(users, chosen);
 }
 
@@ -469,6 +526,7 @@ int Main(int argc, char** argv) {
   AddKeysCommands(app, chosen);
   AddImportDjango(app, chosen);
   AddGuardCommands(app, chosen);
+  AddAuditCommands(app, chosen);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -1,5 +1,9 @@
 #include "auth/login_service.hpp"
 
+#include <chrono>
+
+#include "audit/audit.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include "crypto/password.hpp"
@@ -26,6 +30,26 @@ guard::LoginOutcome FailureOutcome(LoginFailure failure, const Credentials& cred
   if (failure != LoginFailure::kTwoFactorRequired) return guard::LoginOutcome::kFailed;
   return credentials.contains("otp") || second_factor_given ? guard::LoginOutcome::kFailed
                                                             : guard::LoginOutcome::kFailedAccountOnly;
+}
+
+/// What a refused login's audit entry says of how it was tried (never the values).
+std::string AttemptMethod(const Credentials& credentials) {
+  if (credentials.contains("password")) return "password";
+  if (credentials.contains("otp")) return "otp";
+  return "";
+}
+
+std::string_view FailureName(LoginFailure failure) {
+  switch (failure) {
+    case LoginFailure::kWrongCredentials: return "wrong_credentials";
+    case LoginFailure::kWrongOtp: return "wrong_otp";
+    case LoginFailure::kTwoFactorRequired: return "2fa_required";
+  }
+  return "";
+}
+
+int64_t WallClock() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
 }  // namespace
@@ -156,15 +180,35 @@ std::optional<std::string> LoginService::NamedAccount(const Credentials& credent
 
 Authenticated LoginService::Login(const Credentials& credentials, std::string_view client_ip,
                                   const SecondFactor& passkey) {
-  if (guard_ == nullptr) return Authenticate(credentials, passkey);
-  auto ticket = guard_->AdmitLogin(NamedAccount(credentials), client_ip);
-  if (!ticket) throw errors::AuthenticationFailed();
+  // A refusal is audited (the success is, with its session, by the token service).
+  auto account = NamedAccount(credentials);
+  auto refused = [&](const char* outcome, std::string_view why) {
+    std::optional<int64_t> user_id;
+    if (account) user_id = std::stoll(*account);
+    audit::Record(store_, devices_ ? devices_->Now() : WallClock(),
+                  {audit::event::kLogin, user_id, {std::nullopt, std::string(client_ip)}, AttemptMethod(credentials),
+                   outcome, std::string(why)});
+  };
+  if (guard_ == nullptr) {
+    try {
+      return Authenticate(credentials, passkey);
+    } catch (const LoginError& e) {
+      refused(audit::kFailure, FailureName(e.Failure()));
+      throw;
+    }
+  }
+  auto ticket = guard_->AdmitLogin(account, client_ip);
+  if (!ticket) {
+    refused(audit::kLocked, "");
+    throw errors::AuthenticationFailed();
+  }
   try {
     Authenticated done = Authenticate(credentials, passkey);
     guard_->FinishLogin(*ticket, guard::LoginOutcome::kSucceeded);
     return done;
   } catch (const LoginError& e) {
     guard_->FinishLogin(*ticket, FailureOutcome(e.Failure(), credentials, static_cast<bool>(passkey)));
+    refused(audit::kFailure, FailureName(e.Failure()));
     throw;
   } catch (...) {
     guard_->FinishLogin(*ticket, guard::LoginOutcome::kNotCounted);  // bad input, 503: nothing judged

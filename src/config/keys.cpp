@@ -426,6 +426,8 @@ const KeyDescriptor kKeys[] = {
      .doc = "required (a passkey without UV is refused) or preferred", .choices = kUserVerification},
     {.name = "WEBAUTHN_CHALLENGE_TIMEOUT", .member = &S::webauthn_challenge_timeout,
      .doc = "seconds a passkey challenge stays valid", .min = 1, .max = 86400},
+    {.name = "AUDIT_LOG_RETENTION_DAYS", .member = &S::audit_log_retention_days,
+     .doc = "days audit entries are kept (0: for ever); older ones are purged hourly in bounded rounds", .min = 0},
 };
 
 }  // namespace

@@ -167,6 +167,7 @@ struct Settings {
   std::vector<std::string> webauthn_origins;
   std::string webauthn_user_verification = "required";
   int64_t webauthn_challenge_timeout = 300;
+  int64_t audit_log_retention_days = 90;
 
   // --- filled by the loader ---
   std::vector<std::string> warnings;   ///< to log once at start

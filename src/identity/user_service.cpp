@@ -370,6 +370,7 @@ void UserService::SetPassword(const store::User& user, const std::string& old_pa
   if (!verified.ok) throw errors::Invalid("Old password is incorrect.", std::string("old_password"));
   CheckNewPassword(new_password);
   StorePassword(user, new_password, current_session);
+  audit::Record(store_, Now(), {audit::event::kPasswordChange, user.id, {user.id, {}}});
 }
 
 void UserService::CheckNewPassword(const std::string& new_password) const {
@@ -381,6 +382,7 @@ void UserService::CheckNewPassword(const std::string& new_password) const {
 void UserService::ResetPassword(const store::User& user, const std::string& new_password) {
   CheckNewPassword(new_password);
   StorePassword(user, new_password, {});
+  audit::Record(store_, Now(), {audit::event::kPasswordReset, user.id, {user.id, {}}});
 }
 
 void UserService::StorePassword(const store::User& user, const std::string& new_password,
@@ -396,7 +398,7 @@ void UserService::StorePassword(const store::User& user, const std::string& new_
   store_.Sessions().RevokeOthers(user.id, current_session, now, now + 1);
 }
 
-bool UserService::SetTwoFactorRequired(const store::User& user, bool required) {
+bool UserService::SetTwoFactorRequired(const store::User& user, bool required, std::optional<audit::Actor> actor) {
   if (required && !user.two_fa_required) {
     // No lock-out: 2FA needs a confirmed device of a configured type to pass the gate with.
     bool has_device = false;
@@ -415,16 +417,37 @@ bool UserService::SetTwoFactorRequired(const store::User& user, bool required) {
     store::User updated = user;
     updated.two_fa_required = required;
     store_.Users().UpdateUser(updated);
+    audit::Record(store_, Now(),
+                  {required ? audit::event::kTwoFactorRequired : audit::event::kTwoFactorCleared, user.id,
+                   actor.value_or(audit::Actor{user.id, {}})});
   }
   return required;
 }
 
-void UserService::SetActive(int64_t user_id, bool active) {
+void UserService::SetActive(int64_t user_id, bool active, const audit::Actor& actor) {
   auto user = store_.Users().FindUserById(user_id);
   if (!user) throw errors::NotFound("No such user.");
   user->is_active = active;
   store_.Users().UpdateUser(*user);
   if (!active) store_.Users().RevokeUserTokens(user_id, Now() + 1);
+  audit::Record(store_, Now(), {active ? audit::event::kUserActivated : audit::event::kUserDeactivated, user_id, actor});
+}
+
+void UserService::RevokeTokens(int64_t user_id, const audit::Actor& actor) {
+  if (!store_.Users().FindUserById(user_id)) throw errors::NotFound("No such user.");
+  const int64_t now = Now();
+  store_.Users().RevokeUserTokens(user_id, now + 1);  // tokens issued from now on get iat >= this
+  audit::Record(store_, now, {audit::event::kTokensRevoked, user_id, actor});
+}
+
+void UserService::SetStaff(int64_t user_id, bool staff, const audit::Actor& actor) {
+  auto user = store_.Users().FindUserById(user_id);
+  if (!user) throw errors::NotFound("No such user.");
+  if (user->is_staff != staff) {
+    user->is_staff = staff;
+    store_.Users().UpdateUser(*user);
+  }
+  audit::Record(store_, Now(), {audit::event::kStaffChanged, user_id, actor, "", audit::kSuccess, staff ? "on" : "off"});
 }
 
 }  // namespace dfauth::identity

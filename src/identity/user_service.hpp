@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 
+#include "audit/audit.hpp"
 #include "config/settings.hpp"
 #include "dfauth/error.hpp"
 #include "store/device_store.hpp"
@@ -82,10 +83,18 @@ class UserService {
 
   /// Turns the 2FA requirement on or off; turning it on needs a confirmed OTP device (else
   /// 400 invalid: no lock-out). Returns the stored value.
-  bool SetTwoFactorRequired(const store::User& user, bool required);
+  /// Audited with `actor` (none given: the user itself).
+  bool SetTwoFactorRequired(const store::User& user, bool required, std::optional<audit::Actor> actor = std::nullopt);
 
-  /// Activates or deactivates a user; deactivation revokes every earlier token.
-  void SetActive(int64_t user_id, bool active);
+  /// Activates or deactivates a user; deactivation revokes every earlier token. Audited with
+  /// `actor` (a staff member, or none for the CLI). 404 not_found for no such user.
+  void SetActive(int64_t user_id, bool active, const audit::Actor& actor = {});
+
+  /// Revokes every token issued to the user so far (log out everywhere); audited. 404 not_found.
+  void RevokeTokens(int64_t user_id, const audit::Actor& actor = {});
+
+  /// Grants or withdraws is_staff (the admin API's permission); audited. 404 not_found.
+  void SetStaff(int64_t user_id, bool staff, const audit::Actor& actor = {});
 
  private:
   int64_t Now() const;

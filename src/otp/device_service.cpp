@@ -82,6 +82,11 @@ store::Device DeviceService::Get(int64_t user_id, const std::string& type, std::
   return *device;
 }
 
+void DeviceService::RecordCreated(const store::Device& d) {
+  audit::Record(store_, d.created_at, {audit::event::kDeviceCreated, d.user_id, {d.user_id, {}}, d.type,
+                                       audit::kSuccess, "device " + std::to_string(d.id)});
+}
+
 CreatedDevice DeviceService::Create(const store::User& user, const std::string& type,
                                     const std::optional<std::string>& name) {
   CreatedDevice out;
@@ -115,6 +120,7 @@ CreatedDevice DeviceService::Create(const store::User& user, const std::string& 
     d.destination = destination;
     d.confirmed = false;
     d.id = devices_.CreateDevice(d);
+    RecordCreated(d);
     return out;
   }
   if (given.size() > kMaxNameLength)
@@ -124,6 +130,7 @@ CreatedDevice DeviceService::Create(const store::User& user, const std::string& 
     d.secret = GenerateTotpSecret();
     d.confirmed = false;
     d.id = devices_.CreateDevice(d);
+    RecordCreated(d);
     out.url = OtpauthUrl(settings_.otp_totp_issuer, user.username, d.secret);
     out.qr_svg = QrSvg(out.url);
     return out;
@@ -139,6 +146,7 @@ CreatedDevice DeviceService::Create(const store::User& user, const std::string& 
     return true;
   });
   NotifyNewDevice(user, d);
+  RecordCreated(d);
   return out;
 }
 
@@ -156,7 +164,8 @@ void DeviceService::NotifyNewDevice(const store::User& user, const store::Device
   notifier_.Enqueue(message);
 }
 
-void DeviceService::Delete(const store::User& user, const std::string& type, std::string_view id_text) {
+void DeviceService::Delete(const store::User& user, const std::string& type, std::string_view id_text,
+                           std::optional<audit::Actor> actor) {
   auto device = Find(user.id, type, id_text);
   if (!device) throw errors::NotFound();
   if (device->confirmed) {
@@ -167,6 +176,8 @@ void DeviceService::Delete(const store::User& user, const std::string& type, std
       throw errors::Invalid("Cannot remove the last device");
   }
   if (!devices_.DeleteDevice(user.id, type, device->id)) throw errors::NotFound();
+  audit::Record(store_, Now(), {audit::event::kDeviceDeleted, user.id, actor.value_or(audit::Actor{user.id, {}}), type,
+                                audit::kSuccess, "device " + std::to_string(device->id)});
 }
 
 Verification DeviceService::Verify(const store::Device& device, std::string_view candidate) {
@@ -236,7 +247,11 @@ Verification DeviceService::ConfirmWithCode(const store::User& user, const store
     return result != Verification::kThrottled;
   });
   if (result != Verification::kOk) return result;
-  if (!was_confirmed) NotifyNewDevice(user, device);
+  if (!was_confirmed) {
+    NotifyNewDevice(user, device);
+    audit::Record(store_, now, {audit::event::kDeviceConfirmed, user.id, {user.id, {}}, device.type, audit::kSuccess,
+                                "device " + std::to_string(device.id)});
+  }
   if (!copy) return result;
   try {
     CopyIdentity(user, device);

@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "audit/audit.hpp"
 #include "config/settings.hpp"
 #include "notify/notifier.hpp"
 #include "otp/verifier.hpp"
@@ -58,8 +59,9 @@ class DeviceService {
   /// The caller's device `id_text` of `type`; 404 not_found for missing/foreign/non-numeric ids.
   store::Device Get(int64_t user_id, const std::string& type, std::string_view id_text) const;
   /// Deletes it; 400 invalid "Cannot remove the last device" for the last confirmed device of
-  /// a 2FA user.
-  void Delete(const store::User& user, const std::string& type, std::string_view id_text);
+  /// a 2FA user. Audited with `actor` (none given: the user itself).
+  void Delete(const store::User& user, const std::string& type, std::string_view id_text,
+              std::optional<audit::Actor> actor = std::nullopt);
   /// Verifies `otp` on the device and marks it confirmed; copies its email/phone to the user
   /// when OTP_IDENTITY_UPDATE_FIELD (uniqueness: 400 invalid). 400 invalid "Invalid OTP code".
   void Confirm(const store::User& user, const std::string& type, std::string_view id_text,
@@ -97,6 +99,8 @@ class DeviceService {
   void AfterRegistration(const store::User& user, std::optional<int64_t> inviter);
 
   int64_t Now() const;
+  /// The audit entry of a new device.
+  void RecordCreated(const store::Device& device);
 
   /// Writes one row holding an issued code (a device, a password reset) atomically, as
   /// DeviceStore::UpdateDevice does.

@@ -2,6 +2,7 @@
 
 #include <ctime>
 
+#include "audit/audit.hpp"
 #include "crypto/primitives.hpp"
 #include "identity/email.hpp"
 
@@ -137,6 +138,8 @@ SocialResult SocialService::DoConnect(const store::User& caller, const SocialReq
   gate_(user, request.otp);
   if (!user.is_active) throw errors::AuthenticationFailed();
   LinkAndFill(user, request.provider, identity, link, request);
+  if (!link)
+    audit::Record(store_, Now(), {audit::event::kSocialConnected, user.id, {user.id, request.session.ip}, request.provider});
   SocialResult result;
   result.tokens = tokens_.Issue(user, request.session);
   result.user = std::move(user);
@@ -202,6 +205,7 @@ int64_t SocialService::CountConnections(int64_t user_id) { return links_.CountLi
 void SocialService::Disconnect(const store::User& user, const std::string& provider) {
   switch (links_.Unlink(user.id, provider, HasOtherLogin(user))) {
     case store::UnlinkResult::kRemoved:
+      audit::Record(store_, Now(), {audit::event::kSocialDisconnected, user.id, {user.id, {}}, provider});
       return;
     case store::UnlinkResult::kNotLinked:
       throw errors::NotFound();

@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 
+#include "store/audit_store.hpp"
 #include "store/device_store.hpp"
 #include "store/guard_store.hpp"
 #include "store/key_store.hpp"
@@ -34,6 +35,7 @@ class Database {
   virtual SessionStore& Sessions() = 0;
   virtual PasswordResetStore& PasswordResets() = 0;
   virtual PasskeyStore& Passkeys() = 0;
+  virtual AuditStore& Audit() = 0;
 
   /// Applies pending numbered migrations; returns how many were applied. Idempotent, and safe
   /// when several processes migrate at once (one applies, the others wait and find it done).

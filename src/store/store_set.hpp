@@ -5,6 +5,7 @@
 
 #include <memory>
 
+#include "store/audit_store.hpp"
 #include "store/database.hpp"
 #include "store/device_store.hpp"
 #include "store/guard_store.hpp"
@@ -30,15 +31,17 @@ struct StoreSet {
   std::unique_ptr<SessionStore> sessions;
   std::unique_ptr<PasswordResetStore> password_resets;
   std::unique_ptr<PasskeyStore> passkeys;
+  std::unique_ptr<AuditStore> audit;
 };
 
-/// The ten stores on `pool`, from the backend's Make…Store factories (found in the pool's
+/// The eleven stores on `pool`, from the backend's Make…Store factories (found in the pool's
 /// namespace: store/sqlite/stores.hpp, store/postgres/stores.hpp).
 template <typename BackendPool>
 StoreSet MakeStores(BackendPool& pool) {
   return StoreSet{MakeUserStore(pool),   MakeTokenStore(pool),  MakeKeyStore(pool),    MakeDeviceStore(pool),
                   MakeGuardStore(pool),  MakeOutboxStore(pool), MakeSocialStore(pool),
-                  MakeSessionStore(pool), MakePasswordResetStore(pool), MakePasskeyStore(pool)};
+                  MakeSessionStore(pool), MakePasswordResetStore(pool), MakePasskeyStore(pool),
+                  MakeAuditStore(pool)};
 }
 
 class StoreSetDatabase : public Database {
@@ -53,6 +56,7 @@ class StoreSetDatabase : public Database {
   SessionStore& Sessions() final { return *stores_.sessions; }
   PasswordResetStore& PasswordResets() final { return *stores_.password_resets; }
   PasskeyStore& Passkeys() final { return *stores_.passkeys; }
+  AuditStore& Audit() final { return *stores_.audit; }
 
  protected:
   /// Set by the backend's constructor; the backend's destructor clears it before its pool goes.

@@ -32,6 +32,12 @@ struct User {
   bool is_registering = false;
 };
 
+/// One page of a user search, and how many users match in all.
+struct UserPage {
+  int64_t count = 0;
+  std::vector<User> users;
+};
+
 class UserStore {
  public:
   virtual ~UserStore() = default;
@@ -49,6 +55,9 @@ class UserStore {
   /// Users ordered by id, for the CLI.
   virtual std::vector<User> ListUsers(int64_t offset, int64_t limit) = 0;
   virtual int64_t CountUsers() = 0;
+  /// Users whose username, email or phone number contains `search` (ASCII letters compared
+  /// case-insensitively; "" matches everyone), ordered by id: the admin API's user list.
+  virtual UserPage SearchUsers(std::string_view search, int64_t offset, int64_t limit) = 0;
   /// Deletes the user and everything that belongs to it; false when there was none.
   virtual bool DeleteUser(int64_t id) = 0;
   /// Stores a new password hash only if the stored one still equals `expected_hash`

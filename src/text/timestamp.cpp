@@ -1,5 +1,6 @@
 #include "text/timestamp.hpp"
 
+#include <charconv>
 #include <cstdio>
 #include <ctime>
 
@@ -35,9 +36,23 @@ std::string UtcTimestamp(std::chrono::system_clock::time_point at) {
 std::string UtcTimestamp() { return UtcTimestamp(std::chrono::system_clock::now()); }
 
 std::string UtcSeconds(int64_t unix_seconds) {
-  std::string out = UtcTimestamp(std::chrono::system_clock::time_point(std::chrono::seconds(unix_seconds)));
-  out.erase(out.size() - 5, 4);  // "…:12.000Z" → "…:12Z" (whole seconds have no fraction)
-  return out;
+  std::string ms = UtcTimestamp(std::chrono::system_clock::time_point(std::chrono::seconds(unix_seconds)));
+  ms.erase(ms.size() - 5, 4);  // "….000Z" → "…Z"
+  return ms;
+}
+
+std::optional<int64_t> ParseUtc(std::string_view text) {
+  int64_t seconds = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), seconds);
+  if (ec == std::errc() && end == text.data() + text.size() && !text.empty()) return seconds;
+  std::string s(text);
+  if (s.size() == 10) s += "T00:00:00";
+  if (s.size() > 19 && (s.substr(19) == "Z" || s.substr(19) == "+00:00")) s.resize(19);
+  if (s.size() != 19) return std::nullopt;
+  std::tm tm{};
+  const char* rest = strptime(s.c_str(), "%Y-%m-%dT%H:%M:%S", &tm);
+  if (rest == nullptr || *rest != '\0') return std::nullopt;
+  return static_cast<int64_t>(timegm(&tm));
 }
 
 }  // namespace dfauth::text

@@ -51,3 +51,26 @@ TEST(UtcTimestamp, NowHasTheSameShape) {
 
 }  // namespace
 }  // namespace dfauth::text
+
+namespace dfauth::text {
+namespace {
+
+TEST(UtcSeconds, WholeSecondsWithoutFraction) {
+  EXPECT_EQ(UtcSeconds(1765085400), "2025-12-07T05:30:00Z");
+  EXPECT_EQ(UtcSeconds(0), "1970-01-01T00:00:00Z");
+}
+
+TEST(ParseUtc, UnixSecondsDatesAndDateTimes) {
+  EXPECT_EQ(ParseUtc("1765085400"), std::optional<int64_t>(1765085400));
+  EXPECT_EQ(ParseUtc("2025-12-07"), std::optional<int64_t>(1765065600));
+  EXPECT_EQ(ParseUtc("2025-12-07T05:30:00"), std::optional<int64_t>(1765085400));
+  EXPECT_EQ(ParseUtc("2025-12-07T05:30:00Z"), std::optional<int64_t>(1765085400));
+  EXPECT_EQ(ParseUtc("2025-12-07T05:30:00+00:00"), std::optional<int64_t>(1765085400));
+  EXPECT_EQ(ParseUtc(""), std::nullopt);
+  EXPECT_EQ(ParseUtc("yesterday"), std::nullopt);
+  EXPECT_EQ(ParseUtc("2025-12-07T05:30:00+02:00"), std::nullopt);
+  EXPECT_EQ(ParseUtc("12x"), std::nullopt);
+}
+
+}  // namespace
+}  // namespace dfauth::text

@@ -1,5 +1,7 @@
 #include "token/session_service.hpp"
 
+#include "audit/audit.hpp"
+
 #include <algorithm>
 
 #include "crypto/primitives.hpp"
@@ -47,6 +49,7 @@ store::Session SessionService::Start(int64_t user_id, const SessionStart& start)
   session.user_agent = store::TruncateUserAgent(start.user_agent);
   session.method = std::string(SignInMethodName(start.method));
   store_.Sessions().Create(session);
+  audit::Record(store_, now, {audit::event::kLogin, user_id, {user_id, session.ip}, session.method});
   return session;
 }
 
@@ -56,12 +59,17 @@ store::SessionPage SessionService::List(int64_t user_id, int64_t limit, int64_t 
 
 bool SessionService::Revoke(int64_t user_id, std::string_view id) {
   const int64_t now = clock_();
-  return store_.Sessions().Revoke(id, user_id, now, RevokeUntil(now));
+  const bool revoked = store_.Sessions().Revoke(id, user_id, now, RevokeUntil(now));
+  if (revoked) audit::Record(store_, now, {audit::event::kSessionRevoked, user_id, {user_id, {}}, "", audit::kSuccess, "1"});
+  return revoked;
 }
 
 int64_t SessionService::RevokeOthers(int64_t user_id, std::string_view keep_id) {
   const int64_t now = clock_();
-  return store_.Sessions().RevokeOthers(user_id, keep_id, now, RevokeUntil(now));
+  const int64_t revoked = store_.Sessions().RevokeOthers(user_id, keep_id, now, RevokeUntil(now));
+  if (revoked > 0)
+    audit::Record(store_, now, {audit::event::kSessionRevoked, user_id, {user_id, {}}, "", audit::kSuccess, std::to_string(revoked)});
+  return revoked;
 }
 
 void SessionService::Used(std::string_view sid) {

@@ -22,6 +22,7 @@ struct TokenOptions {
   std::string type_claim = "token_type";       ///< TOKEN_TYPE_CLAIM: the claim's name
   std::string secret_key;                      ///< SECRET_KEY: the HS256 key, its bytes as is
   std::string private_key_file;                ///< JWT_PRIVATE_KEY_FILE (asymmetric algorithms)
+  int64_t audit_retention_days = 90;           ///< AUDIT_LOG_RETENTION_DAYS (purged with the tokens)
 };
 
 /// Unix seconds.

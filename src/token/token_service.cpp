@@ -1,5 +1,7 @@
 #include "token/token_service.hpp"
 
+#include "audit/audit.hpp"
+
 #include <algorithm>
 #include <charconv>
 #include <chrono>
@@ -255,7 +257,8 @@ void TokenService::PurgeExpiredHourly() {
     // second later, so no request waits for a long purge.
     const bool tokens_done = store_.Tokens().PurgeExpiredTokens(now, kPurgeRowsPerRound);
     const bool sessions_done = sessions_.PurgeExpired(now, kPurgeRowsPerRound);
-    if (!tokens_done || !sessions_done) {
+    const bool audit_done = audit::PurgeExpired(store_, now, options_.audit_retention_days, kPurgeRowsPerRound);
+    if (!tokens_done || !sessions_done || !audit_done) {
       last_purge_.store(now - kPurgeEverySeconds + 1);
     }
   } catch (const std::exception&) {

@@ -24,6 +24,12 @@ BEARER_REQUIRED = [
     ("delete", "otp-devices/{id}/"), ("post", "otp-devices/{id}/confirm/"),
     ("post", "social/connect/"), ("get", "social/connections/"), ("delete", "social/{provider}/"),
     ("get", "sessions/"), ("delete", "sessions/{id}/"), ("post", "sessions/revoke-others/"),
+    # admin/: a valid non-staff token reaches the handler, which answers 403 permission_denied.
+    ("get", "admin/users/"), ("get", "admin/users/{id}/"), ("post", "admin/users/{id}/activate/"),
+    ("post", "admin/users/{id}/deactivate/"), ("post", "admin/users/{id}/revoke-tokens/"),
+    ("post", "admin/users/{id}/require-2fa/"), ("post", "admin/users/{id}/clear-2fa/"),
+    ("delete", "admin/users/{id}/devices/{type}/{device_id}/"), ("post", "admin/users/{id}/otp-challenge/"),
+    ("get", "admin/audit/"),
 ]
 # Accepted, it ends the user's other sessions (the issued token's among them): the positive
 # control does not call it; the bad tokens do.
@@ -44,7 +50,8 @@ ATTACKER_ED = ed25519.Ed25519PrivateKey.generate()
 
 
 def concrete(path):
-    return path.replace("{id}", "0").replace("{provider}", "google")
+    return (path.replace("{id}", "0").replace("{provider}", "google").replace("{type}", "email")
+            .replace("{device_id}", "0"))
 
 
 def b64json(obj) -> str:

@@ -25,6 +25,11 @@ KNOWN = {
     ("get", P + "ui/login/"), ("get", P + "ui/ui.js"), ("get", P + "ui/ui.css"),
     ("get", P + "sessions/"), ("delete", P + "sessions/{id}/"), ("post", P + "sessions/revoke-others/"),
     ("post", P + "password-reset/"), ("post", P + "password-reset/confirm/"),
+    ("get", P + "admin/users/"), ("get", P + "admin/users/{id}/"), ("post", P + "admin/users/{id}/activate/"),
+    ("post", P + "admin/users/{id}/deactivate/"), ("post", P + "admin/users/{id}/revoke-tokens/"),
+    ("post", P + "admin/users/{id}/require-2fa/"), ("post", P + "admin/users/{id}/clear-2fa/"),
+    ("delete", P + "admin/users/{id}/devices/{type}/{device_id}/"), ("post", P + "admin/users/{id}/otp-challenge/"),
+    ("get", P + "admin/audit/"),
     ("get", "/api/v1/schema/"), ("get", "/api/v1/swagger/"),
 }
 PROTECTED = {
@@ -35,6 +40,11 @@ PROTECTED = {
     ("get", P + "otp-devices/"), ("post", P + "otp-devices/"), ("get", P + "otp-devices/{id}/"),
     ("delete", P + "otp-devices/{id}/"), ("post", P + "otp-devices/{id}/confirm/"),
     ("get", P + "sessions/"), ("delete", P + "sessions/{id}/"), ("post", P + "sessions/revoke-others/"),
+    ("get", P + "admin/users/"), ("get", P + "admin/users/{id}/"), ("post", P + "admin/users/{id}/activate/"),
+    ("post", P + "admin/users/{id}/deactivate/"), ("post", P + "admin/users/{id}/revoke-tokens/"),
+    ("post", P + "admin/users/{id}/require-2fa/"), ("post", P + "admin/users/{id}/clear-2fa/"),
+    ("delete", P + "admin/users/{id}/devices/{type}/{device_id}/"), ("post", P + "admin/users/{id}/otp-challenge/"),
+    ("get", P + "admin/audit/"),
 }
 BEARER = [{"jwtAuth": []}]
 METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}

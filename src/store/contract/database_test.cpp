@@ -56,6 +56,12 @@ void MigrateByHandTo(const contract::ScratchDatabase& scratch, int version) {
   }
 }
 
+/// How many migrations this build knows on the scratch database's backend (numbers reserved by
+/// features merged elsewhere may be missing, so this can be less than LatestSchemaVersion()).
+int KnownMigrations(const contract::ScratchDatabase& scratch) {
+  return static_cast<int>((scratch.Backend() == "sqlite" ? sqlite::Migrations() : postgres::Migrations()).size());
+}
+
 // Migration 8 turns the outbox's milliseconds into seconds: a message queued under version 7
 // is still due, claimed once, and a sent one is purged by its age in seconds.
 TEST_P(MigrationTest, OutboxRowsSurviveTheMoveToSeconds) {
@@ -66,7 +72,7 @@ TEST_P(MigrationTest, OutboxRowsSurviveTheMoveToSeconds) {
           "('sms', '+31612345678', '', 1700000000500, 1, NULL, 1700000001700)");
   auto db = scratch_.Open(1);
   EXPECT_EQ(db->SchemaVersion(), 7);
-  EXPECT_EQ(db->Migrate(), db->LatestSchemaVersion() - 7);
+  EXPECT_EQ(db->Migrate(), KnownMigrations(scratch_) - 7);
   auto due = db->Outbox().Find(1);
   ASSERT_TRUE(due.has_value());
   EXPECT_EQ(due->created_at, 1700000000);
@@ -87,7 +93,7 @@ TEST_P(MigrationTest, MigrateIsIdempotentAndVersioned) {
   const int latest = db->LatestSchemaVersion();
   EXPECT_GE(latest, 7);
   EXPECT_EQ(db->SchemaVersion(), 0);
-  EXPECT_EQ(db->Migrate(), latest);
+  EXPECT_EQ(db->Migrate(), KnownMigrations(scratch_));
   EXPECT_EQ(db->Migrate(), 0);
   EXPECT_EQ(db->SchemaVersion(), latest);
   EXPECT_TRUE(db->Ping());
@@ -107,7 +113,7 @@ TEST_P(MigrationTest, ConcurrentMigrateAppliesOnce) {
   std::thread tb([&] { applied_b = b->Migrate(); });
   ta.join();
   tb.join();
-  EXPECT_EQ(applied_a + applied_b, a->LatestSchemaVersion());
+  EXPECT_EQ(applied_a + applied_b, KnownMigrations(scratch_));
   EXPECT_EQ(a->SchemaVersion(), a->LatestSchemaVersion());
   EXPECT_EQ(b->SchemaVersion(), a->LatestSchemaVersion());
 }

@@ -2,6 +2,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "store/contract/backend.hpp"
 #include "store/errors.hpp"
@@ -194,6 +195,31 @@ TEST_P(UserStoreTest, RevokeUserTokensNeverLowers) {
   EXPECT_EQ(Db().Users().FindUserById(id)->tokens_valid_after, 100);
   Db().Users().RevokeUserTokens(id, 101);
   EXPECT_EQ(Db().Users().FindUserById(id)->tokens_valid_after, 101);
+}
+
+TEST_P(UserStoreTest, SearchMatchesUsernameEmailOrPhonePartsAndPaginates) {
+  const int64_t alice = Db().Users().CreateUser(MakeUser("Alice", "alice@Example.com", "+14155550100"));
+  const int64_t bob = Db().Users().CreateUser(MakeUser("bob", "bob@other.org"));
+  const int64_t carol = Db().Users().CreateUser(MakeUser("carol", std::nullopt, "+31612345678"));
+  auto ids = [](const UserPage& page) {
+    std::vector<int64_t> out;
+    for (const auto& u : page.users) out.push_back(u.id);
+    return out;
+  };
+  UserPage all = Db().Users().SearchUsers("", 0, 10);
+  EXPECT_EQ(all.count, 3);
+  EXPECT_EQ(ids(all), (std::vector<int64_t>{alice, bob, carol}));
+  EXPECT_EQ(ids(Db().Users().SearchUsers("ALI", 0, 10)), (std::vector<int64_t>{alice}));       // username
+  EXPECT_EQ(ids(Db().Users().SearchUsers("example.COM", 0, 10)), (std::vector<int64_t>{alice}));  // email
+  EXPECT_EQ(ids(Db().Users().SearchUsers("+3161", 0, 10)), (std::vector<int64_t>{carol}));     // phone
+  UserPage o = Db().Users().SearchUsers("o", 0, 10);  // bob, carol (and alice's ".com")
+  EXPECT_EQ(o.count, 3);
+  UserPage second = Db().Users().SearchUsers("o", 1, 1);
+  EXPECT_EQ(second.count, 3);
+  EXPECT_EQ(ids(second), (std::vector<int64_t>{bob}));
+  // LIKE wildcards are plain characters.
+  EXPECT_EQ(Db().Users().SearchUsers("%", 0, 10).count, 0);
+  EXPECT_EQ(Db().Users().SearchUsers("_", 0, 10).count, 0);
 }
 
 DFAUTH_ON_EVERY_BACKEND(UserStoreTest);

@@ -68,13 +68,10 @@ class PostgresDatabase final : public StoreSetDatabase {
   int SchemaVersion() override {
     Pool::Lease c(pool_);
     if (c->Run("SELECT to_regclass('schema_migrations') IS NOT NULL").Text(0, 0) != "t") return 0;
-    // Counted from 1 without a gap, as on SQLite.
-    auto rows = c->Run("SELECT version FROM schema_migrations ORDER BY version");
-    int contiguous = 0;
-    for (int r = 0; r < rows.Count() && rows.Int64(r, 0) <= contiguous + 1; ++r) {
-      if (rows.Int64(r, 0) == contiguous + 1) ++contiguous;
-    }
-    return contiguous;
+    auto rows = c->Run("SELECT version FROM schema_migrations");
+    std::set<int> applied;
+    for (int r = 0; r < rows.Count(); ++r) applied.insert(static_cast<int>(rows.Int64(r, 0)));
+    return AppliedWithoutGap(Migrations(), applied);
   }
 
   int LatestSchemaVersion() const override {

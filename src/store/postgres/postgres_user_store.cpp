@@ -69,6 +69,21 @@ class PostgresUserStore final : public UserStore {
     return users;
   }
 
+  UserPage SearchUsers(std::string_view search, int64_t offset, int64_t limit) override {
+    // $1 the lowered search text; strpos() finds it anywhere (no LIKE wildcards to escape).
+    constexpr const char* kWhere =
+        " WHERE $1 = '' OR strpos(lower(username), $1) > 0 OR strpos(coalesce(email_ci, ''), $1) > 0 "
+        "OR strpos(coalesce(phone_number, ''), $1) > 0";
+    const std::string needle = EmailKey(search).value_or("");  // the same ASCII folding as email_ci
+    Pool::Lease c(pool_);
+    UserPage page;
+    page.count = c->Run(std::string("SELECT count(*) FROM users") + kWhere, Params().Add(needle)).Int64(0, 0);
+    auto rows = c->Run(std::string("SELECT " DFAUTH_PG_USER_COLUMNS " FROM users") + kWhere + " ORDER BY id LIMIT $2 OFFSET $3",
+                       Params().Add(needle).Add(std::max<int64_t>(0, limit)).Add(std::max<int64_t>(0, offset)));
+    for (int r = 0; r < rows.Count(); ++r) page.users.push_back(ReadUser(rows, r));
+    return page;
+  }
+
   int64_t CountUsers() override {
     Pool::Lease c(pool_);
     return c->Run("SELECT count(*) FROM users").Int64(0, 0);

@@ -18,5 +18,6 @@ std::unique_ptr<SocialStore> MakeSocialStore(Pool& pool);
 std::unique_ptr<SessionStore> MakeSessionStore(Pool& pool);
 std::unique_ptr<PasswordResetStore> MakePasswordResetStore(Pool& pool);
 std::unique_ptr<PasskeyStore> MakePasskeyStore(Pool& pool);
+std::unique_ptr<AuditStore> MakeAuditStore(Pool& pool);
 
 }  // namespace dfauth::store::postgres

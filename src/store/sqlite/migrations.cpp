@@ -256,6 +256,21 @@ CREATE TABLE webauthn_challenges (
   expires_at INTEGER NOT NULL
 );
 CREATE INDEX webauthn_challenges_expires_at ON webauthn_challenges(expires_at);
+    {12, "audit_log", R"sql(
+-- Security events (src/audit): no secret in any column; no foreign key, an entry outlives its user.
+CREATE TABLE audit_log (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  at INTEGER NOT NULL,
+  event TEXT NOT NULL,
+  method TEXT NOT NULL DEFAULT '',
+  outcome TEXT NOT NULL,
+  user_id INTEGER,
+  actor_id INTEGER,
+  ip TEXT NOT NULL DEFAULT '',
+  detail TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX audit_log_at ON audit_log(at);
+CREATE INDEX audit_log_user_at ON audit_log(user_id, at);
 )sql"},
 };
 

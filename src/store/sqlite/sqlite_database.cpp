@@ -67,14 +67,10 @@ int SqliteDatabase::SchemaVersion() {
     st.Step();
     if (st.Int64(0) == 0) return 0;
   }
-  // Counted from 1 without a gap: a database missing a lower migration is not up to date,
-  // whatever higher numbers it has.
-  auto st = c->Prepare("SELECT version FROM schema_migrations ORDER BY version");
-  int contiguous = 0;
-  while (st.Step() && st.Int64(0) <= contiguous + 1) {
-    if (st.Int64(0) == contiguous + 1) ++contiguous;
-  }
-  return contiguous;
+  auto st = c->Prepare("SELECT version FROM schema_migrations");
+  std::set<int> applied;
+  while (st.Step()) applied.insert(static_cast<int>(st.Int64(0)));
+  return AppliedWithoutGap(Migrations(), applied);
 }
 
 int SqliteDatabase::LatestSchemaVersion() const {

@@ -22,6 +22,7 @@ class SqliteUserStore final : public UserStore {
   std::optional<User> FindUserByPhone(std::string_view e164) override;
   std::vector<User> ListUsers(int64_t offset, int64_t limit) override;
   int64_t CountUsers() override;
+  UserPage SearchUsers(std::string_view search, int64_t offset, int64_t limit) override;
   bool DeleteUser(int64_t id) override;
   bool ReplacePasswordHash(int64_t id, std::string_view expected_hash,
                            std::string_view new_hash) override;
@@ -94,6 +95,25 @@ std::vector<User> SqliteUserStore::ListUsers(int64_t offset, int64_t limit) {
   std::vector<User> users;
   while (st.Step()) users.push_back(ReadUser(st));
   return users;
+}
+
+UserPage SqliteUserStore::SearchUsers(std::string_view search, int64_t offset, int64_t limit) {
+  // ?1 the lowered search text; instr() finds it anywhere (no LIKE wildcards to escape).
+  constexpr const char* kWhere =
+      " WHERE ?1 = '' OR instr(lower(username), ?1) > 0 OR instr(coalesce(email_ci, ''), ?1) > 0 "
+      "OR instr(coalesce(phone_number, ''), ?1) > 0";
+  const std::string needle = EmailKey(search).value_or("");  // the same ASCII folding as email_ci
+  Pool::Lease c(pool_);
+  UserPage page;
+  {
+    auto st = c->Prepare(std::string("SELECT count(*) FROM users") + kWhere);
+    st.Bind(1, needle);
+    if (st.Step()) page.count = st.Int64(0);
+  }
+  auto st = c->Prepare(std::string("SELECT " DFAUTH_USER_COLUMNS " FROM users") + kWhere + " ORDER BY id LIMIT ?2 OFFSET ?3");
+  st.Bind(1, needle).Bind(2, std::max<int64_t>(0, limit)).Bind(3, std::max<int64_t>(0, offset));
+  while (st.Step()) page.users.push_back(ReadUser(st));
+  return page;
 }
 
 int64_t SqliteUserStore::CountUsers() {

@@ -9,6 +9,7 @@
 #include "store/key_store.hpp"
 #include "store/outbox_store.hpp"
 #include "store/passkey_store.hpp"
+#include "store/audit_store.hpp"
 #include "store/password_reset_store.hpp"
 #include "store/session_store.hpp"
 #include "store/social_store.hpp"
@@ -29,5 +30,6 @@ std::unique_ptr<SocialStore> MakeSocialStore(Pool& pool);
 std::unique_ptr<SessionStore> MakeSessionStore(Pool& pool);
 std::unique_ptr<PasswordResetStore> MakePasswordResetStore(Pool& pool);
 std::unique_ptr<PasskeyStore> MakePasskeyStore(Pool& pool);
+std::unique_ptr<AuditStore> MakeAuditStore(Pool& pool);
 
 }  // namespace dfauth::store::sqlite
