@@ -237,6 +237,7 @@ CREATE TABLE webauthn_challenges (
   expires_at BIGINT NOT NULL
 );
 CREATE INDEX webauthn_challenges_expires_at ON webauthn_challenges(expires_at);
+)sql"},
     {12, "audit_log", R"sql(
 -- Security events (src/audit): no secret in any column; no foreign key, an entry outlives its user.
 CREATE TABLE audit_log (
