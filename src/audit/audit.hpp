@@ -31,6 +31,9 @@ inline constexpr const char* kUserActivated = "user_activated";
 inline constexpr const char* kUserDeactivated = "user_deactivated";
 inline constexpr const char* kStaffChanged = "staff_changed";        ///< detail on / off
 inline constexpr const char* kOtpChallengeSent = "otp_challenge_sent";
+inline constexpr const char* kPasskeyCreated = "passkey_created";    ///< detail: passkey ID
+inline constexpr const char* kPasskeyDeleted = "passkey_deleted";    ///< detail: passkey ID
+inline constexpr const char* kPasskeyCloned = "passkey_cloned";      ///< sign count regressed; detail: passkey ID
 }  // namespace event
 
 inline constexpr const char* kSuccess = "success";

@@ -3,6 +3,7 @@
 #include <charconv>
 #include <chrono>
 
+#include "audit/audit.hpp"
 #include "crypto/primitives.hpp"
 #include "dfauth/error.hpp"
 #include "guard/guard.hpp"
@@ -20,12 +21,21 @@ std::string CredentialTag(std::string_view raw_id) {
   return crypto::HexEncode(crypto::Sha256(raw_id)).substr(0, 16);
 }
 
-/// 401 authentication_failed; the log names the failed check and the credential's hash.
-ApiError Refused(std::string_view ceremony, std::string_view check, std::string_view raw_id = {}) {
+/// A failed check: 401 authentication_failed; the log names the check and the credential's
+/// hash, and the audit entry of a refused sign-in the check (its first word).
+struct Refusal : ApiError {
+  Refusal(ApiError error, std::string_view check_name)
+      : ApiError(std::move(error)), check(check_name.substr(0, check_name.find(' '))) {}
+  std::string check;
+};
+
+Refusal Refused(std::string_view ceremony, std::string_view check, std::string_view raw_id = {}) {
   std::string detail = "passkey " + std::string(ceremony) + " refused: check " + std::string(check);
   if (!raw_id.empty()) detail += ", credential " + CredentialTag(raw_id);
-  return errors::AuthenticationFailed().WithLogDetail(std::move(detail));
+  return Refusal(errors::AuthenticationFailed().WithLogDetail(std::move(detail)), check);
 }
+
+std::string PasskeyDetail(int64_t id) { return "passkey " + std::to_string(id); }
 
 /// 400 invalid on `credential`; the log says what was malformed (never the bytes).
 ApiError Malformed(std::string_view ceremony, const std::exception& e) {
@@ -161,7 +171,8 @@ store::Passkey PasskeyService::FinishRegistration(int64_t user_id, std::string_v
   auto id = store_.Passkeys().CreatePasskey(row);
   if (!id) throw Refused(kRegistration, "credential_id_taken", raw_id);
   row.id = *id;
-  // audit: passkey registered (user_id, row.id) when the audit log lands.
+  audit::Record(store_, row.created_at,
+                {audit::event::kPasskeyCreated, user_id, {user_id, {}}, "passkey", audit::kSuccess, PasskeyDetail(row.id)});
   return row;
 }
 
@@ -220,7 +231,10 @@ bool PasskeyService::CheckStoredAssertion(const std::optional<store::Passkey>& p
     return true;
   });
   if (!found) throw Refused(kAuthentication, "credential_unknown", raw_id);
-  // audit: passkey flagged as cloned (user_id, passkey id) when the audit log lands.
+  if (regressed) {
+    audit::Record(store_, now, {audit::event::kPasskeyCloned, passkey->user_id, {}, "passkey", audit::kSuccess,
+                                PasskeyDetail(passkey->id)});
+  }
   if (regressed) throw Refused(kAuthentication, "sign_count (passkey flagged as cloned)", raw_id);
   return assertion.user_verified;
 }
@@ -234,7 +248,16 @@ SignedIn PasskeyService::FinishAuthentication(std::string_view challenge_id, con
   if (guard_ != nullptr) {
     ticket = guard_->AdmitLogin(passkey ? std::optional<std::string>(std::to_string(passkey->user_id)) : std::nullopt,
                                 client_ip);
-    if (!ticket) throw Refused(kAuthentication, "login_limit", decoded.raw_id);
+  }
+  // A refusal is audited as a password login's is (the success is, with its session, by the
+  // token service): the user when the credential is known, the check in the detail.
+  auto refused = [&](const char* outcome, const std::string& check) {
+    audit::Record(store_, Now(), {audit::event::kLogin, passkey ? std::optional<int64_t>(passkey->user_id) : std::nullopt,
+                                  {std::nullopt, std::string(client_ip)}, "passkey", outcome, check});
+  };
+  if (guard_ != nullptr && !ticket) {
+    refused(audit::kLocked, "");
+    throw Refused(kAuthentication, "login_limit", decoded.raw_id);
   }
   auto finish = [&](guard::LoginOutcome outcome) {
     if (ticket) guard_->FinishLogin(*ticket, outcome);
@@ -245,6 +268,10 @@ SignedIn PasskeyService::FinishAuthentication(std::string_view challenge_id, con
     if (!user || !user->is_active) throw Refused(kAuthentication, "inactive_user", decoded.raw_id);
     finish(guard::LoginOutcome::kSucceeded);
     return SignedIn{std::move(*user), user_verified};
+  } catch (const Refusal& e) {
+    finish(guard::LoginOutcome::kFailed);
+    refused(audit::kFailure, e.check);
+    throw;
   } catch (const ApiError& e) {
     finish(e.Status() == 401 ? guard::LoginOutcome::kFailed : guard::LoginOutcome::kNotCounted);
     throw;
@@ -278,7 +305,8 @@ void PasskeyService::Delete(const store::User& user, std::string_view id_text) {
     if (factors <= 1) throw errors::Invalid("Cannot remove the last device");
   }
   if (!store_.Passkeys().DeletePasskey(user.id, id)) throw errors::NotFound();
-  // audit: passkey deleted (user.id, id) when the audit log lands.
+  audit::Record(store_, Now(), {audit::event::kPasskeyDeleted, user.id, {user.id, {}}, "passkey", audit::kSuccess,
+                                PasskeyDetail(id)});
 }
 
 }  // namespace dfauth::passkey

@@ -336,6 +336,27 @@ class PasskeysTest(unittest.TestCase):
         for _ in range(2):
             self.assertEqual(self.sign_in(cred0, sign_count=0).status, 200)
 
+    def test_the_audit_log_records_passkeys_and_their_sign_ins(self):
+        uid, token = self.new_user()
+        cred, body = self.register(token)
+        pid = body["id"]
+        self.assertEqual(self.sign_in(cred, sign_count=5).status, 200)
+        self.assert_refused(self.sign_in(cred, sign_count=5), "sign_count")
+        self.assert_refused(self.sign_in(cred, sign_count=9, tamper=True), "signature")
+        self.assertEqual(self.c.delete(f"passkeys/{pid}/", token=token).status, 204)
+        out = self.server.run_cli("audit", "list", "--user", uid)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        # Newest first; the cloned flag is written before the refusal it causes.
+        self.assertEqual([line.split("\t")[1:] for line in out.stdout.splitlines()], [
+            ["passkey_deleted", "success", "passkey", f"user={uid}", f"actor={uid}", "ip=-", f"passkey {pid}"],
+            ["login", "failure", "passkey", f"user={uid}", "actor=-", "ip=127.0.0.1", "signature"],
+            ["login", "failure", "passkey", f"user={uid}", "actor=-", "ip=127.0.0.1", "sign_count"],
+            ["passkey_cloned", "success", "passkey", f"user={uid}", "actor=-", "ip=-", f"passkey {pid}"],
+            ["login", "success", "passkey", f"user={uid}", f"actor={uid}", "ip=127.0.0.1", "-"],
+            ["passkey_created", "success", "passkey", f"user={uid}", f"actor={uid}", "ip=-", f"passkey {pid}"],
+            ["login", "success", "password", f"user={uid}", f"actor={uid}", "ip=127.0.0.1", "-"],
+        ])
+
     def test_failed_sign_ins_count_towards_the_account_lock(self):
         with Server(env={"DF_AUTH_THROTTLE_LOGIN_FAILURES": "2/hour"}) as server:
             c = Client(server)
