@@ -311,6 +311,8 @@ std::vector<OperationDoc> OperationTable() {
        "", 200, "AuditPage", kJson, {"user", "since", "limit", "offset"}},
       {"GET", "magic/{segment}", "Magic-link sign-in page", "", 200, "", "text/html"},
       {"GET", "ui/login/", "Hosted sign-in page (password, email code, 2FA)", "", 200, "", "text/html"},
+      {"GET", "ui/passkeys/", "Hosted passkeys page (sign in with a passkey or password; list and add passkeys)", "",
+       200, "", "text/html"},
       {"GET", "ui/ui.js", "The hosted pages' script", "", 200, "", "text/javascript"},
       {"GET", "ui/ui.css", "The hosted pages' style sheet", "", 200, "", "text/css"},
       {"GET", "/health/live", "Liveness", "", 200, "Health"},
