@@ -15,8 +15,35 @@ struct CborDeleter {
 };
 using CborItem = std::unique_ptr<cbor_item_t, CborDeleter>;
 
+/// Throws ParseError when a CBOR head in `bytes` declares more array or map entries, or a longer
+/// string, than bytes remain: libcbor allocates a declared map or array before reading it, so
+/// a 9-byte head could ask for gigabytes (found by tests/fuzz/passkey_parsers). Heads are read in
+/// encoding order (string payloads skipped); an unreadable head ends the scan, libcbor judges it.
+void CheckDeclaredSizes(std::string_view bytes, const char* what) {
+  std::size_t at = 0;
+  while (at < bytes.size()) {
+    const uint8_t head = static_cast<uint8_t>(bytes[at++]);
+    const int major = head >> 5, info = head & 0x1f;
+    uint64_t arg = static_cast<uint64_t>(info);
+    if (info >= 24 && info <= 27) {
+      const std::size_t n = std::size_t{1} << (info - 24);
+      if (bytes.size() - at < n) return;
+      arg = 0;
+      for (std::size_t i = 0; i < n; ++i) arg = (arg << 8) | static_cast<uint8_t>(bytes[at++]);
+    } else if (info > 27) {
+      continue;  // indefinite length or break (31); 28-30 are refused by libcbor
+    }
+    const uint64_t remaining = bytes.size() - at;
+    if ((major == 2 || major == 3) && arg > remaining) throw ParseError(std::string(what) + ": string longer than the input");
+    if (major == 2 || major == 3) at += static_cast<std::size_t>(arg);
+    if (major == 4 && arg > remaining) throw ParseError(std::string(what) + ": array longer than the input");
+    if (major == 5 && arg > remaining / 2) throw ParseError(std::string(what) + ": map longer than the input");
+  }
+}
+
 /// One whole CBOR item from `bytes`; `consumed` says how many bytes it took.
 CborItem LoadCbor(std::string_view bytes, std::size_t* consumed, const char* what) {
+  CheckDeclaredSizes(bytes, what);
   cbor_load_result result{};
   cbor_item_t* item = cbor_load(reinterpret_cast<cbor_data>(bytes.data()), bytes.size(), &result);
   if (item == nullptr || result.error.code != CBOR_ERR_NONE) {

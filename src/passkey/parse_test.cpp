@@ -167,5 +167,14 @@ TEST(DecodeBase64Url, DecodesUnpaddedAndRefusesTheRest) {
   }
 }
 
+// A head declaring more entries than bytes remain is refused before libcbor allocates them
+// (a map of 2^31 pairs asked libcbor for 35 GB: tests/fuzz/passkey_parsers).
+TEST(PasskeyParse, DeclaredLengthsBeyondTheInputAreRefusedBeforeAllocation) {
+  EXPECT_THROW(ParseAttestationObject(std::string("\xba\x80\x00\x00\x00", 5)), ParseError);       // map
+  EXPECT_THROW(ParseAttestationObject(std::string("\xa1\x63""fmt\x9a\x10\x00\x00\x00", 10)), ParseError);  // array
+  EXPECT_THROW(ParseCoseKey(std::string("\xa1\x01\x5a\xff\xff\xff\xff", 7)), ParseError);         // byte string
+  EXPECT_THROW(ParseCoseKey(std::string("\xa2\x01\x02", 3)), ParseError);  // 2 pairs, 2 bytes left
+}
+
 }  // namespace
 }  // namespace dfauth::passkey
