@@ -10,6 +10,7 @@
 #include "identity/user_service.hpp"
 #include "otp/device_service.hpp"
 #include "otp/otp_request.hpp"
+#include "passkey/passkey_service.hpp"
 #include "store/database.hpp"
 #include "token/token_service.hpp"
 
@@ -31,6 +32,7 @@ struct ApiContext {
   guard::Guard& guard;  ///< blacklists and login-failure limits
   auth::PasswordResetService& password_resets;
   auth::IdentityChangeService& identity_changes;
+  passkey::PasskeyService& passkeys;
 };
 
 /// Mounts every route of interface.md §3 on the router.

@@ -135,6 +135,10 @@ Json Components(const config::Settings& s) {
   for (const char* n : {"password", "otp"}) AddUnique(login, n);
   for (const auto& n : s.required_auth_fields) AddUnique(login, n);
   schemas["Credentials"] = StringObject(login, s.required_auth_fields);
+  // 2FA with a passkey (issue 15): an assertion in place of otp.
+  schemas["Credentials"]["properties"]["challenge_id"] = Text();
+  schemas["Credentials"]["properties"]["credential"] = {
+      {"type", "object"}, {"description", "a passkey assertion (PublicKeyCredential.toJSON()) as the second factor"}};
 
   AddUserSchemas(s, schemas);
   schemas["SetPassword"] = StringObject({"old_password", "new_password"}, {"old_password", "new_password"});
@@ -178,6 +182,38 @@ Json Components(const config::Settings& s) {
   schemas["PasswordResetConfirm"]["properties"]["new_password"]["format"] = "password";
 
   schemas["IdentityChangeUndo"] = StringObject({"token"}, {"token"});
+  // Passkeys (issue 15): WebAuthn Level 3 JSON (base64url without padding).
+  const Json credential{{"type", "object"},
+                        {"description", "PublicKeyCredential.toJSON(): id, rawId, type, response, clientExtensionResults"},
+                        {"required", {"id", "rawId", "type", "response"}},
+                        {"properties",
+                         {{"id", Text()},
+                          {"rawId", Text()},
+                          {"type", {{"type", "string"}, {"enum", {"public-key"}}}},
+                          {"response", {{"type", "object"}}},
+                          {"clientExtensionResults", {{"type", "object"}}}}}};
+  schemas["PasskeyOptions"] = {{"type", "object"},
+                               {"required", {"challenge_id", "options"}},
+                               {"properties",
+                                {{"challenge_id", Text()},
+                                 {"options", {{"type", "object"},
+                                              {"description", "PublicKeyCredentialCreationOptionsJSON or "
+                                                              "PublicKeyCredentialRequestOptionsJSON"}}}}}};
+  schemas["PasskeyRegistration"] = {{"type", "object"},
+                                    {"required", {"challenge_id", "credential"}},
+                                    {"properties", {{"challenge_id", Text()}, {"credential", credential}, {"name", Text()}}}};
+  schemas["PasskeyAssertion"] = {{"type", "object"},
+                                 {"required", {"challenge_id", "credential"}},
+                                 {"properties", {{"challenge_id", Text()}, {"credential", credential}}}};
+  schemas["Passkey"] = {{"type", "object"},
+                        {"required", {"id", "name", "created_at", "last_used_at", "backed_up"}},
+                        {"properties",
+                         {{"id", {{"type", "integer"}}},
+                          {"name", Text()},
+                          {"created_at", {{"type", "string"}, {"format", "date-time"}}},
+                          {"last_used_at", {{"type", "string"}, {"format", "date-time"}, {"nullable", true}}},
+                          {"backed_up", {{"type", "boolean"}}}}}};
+  schemas["PasskeyPage"] = PageSchema(Ref("Passkey"));
 
   schemas["SocialLogin"] = StringObject({"provider", "access_token", "id_token", "first_name", "last_name", "otp", "password"},
                                       {"provider"});
@@ -244,6 +280,19 @@ std::vector<OperationDoc> OperationTable() {
        "Undo an email or phone change with the old address's one-time link token: the old address is back, "
        "every session ends and a password-reset code goes to it (400 invalid_token on token)",
        "IdentityChangeUndo", 200, "Empty", kJson, {}, {409}},
+      {"POST", "passkeys/registration/options/", "Start adding a passkey: creation options and their challenge_id",
+       "", 200, "PasskeyOptions"},
+      {"POST", "passkeys/registration/verify/",
+       "Add the passkey the authenticator created (401 authentication_failed when a check fails)",
+       "PasskeyRegistration", 201, "Passkey"},
+      {"GET", "passkeys/", "The caller's passkeys", "", 200, "PasskeyPage", kJson, {"limit", "offset"}},
+      {"DELETE", "passkeys/{id}/", "Remove a passkey (not a 2FA user's last second factor)", "", 204, "", kJson, {}, {400}},
+      {"POST", "passkeys/authentication/options/", "Start a passkey sign-in: request options and their challenge_id",
+       "", 200, "PasskeyOptions"},
+      {"POST", "passkeys/authentication/verify/",
+       "Sign in with a passkey's assertion (401 authentication_failed when a check fails; 2fa_required "
+       "when the passkey did not verify the user of a 2FA account)",
+       "PasskeyAssertion", 200, "Tokens"},
       {"POST", "social/", "Log in with a social provider's token", "SocialLogin", 200, "SocialTokens"},
       {"POST", "social/connect/", "Link a social account to the caller", "SocialLogin", 200, "SocialTokens"},
       {"GET", "social/connections/", "The caller's social links", "", 200, "SocialConnectionPage", kJson, {"limit", "offset"}},
@@ -267,6 +316,8 @@ std::vector<OperationDoc> OperationTable() {
        "", 200, "AuditPage", kJson, {"user", "since", "limit", "offset"}},
       {"GET", "magic/{segment}", "Magic-link sign-in page", "", 200, "", "text/html"},
       {"GET", "ui/login/", "Hosted sign-in page (password, email code, 2FA)", "", 200, "", "text/html"},
+      {"GET", "ui/passkeys/", "Hosted passkeys page (sign in with a passkey or password; list and add passkeys)", "",
+       200, "", "text/html"},
       {"GET", "ui/ui.js", "The hosted pages' script", "", 200, "", "text/javascript"},
       {"GET", "ui/ui.css", "The hosted pages' style sheet", "", 200, "", "text/css"},
       {"GET", "/health/live", "Liveness", "", 200, "Health"},

@@ -16,6 +16,7 @@ void RegisterRoutes(http::Router& router, ApiContext& ctx) {
   RegisterUiRoutes(router, ctx, prefix);
   RegisterSessionRoutes(router, ctx, prefix);
   RegisterPasswordResetRoutes(router, ctx, prefix);
+  RegisterPasskeyRoutes(router, ctx, prefix);
   RegisterAdminRoutes(router, ctx, prefix);
   RegisterIdentityChangeRoutes(router, ctx, prefix);
   RegisterDocsRoutes(router, ctx);

@@ -1,6 +1,7 @@
 #pragma once
 // The per-resource registration functions RegisterRoutes calls (one file each).
 
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 
 #include "api/context.hpp"
@@ -18,6 +19,12 @@ void RegisterUiRoutes(http::Router& router, ApiContext& ctx, const std::string& 
 void RegisterSessionRoutes(http::Router& router, ApiContext& ctx, const std::string& prefix);
 void RegisterPasswordResetRoutes(http::Router& router, ApiContext& ctx, const std::string& prefix);
 void RegisterIdentityChangeRoutes(http::Router& router, ApiContext& ctx, const std::string& prefix);
+/// The `credential` of a passkey verify body (an attestation when `registration`, else an
+/// assertion) and its `challenge_id`: 400 on the field when absent or malformed (passkeys_api.cpp).
+passkey::CredentialJson ReadPasskeyCredential(const nlohmann::json& body, bool registration);
+std::string ReadPasskeyChallengeId(const nlohmann::json& body);
+/// passkeys/: registration, list, delete and sign-in with a passkey (passkeys_api.cpp, issue 15).
+void RegisterPasskeyRoutes(http::Router& router, ApiContext& ctx, const std::string& prefix);
 void RegisterSocialRoutes(http::Router& router, ApiContext& ctx, const std::string& prefix);
 /// admin/ (admin_api.cpp): staff only.
 void RegisterAdminRoutes(http::Router& router, ApiContext& ctx, const std::string& prefix);

@@ -18,11 +18,11 @@ std::string RequiredToken(const http::Request& request, const std::string& field
 
 /// The credentials of a POST token/ body: identity fields, otp, password and
 /// REQUIRED_AUTH_FIELDS, the phone in E.164, blank values dropped (reference R1 step 1).
-auth::Credentials ReadCredentials(const config::Settings& settings, const http::Request& request) {
+auth::Credentials ReadCredentials(const config::Settings& settings, const nlohmann::json& body) {
   std::vector<std::string> names = config::Names(settings.user_identity_fields);
   names.insert(names.end(), {"otp", "password"});
   for (const auto& f : settings.required_auth_fields) names.push_back(f);
-  auto fields = ReadFields(http::ParseBody(request), names);
+  auto fields = ReadFields(body, names);
   RequireFields(fields, settings.required_auth_fields);
   NormalizePhoneField(fields);
   auth::Credentials credentials;
@@ -67,10 +67,20 @@ void RegisterTokenRoutes(http::Router& router, ApiContext& ctx, const std::strin
   hashing.pool = http::Pool::kHashing;
 
   router.Add("POST", prefix + "token/", [&ctx](http::Request& request) {
-    auth::Credentials credentials = ReadCredentials(ctx.settings, request);
+    const nlohmann::json body = http::ParseBody(request);
+    auth::Credentials credentials = ReadCredentials(ctx.settings, body);
+    // A passkey assertion in place of otp as the second factor (issue 15).
+    std::string challenge_id;
+    std::optional<passkey::CredentialJson> assertion;
+    auth::SecondFactor passkey;
+    if (body.contains("credential")) {
+      challenge_id = ReadPasskeyChallengeId(body);
+      assertion = ReadPasskeyCredential(body, false);
+      passkey = [&](const store::User& user) { ctx.passkeys.VerifySecondFactor(user, challenge_id, *assertion); };
+    }
     static constexpr const char* kHelp = "Logins on POST token/ by method and outcome";
     try {
-      auth::Authenticated done = ctx.login.Login(credentials, request.client_ip);
+      auth::Authenticated done = ctx.login.Login(credentials, request.client_ip, passkey);
       auto response = TokensResponse(ctx.tokens.Issue(done.user, SessionStartOf(request, SignInMethodOf(done.method, request))));
       ctx.metrics.Increment("dfauth_logins_total", kHelp, {{"method", std::string(config::Name(done.method))}, {"outcome", "success"}});
       return response;

@@ -1,6 +1,7 @@
 // GET {API_PREFIX}ui/login/ (the hosted sign-in page for deployments without a front-end,
-// issue 14) and its two assets, GET {API_PREFIX}ui/ui.js and ui/ui.css, which the magic-link
-// page (magic_api.cpp) shares. All public and static: no database, nothing of the request echoed.
+// issue 14), ui/passkeys/ (add a passkey, sign in with one: issue 15) and their two assets,
+// GET {API_PREFIX}ui/ui.js and ui/ui.css, which the magic-link page (magic_api.cpp) shares.
+// All public and static: no database, nothing of the request echoed.
 #include "api/context.hpp"
 #include "api/routes_internal.hpp"
 #include "api/ui_page.hpp"
@@ -52,6 +53,9 @@ void RegisterUiRoutes(http::Router& router, ApiContext&, const std::string& pref
   const http::RouteOptions options{.auth_required = false, .authenticate = false};
   router.Add("GET", prefix + "ui/login/", [prefix](http::Request&) {
     return HostedPage(prefix, "Sign in", UiLoginBody());
+  }, options);
+  router.Add("GET", prefix + "ui/passkeys/", [prefix](http::Request&) {
+    return HostedPage(prefix, "Passkeys", UiPasskeysBody());
   }, options);
   router.Add("GET", prefix + "ui/ui.js", [](http::Request&) {
     return Asset("text/javascript; charset=utf-8", UiScript());

@@ -1,4 +1,4 @@
-// The text of the hosted pages: the forms, the one script and the one style sheet (no framework,
+// The text of the hosted pages (ui/login/, ui/passkeys/, magic/): the forms, the one script and the one style sheet (no framework,
 // no external request). The script finds the API prefix from its own URL ({prefix}ui/ui.js),
 // keeps the token in memory only, and posts nothing until the person submits or clicks.
 #include "api/ui_page.hpp"
@@ -55,13 +55,15 @@ constexpr const char* kScript = R"js(
   }
   function signedIn(t) {
     token = t;
-    ["password-form", "code-request-form", "code-form", "twofa-form", "magic-form", "code-heading"].forEach(function (id) { show(id, false); });
+    ["password-form", "code-request-form", "code-form", "twofa-form", "magic-form", "code-heading",
+     "passkey-sign-in", "password-heading"].forEach(function (id) { show(id, false); });
     return call("GET", "users/0/", null, {"Authorization": "Bearer " + token}).then(function (res) {
       var u = res.body || {};
       $("who").textContent = "Signed in as " + (u.username || u.email || u.phone_number || ("user " + u.id)) + ".";
       show("done", true);
       say("You are signed in.");
       $("sign-out").focus();
+      if ($("passkeys")) return listPasskeys();
     });
   }
   function askSecondFactor(credentials, error, headers) {
@@ -75,7 +77,8 @@ constexpr const char* kScript = R"js(
       o.textContent = d.name + " (" + d.type + ")";
       select.appendChild(o);
     });
-    ["password-form", "code-request-form", "code-form", "magic-form", "code-heading"].forEach(function (id) { show(id, false); });
+    ["password-form", "code-request-form", "code-form", "magic-form", "code-heading", "passkey-sign-in",
+     "password-heading"].forEach(function (id) { show(id, false); });
     show("twofa-form", true);
     syncSend();
     say("Enter the code from your device to finish signing in.");
@@ -144,6 +147,65 @@ constexpr const char* kScript = R"js(
     token = null;
     pending = null;
     location.reload();
+  });
+
+  // The passkeys page (ui/passkeys/): sign in with a passkey, and once signed in list the
+  // caller's passkeys and add one. The options and credentials travel in the WebAuthn JSON forms
+  // (parse*OptionsFromJSON, toJSON()), as the passkeys/ routes take them.
+  function bearer() { return {"Authorization": "Bearer " + token}; }
+  function ceremonyFailed(e, what) {
+    // The person cancelling the browser's dialog is a NotAllowedError: not an error of the page.
+    say(e && e.name === "NotAllowedError" ? what + " cancelled." : (e && e.message) || what + " failed.", true);
+  }
+  function listPasskeys() {
+    return call("GET", "passkeys/", null, bearer()).then(function (res) {
+      var list = $("passkey-list");
+      list.textContent = "";
+      ((res.body && res.body.results) || []).forEach(function (p) {
+        var li = document.createElement("li");
+        li.textContent = p.name + " (added " + p.created_at.slice(0, 10) + ")";
+        list.appendChild(li);
+      });
+      show("passkeys-none", list.children.length === 0);
+      show("passkeys", true);
+    });
+  }
+  on("passkey-add-form", "submit", function (ev) {
+    ev.preventDefault();
+    var form = ev.target;
+    busy(form, true);
+    say("Follow your browser's steps to create a passkey\u2026");
+    call("POST", "passkeys/registration/options/", {}, bearer()).then(function (res) {
+      if (res.status !== 200) throw new Error(firstError(res).message || "Could not start.");
+      var options = PublicKeyCredential.parseCreationOptionsFromJSON(res.body.options);
+      return navigator.credentials.create({publicKey: options}).then(function (credential) {
+        return call("POST", "passkeys/registration/verify/", {challenge_id: res.body.challenge_id,
+                    credential: credential.toJSON(), name: $("passkey-name").value.trim()}, bearer());
+      });
+    }).then(function (res) {
+      busy(form, false);
+      if (res.status !== 201) { say(firstError(res).message || "The passkey was not added.", true); return; }
+      $("passkey-name").value = "";
+      return listPasskeys().then(function () { say("Passkey \u201c" + res.body.name + "\u201d added."); });
+    }).catch(function (e) { busy(form, false); ceremonyFailed(e, "Adding the passkey"); });
+  });
+  on("passkey-sign-in", "submit", function (ev) {
+    ev.preventDefault();
+    var form = ev.target;
+    busy(form, true);
+    say("Follow your browser's steps to use your passkey\u2026");
+    call("POST", "passkeys/authentication/options/", {}).then(function (res) {
+      if (res.status !== 200) throw new Error(firstError(res).message || "Could not start.");
+      var options = PublicKeyCredential.parseRequestOptionsFromJSON(res.body.options);
+      return navigator.credentials.get({publicKey: options}).then(function (credential) {
+        return call("POST", "passkeys/authentication/verify/", {challenge_id: res.body.challenge_id,
+                    credential: credential.toJSON()});
+      });
+    }).then(function (res) {
+      busy(form, false);
+      if (res.status === 200) return signedIn(res.body.token || res.body.access);
+      say(firstError(res).message || "Sign-in failed.", true);
+    }).catch(function (e) { busy(form, false); ceremonyFailed(e, "Signing in with a passkey"); });
   });
 
   // The magic-link page: the link's segment is base64url("<email>/<code>"); it is decoded here and
@@ -221,6 +283,30 @@ const std::string kLoginBody = std::string(R"html(
 </form>
 )html") + kSecondFactorAndResult;
 
+const std::string kPasskeysBody = std::string(R"html(
+<form id="passkey-sign-in">
+<button type="submit">Sign in with a passkey</button>
+</form>
+<h2 id="password-heading">Or sign in with your password</h2>
+<form id="password-form">
+<label for="login">Username or email</label>
+<input id="login" name="login" autocomplete="username" required>
+<label for="password">Password</label>
+<input id="password" name="password" type="password" autocomplete="current-password" required>
+<button type="submit">Sign in</button>
+</form>
+<section id="passkeys" hidden aria-labelledby="passkeys-heading">
+<h2 id="passkeys-heading">Your passkeys</h2>
+<p id="passkeys-none">You have no passkey yet.</p>
+<ul id="passkey-list"></ul>
+<form id="passkey-add-form">
+<label for="passkey-name">Name of the new passkey</label>
+<input id="passkey-name" name="name" maxlength="255" placeholder="Passkey">
+<button type="submit">Add a passkey</button>
+</form>
+</section>
+)html") + kSecondFactorAndResult;
+
 const std::string kMagicBody = std::string(R"html(
 <form id="magic-form">
 <p id="magic-who"></p>
@@ -234,5 +320,6 @@ std::string_view UiScript() { return kScript; }
 std::string_view UiStyle() { return kStyle; }
 std::string_view UiLoginBody() { return kLoginBody; }
 std::string_view UiMagicBody() { return kMagicBody; }
+std::string_view UiPasskeysBody() { return kPasskeysBody; }
 
 }  // namespace dfauth::api

@@ -320,8 +320,9 @@ int Serve(config::Settings settings) {
   tokens.SetSignInObserver([&signin_alerts](const store::User& user, const token::SessionStart& start) {
     signin_alerts.SignedIn(user, start);
   });
-  api::ApiContext context{settings,        *store,          tokens, login, users, metrics, *social, devices,
-                          otp_requests,    guard,           password_resets, identity_changes};
+  passkey::PasskeyService passkeys(settings, *store, &guard);
+  api::ApiContext context{settings, *store,  tokens,       login, users,           metrics,         *social,
+                          devices,  otp_requests, guard, password_resets, identity_changes, passkeys};
   api::RegisterRoutes(router, context);
   http::ServerOptions server_options = ToServerOptions(settings, *store, guard);
   server_options.on_reload = [&tokens, &guard] { Reload(tokens, guard); };

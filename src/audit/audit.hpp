@@ -34,6 +34,9 @@ inline constexpr const char* kOtpChallengeSent = "otp_challenge_sent";
 inline constexpr const char* kIdentityChanged = "identity_changed";          ///< detail: the field
 inline constexpr const char* kIdentityChangeUndone = "identity_change_undone";  ///< detail: the field
 inline constexpr const char* kNewDeviceSignIn = "new_device_sign_in";      ///< method: how
+inline constexpr const char* kPasskeyCreated = "passkey_created";    ///< detail: passkey ID
+inline constexpr const char* kPasskeyDeleted = "passkey_deleted";    ///< detail: passkey ID
+inline constexpr const char* kPasskeyCloned = "passkey_cloned";      ///< sign count regressed; detail: passkey ID
 }  // namespace event
 
 inline constexpr const char* kSuccess = "success";

@@ -26,9 +26,10 @@ LoginError WrongCredentials() { return LoginError(LoginFailure::kWrongCredential
 /// How a refused login counts against THROTTLE_LOGIN_FAILURES(_IP) (interface.md §3 2FA gate):
 /// 2FA asked for without an otp is the account's failure only, so that a shared IP is not
 /// locked by users who merely forgot their second factor.
-guard::LoginOutcome FailureOutcome(LoginFailure failure, const Credentials& credentials) {
+guard::LoginOutcome FailureOutcome(LoginFailure failure, const Credentials& credentials, bool second_factor_given) {
   if (failure != LoginFailure::kTwoFactorRequired) return guard::LoginOutcome::kFailed;
-  return credentials.contains("otp") ? guard::LoginOutcome::kFailed : guard::LoginOutcome::kFailedAccountOnly;
+  return credentials.contains("otp") || second_factor_given ? guard::LoginOutcome::kFailed
+                                                            : guard::LoginOutcome::kFailedAccountOnly;
 }
 
 /// What a refused login's audit entry says of how it was tried (never the values).
@@ -177,7 +178,8 @@ std::optional<std::string> LoginService::NamedAccount(const Credentials& credent
   return std::nullopt;
 }
 
-Authenticated LoginService::Login(const Credentials& credentials, std::string_view client_ip) {
+Authenticated LoginService::Login(const Credentials& credentials, std::string_view client_ip,
+                                  const SecondFactor& passkey) {
   // A refusal is audited (the success is, with its session, by the token service).
   auto account = NamedAccount(credentials);
   auto refused = [&](const char* outcome, std::string_view why) {
@@ -189,7 +191,7 @@ Authenticated LoginService::Login(const Credentials& credentials, std::string_vi
   };
   if (guard_ == nullptr) {
     try {
-      return Authenticate(credentials);
+      return Authenticate(credentials, passkey);
     } catch (const LoginError& e) {
       refused(audit::kFailure, FailureName(e.Failure()));
       throw;
@@ -201,11 +203,11 @@ Authenticated LoginService::Login(const Credentials& credentials, std::string_vi
     throw errors::AuthenticationFailed();
   }
   try {
-    Authenticated done = Authenticate(credentials);
+    Authenticated done = Authenticate(credentials, passkey);
     guard_->FinishLogin(*ticket, guard::LoginOutcome::kSucceeded);
     return done;
   } catch (const LoginError& e) {
-    guard_->FinishLogin(*ticket, FailureOutcome(e.Failure(), credentials));
+    guard_->FinishLogin(*ticket, FailureOutcome(e.Failure(), credentials, static_cast<bool>(passkey)));
     refused(audit::kFailure, FailureName(e.Failure()));
     throw;
   } catch (...) {
@@ -214,7 +216,7 @@ Authenticated LoginService::Login(const Credentials& credentials, std::string_vi
   }
 }
 
-Authenticated LoginService::Authenticate(const Credentials& credentials) {
+Authenticated LoginService::Authenticate(const Credentials& credentials, const SecondFactor& passkey) {
   auto found = Identify(credentials);
   if (!found) throw WrongCredentials();
   const store::User* user = &found->user;
@@ -224,14 +226,26 @@ Authenticated LoginService::Authenticate(const Credentials& credentials) {
     // and is never tried again on the others (that would count failures on them).
     if (!found->second_factor) PassTwoFactorGate(*user, std::nullopt);
   } else {
-    PassTwoFactorGate(*user, otp == credentials.end() ? std::nullopt : std::optional<std::string>(otp->second));
+    PassTwoFactorGate(*user, otp == credentials.end() ? std::nullopt : std::optional<std::string>(otp->second),
+                      passkey);
   }
   if (!user->is_active) throw WrongCredentials();
   return std::move(*found);
 }
 
-void LoginService::PassTwoFactorGate(const store::User& user, const std::optional<std::string>& otp) {
+void LoginService::PassTwoFactorGate(const store::User& user, const std::optional<std::string>& otp,
+                                     const SecondFactor& passkey) {
   if (!user.two_fa_required) return;
+  std::string refused_passkey;  // the log detail of a passkey that did not prove the user
+  if (passkey) {
+    try {
+      passkey(user);
+      return;
+    } catch (const ApiError& e) {
+      if (e.Status() != 401) throw;  // malformed: 400, nothing judged
+      refused_passkey = e.LogDetail();
+    }
+  }
   std::vector<store::Device> devices;
   if (devices_ != nullptr) devices = devices_->ConfirmedDevices(user.id);
   // Without an otp nothing is tried, so nothing is counted on any device (interface.md §3).
@@ -248,10 +262,14 @@ void LoginService::PassTwoFactorGate(const store::User& user, const std::optiona
   for (const auto& d : devices)
     list.push_back(nlohmann::ordered_json{{"id", d.id}, {"name", d.name}, {"type", d.type},
                                           {"confirmed", true}, {"extra_data", nlohmann::ordered_json::object()}});
+  for (const auto& p : store_.Passkeys().ListPasskeys(user.id))
+    list.push_back(nlohmann::ordered_json{{"id", p.id}, {"name", p.name}, {"type", "passkey"},
+                                          {"confirmed", true}, {"extra_data", nlohmann::ordered_json::object()}});
   nlohmann::ordered_json extra = {{"devices", list}};
   throw LoginError(LoginFailure::kTwoFactorRequired,
                    ApiError(401, "2fa_required", "2FA is required for this user.")
-                       .WithExtraData(extra.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)));
+                       .WithExtraData(extra.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace))
+                       .WithLogDetail(std::move(refused_passkey)));
 }
 
 }  // namespace dfauth::auth

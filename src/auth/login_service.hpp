@@ -25,6 +25,11 @@ namespace dfauth::auth {
 /// Submitted credential fields, non-empty values only (reference R1 step 1).
 using Credentials = std::map<std::string, std::string>;
 
+/// A second factor other than an OTP (a passkey assertion, issue 15): returns when it proves
+/// `user`, throws ApiError 401 (log detail: the failed check) when it does not, ApiError 400
+/// when malformed.
+using SecondFactor = std::function<void(const store::User& user)>;
+
 /// A proven user and the backend that proved it.
 struct Authenticated {
   store::User user;
@@ -81,12 +86,15 @@ class LoginService {
   /// is refused like a wrong password before any credential is checked, and the outcome is
   /// settled with the guard. Throws LoginError (401 authentication_failed, 400 wrong_otp,
   /// 401 2fa_required), ApiError 401 authentication_failed when locked, and the store's errors.
-  Authenticated Login(const Credentials& credentials, std::string_view client_ip);
+  /// `passkey`, when given, is tried by the 2FA gate in place of `otp`.
+  Authenticated Login(const Credentials& credentials, std::string_view client_ip, const SecondFactor& passkey = {});
 
   /// The 2FA gate (reference-contract §4.6, interface.md §3): when the user requires 2FA,
-  /// `otp` must verify against one of its confirmed devices, else 401 2fa_required with the
-  /// device list. Social login calls it too.
-  void PassTwoFactorGate(const store::User& user, const std::optional<std::string>& otp);
+  /// `otp` must verify against one of its confirmed devices, or `passkey` prove the user, else
+  /// 401 2fa_required with the device list (confirmed devices, then passkeys as type
+  /// `passkey`). Social login calls it too.
+  void PassTwoFactorGate(const store::User& user, const std::optional<std::string>& otp,
+                         const SecondFactor& passkey = {});
 
   /// The user the credentials prove, or nullopt (no 2FA gate, no active check): what
   /// `otp/` uses to learn who is asking.
@@ -103,7 +111,7 @@ class LoginService {
   LoginError WrongOtp() const;
   std::optional<store::User> FindByIdentity(config::IdentityField field, const std::string& value);
   /// Login without the guard: the backends, the 2FA gate and the active check.
-  Authenticated Authenticate(const Credentials& credentials);
+  Authenticated Authenticate(const Credentials& credentials, const SecondFactor& passkey);
   /// The key of the failure counter of the account a login names: the user id of the first
   /// identity field present (as the password backend looks it up); nullopt when none exists.
   std::optional<std::string> NamedAccount(const Credentials& credentials);

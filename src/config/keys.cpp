@@ -27,6 +27,7 @@ constexpr std::string_view kSmsBackends[] = {"console", "file", "twilio"};
 constexpr std::string_view kAssociateByEmail[] = {"verified", "always", "never"};
 constexpr std::string_view kAlgorithms[] = {"HS256", "RS256", "ES256", "EdDSA"};
 constexpr std::string_view kHashers[] = {"argon2id"};
+constexpr std::string_view kUserVerification[] = {"required", "preferred"};
 constexpr std::string_view kPhoneTypes[] = {
     "PREMIUM_RATE", "SHARED_COST", "TOLL_FREE", "VOIP", "PERSONAL_NUMBER", "PAGER",
     "UAN", "VOICEMAIL", "MOBILE", "FIXED_LINE", "FIXED_LINE_OR_MOBILE", "UNKNOWN"};
@@ -159,6 +160,21 @@ std::string CheckReadableFile(const KeyDescriptor& d, const Settings& s) {
     return "cannot read file \"" + path + "\"";
   }
   return "";
+}
+
+// A WebAuthn origin as a browser writes it: scheme://host[:port], nothing after.
+std::string CheckOrigins(const KeyDescriptor& d, const Settings& s) {
+  static const std::regex kOrigin(R"(^https?://[A-Za-z0-9.\-\[\]:]+$)");
+  for (const auto& item : ListOf(d, s)) {
+    if (!std::regex_match(item, kOrigin)) return "\"" + item + "\" is not an origin (scheme://host[:port])";
+  }
+  return "";
+}
+
+std::string CheckRpId(const KeyDescriptor& d, const Settings& s) {
+  const std::string& v = StringOf(d, s);
+  static const std::regex kHost(R"(^[A-Za-z0-9.\-]*$)");
+  return std::regex_match(v, kHost) ? "" : "must be a host name (no scheme, port or path)";
 }
 
 // --- the table --------------------------------------------------------------------------------
@@ -399,6 +415,17 @@ const KeyDescriptor kKeys[] = {
      .doc = "seconds a password-reset code stays valid", .min = 1},
     {.name = "PASSWORD_RESET_URL", .member = &S::password_reset_url,
      .doc = "path appended to SITE_URL for the password-reset link"},
+    {.name = "WEBAUTHN_RP_ID", .member = &S::webauthn_rp_id,
+     .doc = "passkeys' relying-party id (a host name); empty: the host of SITE_URL", .check = CheckRpId},
+    {.name = "WEBAUTHN_RP_NAME", .member = &S::webauthn_rp_name,
+     .doc = "relying-party name authenticators show"},
+    {.name = "WEBAUTHN_ORIGINS", .member = &S::webauthn_origins,
+     .doc = "exact origins passkey ceremonies may come from; empty: the origin of SITE_URL",
+     .check = CheckOrigins},
+    {.name = "WEBAUTHN_USER_VERIFICATION", .member = &S::webauthn_user_verification,
+     .doc = "required (a passkey without UV is refused) or preferred", .choices = kUserVerification},
+    {.name = "WEBAUTHN_CHALLENGE_TIMEOUT", .member = &S::webauthn_challenge_timeout,
+     .doc = "seconds a passkey challenge stays valid", .min = 1, .max = 86400},
     {.name = "AUDIT_LOG_RETENTION_DAYS", .member = &S::audit_log_retention_days,
      .doc = "days audit entries are kept (0: for ever); older ones are purged hourly in bounded rounds", .min = 0},
     {.name = "IDENTITY_CHANGE_UNDO_DAYS", .member = &S::identity_change_undo_days,

@@ -49,7 +49,7 @@ struct KeyDescriptor {
 // Empty since issues 3–5 landed; a key documented before its feature is built goes here.
 inline constexpr std::array<std::string_view, 0> kNotYetImplementedKeys{};
 
-/// All keys in documented order (interface.md §2, then §6, then METRICS_TOKEN, then §8).
+/// All keys in documented order (interface.md §2, then §6, then METRICS_TOKEN, then §8, then WEBAUTHN_*).
 std::span<const KeyDescriptor> Keys();
 
 /// The descriptor of `name` (exact, upper case), or nullptr.

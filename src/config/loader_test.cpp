@@ -108,6 +108,29 @@ TEST(LoadSettings, EnvironmentWinsOverFileWhichWinsOverDefaults) {
             (std::set<std::string>{"LISTEN", "JWT_PROFILE", "USER_EXTRA_FIELDS"}));
 }
 
+TEST(LoadSettings, WebAuthnKeysAreValidated) {
+  Settings s = LoadSettings(std::nullopt, {});
+  EXPECT_EQ(s.webauthn_rp_id, "");
+  EXPECT_EQ(s.webauthn_rp_name, "df-auth");
+  EXPECT_TRUE(s.webauthn_origins.empty());
+  EXPECT_EQ(s.webauthn_user_verification, "required");
+  EXPECT_EQ(s.webauthn_challenge_timeout, 300);
+  EXPECT_EQ(FileErrorKey("WEBAUTHN_ORIGINS = [\"https://app.example/login\"]\n"), "WEBAUTHN_ORIGINS");
+  EXPECT_EQ(FileErrorKey("WEBAUTHN_ORIGINS = [\"app.example\"]\n"), "WEBAUTHN_ORIGINS");
+  EXPECT_EQ(FileErrorKey("WEBAUTHN_RP_ID = \"https://app.example\"\n"), "WEBAUTHN_RP_ID");
+  EXPECT_EQ(FileErrorKey("WEBAUTHN_USER_VERIFICATION = \"discouraged\"\n"), "WEBAUTHN_USER_VERIFICATION");
+  EXPECT_EQ(FileErrorKey("WEBAUTHN_CHALLENGE_TIMEOUT = 0\n"), "WEBAUTHN_CHALLENGE_TIMEOUT");
+  TempFile file("WEBAUTHN_ORIGINS = [\"https://app.example\", \"http://localhost:3000\"]\n"
+                "WEBAUTHN_RP_ID = \"app.example\"\nWEBAUTHN_USER_VERIFICATION = \"preferred\"\n");
+  Settings set = LoadSettings(file.Path(), {});
+  EXPECT_EQ(set.webauthn_origins, (std::vector<std::string>{"https://app.example", "http://localhost:3000"}));
+  EXPECT_EQ(set.webauthn_rp_id, "app.example");
+  EXPECT_EQ(set.webauthn_user_verification, "preferred");
+  // In the environment the origins are comma-separated.
+  Settings env = LoadSettings(std::nullopt, {{"DF_AUTH_WEBAUTHN_ORIGINS", "https://a.example,https://b.example:8443"}});
+  EXPECT_EQ(env.webauthn_origins, (std::vector<std::string>{"https://a.example", "https://b.example:8443"}));
+}
+
 TEST(LoadSettings, ErrorsNameTheKey) {
   EXPECT_EQ(FileErrorKey("NO_SUCH_KEY = 1\n"), "NO_SUCH_KEY");
   EXPECT_EQ(FileErrorKey("listen = \"127.0.0.1:1\"\n"), "listen");  // names are exact
@@ -393,7 +416,7 @@ TEST(Keys, TableIsConsistent) {
     EXPECT_TRUE(names.insert(d.name).second) << d.name;
     EXPECT_FALSE(d.doc.empty()) << d.name;
   }
-  EXPECT_EQ(Keys().size(), 110u);
+  EXPECT_EQ(Keys().size(), 115u);
   for (auto name : kNotYetImplementedKeys) EXPECT_NE(FindKey(name), nullptr) << name;
   EXPECT_EQ(FindKey("listen"), nullptr);
   EXPECT_FALSE(IsNotYetImplemented("HONEYPOT_FIELD"));

@@ -161,6 +161,12 @@ struct Settings {
   // --- additions beyond the reference (§8) ---
   int64_t password_reset_timeout = 600;
   std::string password_reset_url = "/reset-password/";
+  // Passkeys (issue 15). Empty RP id / origins: derived from SITE_URL (WebAuthnRpId/Origins).
+  std::string webauthn_rp_id;
+  std::string webauthn_rp_name = "df-auth";
+  std::vector<std::string> webauthn_origins;
+  std::string webauthn_user_verification = "required";
+  int64_t webauthn_challenge_timeout = 300;
   int64_t audit_log_retention_days = 90;
   int64_t identity_change_undo_days = 7;
   bool signin_alerts = true;

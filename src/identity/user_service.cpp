@@ -412,6 +412,8 @@ bool UserService::SetTwoFactorRequired(const store::User& user, bool required, s
         const auto type = config::Parse<config::DeviceType>(d.type);
         has_device |= d.confirmed && type && config::Includes(settings_.otp_device_types, *type);
       }
+    // A passkey is a second factor too (issue 15): token/ takes its assertion in place of otp.
+    has_device |= !store_.Passkeys().ListPasskeys(user.id).empty();
     if (!has_device)
       throw errors::Invalid("Confirm a device first: 2FA needs a confirmed OTP device.",
                             std::string("is_required"));

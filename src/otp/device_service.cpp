@@ -171,7 +171,8 @@ void DeviceService::Delete(const store::User& user, const std::string& type, std
   if (device->confirmed) {
     auto fresh = store_.Users().FindUserById(user.id);
     bool two_fa = fresh ? fresh->two_fa_required : user.two_fa_required;
-    if (two_fa && ConfirmedDevices(user.id).size() <= 1)
+    // Passkeys count as second factors (issue 15), as passkey deletion counts devices.
+    if (two_fa && ConfirmedDevices(user.id).size() + store_.Passkeys().ListPasskeys(user.id).size() <= 1)
       throw errors::Invalid("Cannot remove the last device");
   }
   if (!devices_.DeleteDevice(user.id, type, device->id)) throw errors::NotFound();

@@ -15,6 +15,7 @@
 #include "store/guard_store.hpp"
 #include "store/key_store.hpp"
 #include "store/outbox_store.hpp"
+#include "store/passkey_store.hpp"
 #include "store/password_reset_store.hpp"
 #include "store/session_store.hpp"
 #include "store/social_store.hpp"
@@ -36,6 +37,7 @@ class Database {
   virtual SocialStore& Social() = 0;
   virtual SessionStore& Sessions() = 0;
   virtual PasswordResetStore& PasswordResets() = 0;
+  virtual PasskeyStore& Passkeys() = 0;
   virtual AuditStore& Audit() = 0;
   virtual AccountSafetyStore& AccountSafety() = 0;
 

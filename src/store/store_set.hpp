@@ -12,6 +12,7 @@
 #include "store/guard_store.hpp"
 #include "store/key_store.hpp"
 #include "store/outbox_store.hpp"
+#include "store/passkey_store.hpp"
 #include "store/password_reset_store.hpp"
 #include "store/session_store.hpp"
 #include "store/social_store.hpp"
@@ -30,18 +31,19 @@ struct StoreSet {
   std::unique_ptr<SocialStore> social;
   std::unique_ptr<SessionStore> sessions;
   std::unique_ptr<PasswordResetStore> password_resets;
+  std::unique_ptr<PasskeyStore> passkeys;
   std::unique_ptr<AuditStore> audit;
   std::unique_ptr<AccountSafetyStore> account_safety;
 };
 
-/// The eleven stores on `pool`, from the backend's Make…Store factories (found in the pool's
+/// The twelve stores on `pool`, from the backend's Make…Store factories (found in the pool's
 /// namespace: store/sqlite/stores.hpp, store/postgres/stores.hpp).
 template <typename BackendPool>
 StoreSet MakeStores(BackendPool& pool) {
   return StoreSet{MakeUserStore(pool),   MakeTokenStore(pool),  MakeKeyStore(pool),    MakeDeviceStore(pool),
                   MakeGuardStore(pool),  MakeOutboxStore(pool), MakeSocialStore(pool),
-                  MakeSessionStore(pool), MakePasswordResetStore(pool), MakeAuditStore(pool),
-                  MakeAccountSafetyStore(pool)};
+                  MakeSessionStore(pool), MakePasswordResetStore(pool), MakePasskeyStore(pool),
+                  MakeAuditStore(pool), MakeAccountSafetyStore(pool)};
 }
 
 class StoreSetDatabase : public Database {
@@ -55,6 +57,7 @@ class StoreSetDatabase : public Database {
   SocialStore& Social() final { return *stores_.social; }
   SessionStore& Sessions() final { return *stores_.sessions; }
   PasswordResetStore& PasswordResets() final { return *stores_.password_resets; }
+  PasskeyStore& Passkeys() final { return *stores_.passkeys; }
   AuditStore& Audit() final { return *stores_.audit; }
   AccountSafetyStore& AccountSafety() final { return *stores_.account_safety; }
 

@@ -12,6 +12,11 @@ using std::chrono::system_clock;
 
 system_clock::time_point At(long long ms) { return system_clock::time_point(milliseconds(ms)); }
 
+TEST(UtcSeconds, WholeSecondsWithoutAFraction) {
+  EXPECT_EQ(UtcSeconds(0), "1970-01-01T00:00:00Z");
+  EXPECT_EQ(UtcSeconds(1796595492), "2026-12-06T22:18:12Z");
+}
+
 TEST(UtcTimestamp, Iso8601WithMilliseconds) {
   EXPECT_EQ(UtcTimestamp(At(0)), "1970-01-01T00:00:00.000Z");
   EXPECT_EQ(UtcTimestamp(At(1700000000123)), "2023-11-14T22:13:20.123Z");

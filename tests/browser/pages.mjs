@@ -90,6 +90,43 @@ const scenarios = {
     await page.waitForTimeout(200);
     return { title: await page.title() };
   },
+  async passkey() {
+    // Chromium's virtual authenticator (CDP WebAuthn): a platform authenticator with resident
+    // keys that verifies the user and confirms presence by itself.
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send("WebAuthn.enable");
+    const { authenticatorId } = await cdp.send("WebAuthn.addVirtualAuthenticator", {
+      options: { protocol: "ctap2", transport: "internal", hasResidentKey: true, hasUserVerification: true,
+                 isUserVerified: true, automaticPresenceSimulation: true } });
+    await page.goto(api + "ui/passkeys/");
+    await page.getByLabel("Username or email").fill(args.login);
+    await page.getByLabel("Password").fill(args.password);
+    await page.getByRole("button", { name: "Sign in", exact: true }).click();
+    await page.locator("#passkeys").waitFor({ state: "visible" });
+    const before = { who: await page.locator("#who").textContent(), none: await page.locator("#passkeys-none").isVisible() };
+    await page.getByLabel("Name of the new passkey").fill(args.name);
+    await page.getByRole("button", { name: "Add a passkey" }).click();
+    await page.locator("#status", { hasText: "added" }).waitFor();
+    const added = { status: await status(), list: await page.locator("#passkey-list li").allTextContents(),
+                    none: await page.locator("#passkeys-none").isVisible() };
+    const stored = (await cdp.send("WebAuthn.getCredentials", { authenticatorId })).credentials
+      .map((c) => ({ resident: c.isResidentCredential, rpId: c.rpId, userHandle: c.userHandle }));
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await page.locator("#passkey-sign-in").waitFor({ state: "visible" });
+    await page.waitForLoadState("load");
+    const signedOut = { passkeys_shown: await page.locator("#passkeys").isVisible() };
+    const mark = requests.length;
+    let bearer = null;
+    page.on("request", (r) => {
+      if (new URL(r.url()).pathname.endsWith("/users/0/")) bearer = (r.headers()["authorization"] || "").replace(/^Bearer /, "");
+    });
+    await page.getByRole("button", { name: "Sign in with a passkey" }).click();
+    await page.locator("#passkeys").waitFor({ state: "visible" });
+    await page.waitForLoadState("networkidle");
+    return { before, added, stored, signed_out: signedOut, who: await page.locator("#who").textContent(),
+             status: await status(), list: await page.locator("#passkey-list li").allTextContents(),
+             requests: requests.slice(mark), token: bearer };
+  },
   async magic() {
     await page.goto(api + "magic/" + args.segment);
     await page.waitForLoadState("networkidle");

@@ -4,8 +4,10 @@ runs pages.mjs once, asserts exactly what the page showed and sent, that the con
 of errors (a CSP violation is one), and that its screenshot decodes and is not one colour. The
 screenshots go to DFAUTH_BROWSER_SHOTS (CTest: build/browser-shots), never into the tree."""
 
+import base64
 import json
 import os
+import socket
 import struct
 import subprocess
 import sys
@@ -17,7 +19,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "e2e"))
 
 from fakes_delivery import FakeSmtp  # noqa: E402
-from harness import Client, Server, assert_error  # noqa: E402
+from harness import Client, Server, assert_error, decode_jwt_payload  # noqa: E402
 from otp_support import code_in, decode_segment, magic_link_in, secret_of, totp  # noqa: E402
 from test_delivery import smtp_env  # noqa: E402
 
@@ -93,12 +95,13 @@ class BrowserPagesTest(unittest.TestCase):
         self.assertEqual(self.c.signup(username=name, password=PASSWORD).status, 201)
         return name
 
-    def run_page(self, scenario, answers=None, **args):
-        """Runs pages.mjs SCENARIO; `answers` maps each value it asks for to a function giving it."""
+    def run_page(self, scenario, answers=None, base=None, **args):
+        """Runs pages.mjs SCENARIO against `base` (this class's server by default); `answers` maps
+        each value it asks for to a function giving it."""
         shot = os.path.join(SHOTS, f"{scenario}.png")
         if os.path.exists(shot):
             os.remove(shot)
-        with subprocess.Popen(["node", os.path.join(HERE, "pages.mjs"), scenario, self.base, shot, json.dumps(args)],
+        with subprocess.Popen(["node", os.path.join(HERE, "pages.mjs"), scenario, base or self.base, shot, json.dumps(args)],
                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True) as proc:
             try:
                 for line in proc.stdout:
@@ -189,6 +192,45 @@ class BrowserPagesTest(unittest.TestCase):
         # The click spent the code: it works once.
         _, code = decode_segment(segment)
         assert_error(self, self.c.post("token/", {"email": address, "otp": code}), 400, "wrong_otp")
+
+
+class BrowserPasskeyTest(unittest.TestCase):
+    """ui/passkeys/ with Chromium's virtual authenticator. WebAuthn refuses an IP address as the
+    RP id, so this server listens on a port chosen here and names itself http://localhost:PORT."""
+
+    def test_passkeys_page_adds_a_passkey_and_signs_in_with_it(self):
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        base = f"http://localhost:{port}"
+        with Server(env={"DF_AUTH_LISTEN": f"127.0.0.1:{port}", "DF_AUTH_SITE_URL": base}) as server:
+            c = Client(server)
+            self.assertEqual(c.signup(username="browser-passkey", password=PASSWORD).status, 201)
+            uid = int(c.get("users/0/", token=c.login(username="browser-passkey", password=PASSWORD)).json()["id"])
+            out = BrowserPagesTest.run_page(self, "passkey", base=base, login="browser-passkey", password=PASSWORD,
+                                            name="laptop key")
+            self.assertEqual(out["console"], [])
+            result = out["result"]
+            self.assertEqual(result["before"], {"who": "Signed in as browser-passkey.", "none": True})
+            self.assertEqual(len(result["added"]["list"]), 1)
+            self.assertRegex(result["added"]["list"][0], r"^laptop key \(added \d{4}-\d\d-\d\d\)$")
+            self.assertEqual((result["added"]["status"], result["added"]["none"]),
+                             ("Passkey \u201claptop key\u201d added.", False))
+            self.assertEqual(len(result["stored"]), 1)
+            self.assertEqual(result["stored"][0]["resident"], True)
+            self.assertEqual(result["stored"][0]["rpId"], "localhost")
+            self.assertEqual(base64.b64decode(result["stored"][0]["userHandle"]), str(uid).encode())
+            self.assertEqual(result["signed_out"], {"passkeys_shown": False})
+            self.assertEqual((result["who"], result["status"]), ("Signed in as browser-passkey.", "You are signed in."))
+            self.assertEqual(result["list"], result["added"]["list"])
+            self.assertEqual(result["requests"], ["POST /api/v1/auth/passkeys/authentication/options/",
+                                                  "POST /api/v1/auth/passkeys/authentication/verify/",
+                                                  "GET /api/v1/auth/users/0/", "GET /api/v1/auth/passkeys/"])
+            # The token the page got from the passkey works on its own, and its session says passkey.
+            me = c.get("users/0/", token=result["token"])
+            self.assertEqual((me.status, me.json()["username"]), (200, "browser-passkey"))
+            self.assertEqual(decode_jwt_payload(result["token"])["user_id"], uid)
+            self.assertEqual(server.sql("SELECT name, sign_count > 0 FROM passkeys"), [("laptop key", 1)])
 
 
 if __name__ == "__main__":

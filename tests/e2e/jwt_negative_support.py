@@ -30,6 +30,8 @@ BEARER_REQUIRED = [
     ("post", "admin/users/{id}/require-2fa/"), ("post", "admin/users/{id}/clear-2fa/"),
     ("delete", "admin/users/{id}/devices/{type}/{device_id}/"), ("post", "admin/users/{id}/otp-challenge/"),
     ("get", "admin/audit/"),
+    ("post", "passkeys/registration/options/"), ("post", "passkeys/registration/verify/"),
+    ("get", "passkeys/"), ("delete", "passkeys/{id}/"),
 ]
 # Accepted, it ends the user's other sessions (the issued token's among them): the positive
 # control does not call it; the bad tokens do.
@@ -39,6 +41,7 @@ BEARER_OPTIONAL = [
     ("post", "token/blacklist/"), ("post", "users/"), ("post", "otp/"), ("post", "social/"),
     ("post", "password-reset/"), ("post", "password-reset/confirm/"), ("post", "identity-change/undo/"),
     ("get", "/health/live"), ("get", "/health/ready"), ("get", "/.well-known/jwks.json"),
+    ("post", "passkeys/authentication/options/"), ("post", "passkeys/authentication/verify/"),
 ]
 BODY_ROUTES = ["token/refresh/", "token/verify/", "token/blacklist/"]
 

@@ -334,7 +334,7 @@ class HS256SlidingTest(CommonCases, unittest.TestCase):
                 (optional if {} in security else required).add((method, rel))
         self.assertEqual(required, set(BEARER_REQUIRED))
         self.assertEqual(optional, set(BEARER_OPTIONAL))
-        self.assertEqual(len(required) + len(optional), 40)
+        self.assertEqual(len(required) + len(optional), 46)
 
     def test_body_token_of_another_json_type_is_a_clear_4xx(self):
         # Not a token at all: the field rules of every body (a number reads as its text, as DRF's

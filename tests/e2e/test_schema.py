@@ -31,6 +31,9 @@ KNOWN = {
     ("post", P + "admin/users/{id}/require-2fa/"), ("post", P + "admin/users/{id}/clear-2fa/"),
     ("delete", P + "admin/users/{id}/devices/{type}/{device_id}/"), ("post", P + "admin/users/{id}/otp-challenge/"),
     ("get", P + "admin/audit/"),
+    ("post", P + "passkeys/registration/options/"), ("post", P + "passkeys/registration/verify/"),
+    ("get", P + "passkeys/"), ("delete", P + "passkeys/{id}/"), ("post", P + "passkeys/authentication/options/"),
+    ("post", P + "passkeys/authentication/verify/"), ("get", P + "ui/passkeys/"),
     ("get", "/api/v1/schema/"), ("get", "/api/v1/swagger/"),
 }
 PROTECTED = {
@@ -46,6 +49,8 @@ PROTECTED = {
     ("post", P + "admin/users/{id}/require-2fa/"), ("post", P + "admin/users/{id}/clear-2fa/"),
     ("delete", P + "admin/users/{id}/devices/{type}/{device_id}/"), ("post", P + "admin/users/{id}/otp-challenge/"),
     ("get", P + "admin/audit/"),
+    ("post", P + "passkeys/registration/options/"), ("post", P + "passkeys/registration/verify/"),
+    ("get", P + "passkeys/"), ("delete", P + "passkeys/{id}/"),
 }
 BEARER = [{"jwtAuth": []}]
 METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}

@@ -80,6 +80,7 @@ struct App {
   std::unique_ptr<social::SocialService> social;
   std::unique_ptr<auth::PasswordResetService> password_resets;
   std::unique_ptr<auth::IdentityChangeService> identity_changes;
+  std::unique_ptr<passkey::PasskeyService> passkeys;
   http::Router router;
   std::unique_ptr<api::ApiContext> context;
   std::unique_ptr<http::Pipeline> pipeline;
@@ -163,9 +164,10 @@ struct App {
         [&guard_ref](const std::string& destination) { return guard_ref.OtpDestinationAllowed(destination); });
     identity_changes = std::make_unique<auth::IdentityChangeService>(settings, *store, *users, *password_resets,
                                                                      *delivery);
+    passkeys = std::make_unique<passkey::PasskeyService>(settings, *store, guard.get());
     context = std::make_unique<api::ApiContext>(api::ApiContext{settings, *store, *tokens, *login, *users, metrics,
                                                                 *social, *devices, *otp_requests, *guard,
-                                                                *password_resets, *identity_changes});
+                                                                *password_resets, *identity_changes, *passkeys});
     api::RegisterRoutes(router, *context);
 
     http::PipelineRules rules;

@@ -1,5 +1,6 @@
 // SessionStore on PostgreSQL: sessions (migration 9); revocations go to revoked_tokens as 'sid:<id>'.
 #include "store/postgres/stores.hpp"
+#include "store/purge.hpp"
 #include "store/session_store.hpp"
 
 namespace dfauth::store::postgres {
@@ -95,17 +96,12 @@ class PostgresSessionStore final : public SessionStore {
   }
 
   bool PurgeExpiredSessions(int64_t now, int64_t row_limit) override {
-    constexpr int64_t kChunk = 200;
-    for (int64_t purged = 0;;) {
+    return PurgeInRounds(row_limit, [&](int64_t chunk) {
       Pool::Lease c(pool_);
-      const int64_t removed =
-          c->Run("DELETE FROM sessions WHERE id IN (SELECT id FROM sessions WHERE expires_at < $1 LIMIT $2)",
-                 Params().Add(now).Add(kChunk))
-              .Affected();
-      if (removed == 0) return true;
-      purged += removed;
-      if (purged >= row_limit) return false;
-    }
+      return c->Run("DELETE FROM sessions WHERE id IN (SELECT id FROM sessions WHERE expires_at < $1 LIMIT $2)",
+                    Params().Add(now).Add(chunk))
+          .Affected();
+    });
   }
 
  private:

@@ -17,6 +17,7 @@ std::unique_ptr<OutboxStore> MakeOutboxStore(Pool& pool);
 std::unique_ptr<SocialStore> MakeSocialStore(Pool& pool);
 std::unique_ptr<SessionStore> MakeSessionStore(Pool& pool);
 std::unique_ptr<PasswordResetStore> MakePasswordResetStore(Pool& pool);
+std::unique_ptr<PasskeyStore> MakePasskeyStore(Pool& pool);
 std::unique_ptr<AuditStore> MakeAuditStore(Pool& pool);
 std::unique_ptr<AccountSafetyStore> MakeAccountSafetyStore(Pool& pool);
 

@@ -226,6 +226,37 @@ CREATE TABLE password_resets (
   UNIQUE (user_id, channel)
 );
 )sql"},
+    {11, "passkeys", R"sql(
+-- Passkeys (WebAuthn credentials): byte strings base64url-encoded; credential ids are unique
+-- across users (a credential belongs to one account).
+CREATE TABLE passkeys (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  credential_id TEXT NOT NULL UNIQUE,
+  public_key TEXT NOT NULL,
+  algorithm INTEGER NOT NULL,
+  sign_count INTEGER NOT NULL DEFAULT 0,
+  user_verified INTEGER NOT NULL DEFAULT 0,
+  backup_eligible INTEGER NOT NULL DEFAULT 0,
+  backed_up INTEGER NOT NULL DEFAULT 0,
+  aaguid TEXT NOT NULL DEFAULT '',
+  transports TEXT NOT NULL DEFAULT '',
+  name TEXT NOT NULL DEFAULT '',
+  created_at INTEGER NOT NULL,
+  last_used_at INTEGER NOT NULL DEFAULT 0,
+  cloned INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX passkeys_user ON passkeys(user_id);
+-- One row per ceremony in flight: taken (deleted) once by its verify, purged when expired.
+CREATE TABLE webauthn_challenges (
+  id TEXT PRIMARY KEY,
+  ceremony TEXT NOT NULL,
+  user_id INTEGER NOT NULL DEFAULT 0,
+  challenge TEXT NOT NULL,
+  expires_at INTEGER NOT NULL
+);
+CREATE INDEX webauthn_challenges_expires_at ON webauthn_challenges(expires_at);
+)sql"},
     {12, "audit_log", R"sql(
 -- Security events (src/audit): no secret in any column; no foreign key, an entry outlives its user.
 CREATE TABLE audit_log (

@@ -1,4 +1,5 @@
 // SessionStore on SQLite: sessions (migration 9); revocations go to revoked_tokens as 'sid:<id>'.
+#include "store/purge.hpp"
 #include "store/session_store.hpp"
 #include "store/sqlite/connection.hpp"
 #include "store/sqlite/pool.hpp"
@@ -112,19 +113,15 @@ class SqliteSessionStore final : public SessionStore {
   }
 
   bool PurgeExpiredSessions(int64_t now, int64_t row_limit) override {
-    constexpr int64_t kChunk = 200;
-    for (int64_t purged = 0;;) {
+    return PurgeInRounds(row_limit, [&](int64_t chunk) {
       Pool::WriteLease c(pool_);
       c->Prepare("DELETE FROM sessions WHERE id IN "
                  "(SELECT id FROM sessions WHERE expires_at < ?1 LIMIT ?2)")
           .Bind(1, now)
-          .Bind(2, kChunk)
+          .Bind(2, chunk)
           .Run();
-      const int64_t removed = c->Changes();
-      if (removed == 0) return true;
-      purged += removed;
-      if (purged >= row_limit) return false;
-    }
+      return c->Changes();
+    });
   }
 
  private:

@@ -8,6 +8,7 @@
 #include "store/guard_store.hpp"
 #include "store/key_store.hpp"
 #include "store/outbox_store.hpp"
+#include "store/passkey_store.hpp"
 #include "store/audit_store.hpp"
 #include "store/password_reset_store.hpp"
 #include "store/account_safety_store.hpp"
@@ -29,6 +30,7 @@ std::unique_ptr<OutboxStore> MakeOutboxStore(Pool& pool);
 std::unique_ptr<SocialStore> MakeSocialStore(Pool& pool);
 std::unique_ptr<SessionStore> MakeSessionStore(Pool& pool);
 std::unique_ptr<PasswordResetStore> MakePasswordResetStore(Pool& pool);
+std::unique_ptr<PasskeyStore> MakePasskeyStore(Pool& pool);
 std::unique_ptr<AuditStore> MakeAuditStore(Pool& pool);
 std::unique_ptr<AccountSafetyStore> MakeAccountSafetyStore(Pool& pool);
 
