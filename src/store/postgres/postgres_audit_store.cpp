@@ -1,5 +1,6 @@
 // AuditStore on PostgreSQL: audit_log (migration 12).
 #include "store/audit_store.hpp"
+#include "store/purge.hpp"
 #include "store/postgres/stores.hpp"
 
 namespace dfauth::store::postgres {
@@ -51,17 +52,12 @@ class PostgresAuditStore final : public AuditStore {
   }
 
   bool PurgeBefore(int64_t before, int64_t row_limit) override {
-    constexpr int64_t kChunk = 200;
-    for (int64_t purged = 0;;) {
+    return PurgeInRounds(row_limit, [&](int64_t chunk) {
       Pool::Lease c(pool_);
-      const int64_t removed =
-          c->Run("DELETE FROM audit_log WHERE id IN (SELECT id FROM audit_log WHERE at < $1 LIMIT $2)",
-                 Params().Add(before).Add(kChunk))
-              .Affected();
-      if (removed == 0) return true;
-      purged += removed;
-      if (purged >= row_limit) return false;
-    }
+      return c->Run("DELETE FROM audit_log WHERE id IN (SELECT id FROM audit_log WHERE at < $1 LIMIT $2)",
+                    Params().Add(before).Add(chunk))
+          .Affected();
+    });
   }
 
  private:

@@ -1,5 +1,6 @@
 // AuditStore on SQLite: audit_log (migration 12).
 #include "store/audit_store.hpp"
+#include "store/purge.hpp"
 #include "store/sqlite/connection.hpp"
 #include "store/sqlite/pool.hpp"
 #include "store/sqlite/stores.hpp"
@@ -61,18 +62,14 @@ class SqliteAuditStore final : public AuditStore {
   }
 
   bool PurgeBefore(int64_t before, int64_t row_limit) override {
-    constexpr int64_t kChunk = 200;
-    for (int64_t purged = 0;;) {
+    return PurgeInRounds(row_limit, [&](int64_t chunk) {
       Pool::WriteLease c(pool_);
       c->Prepare("DELETE FROM audit_log WHERE id IN (SELECT id FROM audit_log WHERE at < ?1 LIMIT ?2)")
           .Bind(1, before)
-          .Bind(2, kChunk)
+          .Bind(2, chunk)
           .Run();
-      const int64_t removed = c->Changes();
-      if (removed == 0) return true;
-      purged += removed;
-      if (purged >= row_limit) return false;
-    }
+      return c->Changes();
+    });
   }
 
  private:
