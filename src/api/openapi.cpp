@@ -136,9 +136,10 @@ Json Components(const config::Settings& s) {
   for (const auto& n : s.required_auth_fields) AddUnique(login, n);
   schemas["Credentials"] = StringObject(login, s.required_auth_fields);
   // 2FA with a passkey (issue 15): an assertion in place of otp.
-  schemas["Credentials"]["properties"]["challenge_id"] = Text();
-  schemas["Credentials"]["properties"]["credential"] = {
+  const Json second_factor_passkey = {
       {"type", "object"}, {"description", "a passkey assertion (PublicKeyCredential.toJSON()) as the second factor"}};
+  schemas["Credentials"]["properties"]["challenge_id"] = Text();
+  schemas["Credentials"]["properties"]["credential"] = second_factor_passkey;
 
   AddUserSchemas(s, schemas);
   schemas["SetPassword"] = StringObject({"old_password", "new_password"}, {"old_password", "new_password"});
@@ -180,6 +181,9 @@ Json Components(const config::Settings& s) {
   schemas["PasswordResetConfirm"] =
       StringObject({"email", "phone_number", "otp", "new_password", "two_fa_otp"}, {"otp", "new_password"});
   schemas["PasswordResetConfirm"]["properties"]["new_password"]["format"] = "password";
+  // The second factor of a 2FA user: two_fa_otp, or a passkey assertion as on token/.
+  schemas["PasswordResetConfirm"]["properties"]["challenge_id"] = Text();
+  schemas["PasswordResetConfirm"]["properties"]["credential"] = second_factor_passkey;
 
   schemas["IdentityChangeUndo"] = StringObject({"token"}, {"token"});
   // Passkeys (issue 15): WebAuthn Level 3 JSON (base64url without padding).
@@ -217,6 +221,8 @@ Json Components(const config::Settings& s) {
 
   schemas["SocialLogin"] = StringObject({"provider", "access_token", "id_token", "first_name", "last_name", "otp", "password"},
                                       {"provider"});
+  schemas["SocialLogin"]["properties"]["challenge_id"] = Text();
+  schemas["SocialLogin"]["properties"]["credential"] = second_factor_passkey;
   schemas["SocialTokens"] = StringObject(pair ? std::vector<std::string>{"token", "refresh", "provider"}
                                               : std::vector<std::string>{"token", "provider"});
   schemas["SocialConnectionPage"] = PageSchema(StringObject({"provider", "uid"}));
@@ -274,7 +280,7 @@ std::vector<OperationDoc> OperationTable() {
       {"POST", "password-reset/", "Send a password-reset code to an email or phone (the same answer for any address)",
        "PasswordResetRequest", 200, "Empty", kJson, {}, {429}},
       {"POST", "password-reset/confirm/",
-       "Set a new password with a reset code (2FA users: two_fa_otp too); every earlier session ends",
+       "Set a new password with a reset code (2FA users: two_fa_otp or a passkey too); every earlier session ends",
        "PasswordResetConfirm", 200, "Tokens", kJson, {}, {409}},
       {"POST", "identity-change/undo/",
        "Undo an email or phone change with the old address's one-time link token: the old address is back, "

@@ -78,6 +78,13 @@ std::string ReadPasskeyChallengeId(const nlohmann::json& body) {
   return fields["challenge_id"];
 }
 
+auth::SecondFactor ReadPasskeySecondFactor(ApiContext& ctx, const nlohmann::json& body) {
+  if (!body.is_object() || !body.contains("credential")) return {};
+  std::string challenge_id = ReadPasskeyChallengeId(body);
+  return [&ctx, challenge_id = std::move(challenge_id), assertion = ReadPasskeyCredential(body, false)](
+             const store::User& user) { ctx.passkeys.VerifySecondFactor(user, challenge_id, assertion); };
+}
+
 namespace {
 
 nlohmann::ordered_json AlgorithmParams() {

@@ -37,12 +37,15 @@ void RegisterPasswordResetRoutes(http::Router& router, ApiContext& ctx, const st
   }, anyone);
 
   router.Add("POST", prefix + "password-reset/confirm/", [&ctx](http::Request& request) {
-    auto fields = ReadFields(http::ParseBody(request), {"email", "phone_number", "otp", "new_password", "two_fa_otp"});
+    const nlohmann::json body = http::ParseBody(request);
+    auto fields = ReadFields(body, {"email", "phone_number", "otp", "new_password", "two_fa_otp"});
     auth::ResetAddress address = ReadAddress(fields);
     RequireFields(fields, {"otp", "new_password"});
     std::optional<std::string> two_fa_otp;
     if (auto it = fields.find("two_fa_otp"); it != fields.end() && !it->second.empty()) two_fa_otp = it->second;
-    store::User user = ctx.password_resets.Confirm(address, fields["otp"], fields["new_password"], two_fa_otp);
+    // Or a passkey assertion {challenge_id, credential} as the second factor, as on token/.
+    const auth::SecondFactor passkey = ReadPasskeySecondFactor(ctx, body);
+    store::User user = ctx.password_resets.Confirm(address, fields["otp"], fields["new_password"], two_fa_otp, passkey);
     return TokensResponse(ctx.tokens.Issue(user, SessionStartOf(request, token::SignInMethod::kPasswordReset)));
   }, hashing);
 }

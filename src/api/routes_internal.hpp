@@ -23,6 +23,10 @@ void RegisterIdentityChangeRoutes(http::Router& router, ApiContext& ctx, const s
 /// assertion) and its `challenge_id`: 400 on the field when absent or malformed (passkeys_api.cpp).
 passkey::CredentialJson ReadPasskeyCredential(const nlohmann::json& body, bool registration);
 std::string ReadPasskeyChallengeId(const nlohmann::json& body);
+/// A passkey in place of an OTP as the second factor (token/, password-reset/confirm/): when the
+/// body has `credential`, a SecondFactor verifying that assertion on `challenge_id` (both read
+/// now: 400 on the field when malformed); empty otherwise.
+auth::SecondFactor ReadPasskeySecondFactor(ApiContext& ctx, const nlohmann::json& body);
 /// passkeys/: registration, list, delete and sign-in with a passkey (passkeys_api.cpp, issue 15).
 void RegisterPasskeyRoutes(http::Router& router, ApiContext& ctx, const std::string& prefix);
 void RegisterSocialRoutes(http::Router& router, ApiContext& ctx, const std::string& prefix);

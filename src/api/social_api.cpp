@@ -16,10 +16,11 @@ namespace {
 
 /// The body of social/ and social/connect/ as the reference's serializer reads it: errors in
 /// field order (access_token, provider); an `id_token` may stand in for `access_token`.
-social::SocialRequest ReadSocialRequest(const ApiContext& ctx, const http::Request& request) {
+social::SocialRequest ReadSocialRequest(ApiContext& ctx, const http::Request& request) {
   std::vector<std::string> names = {"access_token", "provider", "id_token", "otp", "password"};
   for (const auto& f : ctx.settings.user_social_auth_fields) names.push_back(f);
-  auto fields = ReadFields(http::ParseBody(request), names);
+  const nlohmann::json body = http::ParseBody(request);
+  auto fields = ReadFields(body, names);
   auto value = [&](const std::string& name) -> std::optional<std::string> {
     auto it = fields.find(name);
     if (it == fields.end()) return std::nullopt;
@@ -43,6 +44,8 @@ social::SocialRequest ReadSocialRequest(const ApiContext& ctx, const http::Reque
   out.session = SessionStartOf(request, token::SignInMethod::kSocial);
   out.otp = value("otp");
   if (out.otp && out.otp->empty()) out.otp.reset();
+  // Or a passkey assertion {challenge_id, credential} as the second factor, as on token/.
+  out.passkey = ReadPasskeySecondFactor(ctx, body);
   for (const auto& f : ctx.settings.user_social_auth_fields)
     if (auto v = value(f)) out.fields[f] = *v;
   return out;

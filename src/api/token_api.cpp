@@ -70,14 +70,7 @@ void RegisterTokenRoutes(http::Router& router, ApiContext& ctx, const std::strin
     const nlohmann::json body = http::ParseBody(request);
     auth::Credentials credentials = ReadCredentials(ctx.settings, body);
     // A passkey assertion in place of otp as the second factor (issue 15).
-    std::string challenge_id;
-    std::optional<passkey::CredentialJson> assertion;
-    auth::SecondFactor passkey;
-    if (body.contains("credential")) {
-      challenge_id = ReadPasskeyChallengeId(body);
-      assertion = ReadPasskeyCredential(body, false);
-      passkey = [&](const store::User& user) { ctx.passkeys.VerifySecondFactor(user, challenge_id, *assertion); };
-    }
+    const auth::SecondFactor passkey = ReadPasskeySecondFactor(ctx, body);
     static constexpr const char* kHelp = "Logins on POST token/ by method and outcome";
     try {
       auth::Authenticated done = ctx.login.Login(credentials, request.client_ip, passkey);

@@ -176,7 +176,9 @@ std::unique_ptr<social::SocialService> MakeSocialService(const config::Settings&
                                                          http::Metrics& metrics) {
   auto service = std::make_unique<social::SocialService>(
       settings, store, store.Social(), tokens, social::MakeProviders(settings, social::CurlFetcher(), jwks, {}),
-      [&login](const store::User& user, const std::optional<std::string>& otp) { login.PassTwoFactorGate(user, otp); },
+      [&login](const store::User& user, const std::optional<std::string>& otp, const auth::SecondFactor& passkey) {
+        login.PassTwoFactorGate(user, otp, passkey);
+      },
       [&metrics](const std::string& provider, const std::string& outcome) {
         metrics.Increment("dfauth_social_logins_total", "Social logins and connects by provider and outcome",
                           {{"provider", provider}, {"outcome", outcome}});

@@ -85,7 +85,8 @@ otp::Verification PasswordResetService::Try(int64_t row_id, const std::string& c
 
 store::User PasswordResetService::Confirm(const ResetAddress& address, const std::string& code,
                                           const std::string& new_password,
-                                          const std::optional<std::string>& two_fa_otp) {
+                                          const std::optional<std::string>& two_fa_otp,
+                                          const SecondFactor& passkey) {
   auto user = Holder(address);
   if (!user) throw WrongCode();
   auto row = store_.PasswordResets().FindReset(user->id, address.channel);
@@ -93,7 +94,7 @@ store::User PasswordResetService::Confirm(const ResetAddress& address, const std
   if (!row || otp::LowerAscii(row->destination) != otp::LowerAscii(address.destination)) throw WrongCode();
   if (!otp::LooksNumeric(code) || Try(row->id, code, /*spend=*/false) != otp::Verification::kOk) throw WrongCode();
   users_.CheckNewPassword(new_password);
-  login_.PassTwoFactorGate(*user, two_fa_otp);
+  login_.PassTwoFactorGate(*user, two_fa_otp, passkey);
   if (Try(row->id, code, /*spend=*/true) != otp::Verification::kOk) throw WrongCode();
   users_.ResetPassword(*user, new_password);
   NotifyChanged(*user);

@@ -42,12 +42,13 @@ class PasswordResetService {
 
   /// Checks `code` (400 wrong_otp on `otp`, one attempt counted when wrong), then the policy on
   /// `new_password` (400 invalid on `new_password`) and, for a 2FA user, `two_fa_otp` on a
-  /// confirmed device (401 2fa_required with the devices): neither refusal spends the code.
+  /// confirmed device or `passkey` (LoginService::PassTwoFactorGate; 401 2fa_required with the
+  /// devices): neither refusal spends the code.
   /// Then spends it atomically (one winner among parallel confirms; the others get 400
   /// wrong_otp), stores the password, revokes every token and session and mails the notice.
   /// Returns the user, for the new session's tokens.
   store::User Confirm(const ResetAddress& address, const std::string& code, const std::string& new_password,
-                      const std::optional<std::string>& two_fa_otp);
+                      const std::optional<std::string>& two_fa_otp, const SecondFactor& passkey = {});
 
  private:
   std::optional<store::User> Holder(const ResetAddress& address);

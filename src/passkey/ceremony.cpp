@@ -42,12 +42,22 @@ RegisteredCredential VerifyRegistration(const RelyingParty& rp, std::string_view
   Require(ad.attested.has_value(), "attested_credential");
   CoseKey key = ParseCoseKey(ad.attested->public_key);
   Require(IsAcceptedKey(key), "algorithm");
-  if (att.fmt == "packed") {
-    // Self attestation: signed by the credential's own key, with its algorithm. x5c (a
-    // certificate's key) is not supported yet: refused rather than accepted unchecked.
-    Require(att.x5c_leaf.empty(), "attestation_x5c");
+  if (att.fmt == "packed" && att.x5c_leaf.empty()) {
+    // Self attestation: signed by the credential's own key, with its algorithm.
     Require(att.alg == key.alg, "attestation_alg");
     Require(VerifySignature(key, SignedMessage(att.auth_data, client_data_json), att.sig), "attestation_signature");
+  } else if (att.fmt == "packed") {
+    // x5c (WebAuthn §8.2): signed by the leaf certificate's key, which must be a v3 end-entity
+    // certificate with the attestation subject and, when it names an AAGUID, this
+    // authenticator's, in a non-critical extension. The chain is not judged.
+    const AttestationCertificate cert = ReadAttestationCertificate(att.x5c_leaf);
+    Require(cert.version == 3, "attestation_certificate_version");
+    Require(cert.subject_complete, "attestation_certificate_subject");
+    Require(!cert.is_ca, "attestation_certificate_ca");
+    Require(!cert.aaguid_present || (!cert.aaguid_critical && cert.aaguid == ad.attested->aaguid),
+            "attestation_certificate_aaguid");
+    Require(VerifyCertificateSignature(att.x5c_leaf, *att.alg, SignedMessage(att.auth_data, client_data_json), att.sig),
+            "attestation_signature");
   } else {
     Require(att.fmt == "none", "attestation_format");
   }

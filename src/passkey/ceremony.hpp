@@ -2,7 +2,7 @@
 // The relying party's checks of both WebAuthn ceremonies (issue 15, WebAuthn L3 §7.1 and §7.2),
 // on the bytes the client sent: clientDataJSON (type, challenge, exact origin, crossOrigin),
 // rpIdHash, UP, UV per WEBAUTHN_USER_VERIFICATION, the algorithm allow-list, BE/BS, unrequested
-// extension outputs, the attestation (none, packed self) and the assertion signature. A failed
+// extension outputs, the attestation (none; packed, self or x5c) and the assertion signature. A failed
 // check throws CeremonyFailure naming it (for the log; the client gets 401
 // authentication_failed); malformed bytes throw ParseError (400 on `credential`). Challenges,
 // credential-id uniqueness, user handles and the stored sign count are the caller's: they need

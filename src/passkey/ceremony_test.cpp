@@ -42,6 +42,14 @@ class CeremonyTest : public ::testing::Test {
     return "\xa3" + Tstr("fmt") + Tstr("packed") + Tstr("attStmt") + "\xa2" + Tstr("alg") +
            std::string(1, static_cast<char>(alg_byte)) + Tstr("sig") + Bstr(sig) + Tstr("authData") + Bstr(ad);
   }
+  // Packed with x5c: signed by `signer` (the certificate's key), `alg` as the statement's.
+  std::string PackedX5c(const std::string& ad, const std::string& client, const TestKey& signer,
+                        const std::string& certificate, int64_t alg_byte = 0x26) {
+    const std::string sig = signer.Sign(SignedMessage(ad, client));
+    return "\xa3" + Tstr("fmt") + Tstr("packed") + Tstr("attStmt") + "\xa3" + Tstr("alg") +
+           (alg_byte == 0x39 ? std::string("\x39\x01\x00", 3) : std::string(1, static_cast<char>(alg_byte))) +
+           Tstr("sig") + Bstr(sig) + Tstr("x5c") + "\x81" + Bstr(certificate) + Tstr("authData") + Bstr(ad);
+  }
   std::string FailedCheck(const std::function<void()>& f) {
     try {
       f();
@@ -116,6 +124,62 @@ TEST_F(CeremonyTest, EachRegistrationCheckNamesItself) {
   // Malformed bytes are a ParseError (400), not a failed check (401).
   EXPECT_THROW(VerifyRegistration(rp_, kChallenge, client, "\xa3"), ParseError);
   EXPECT_THROW(VerifyRegistration(rp_, kChallenge, "{", good), ParseError);
+}
+
+TEST_F(CeremonyTest, PackedX5cIsVerifiedWithTheLeafCertificatesKeyAndItsRequirements) {
+  const std::string client = ClientJson("webauthn.create");
+  const std::string ad = NewAuthData();  // AAGUID: 16 times 'a'
+  TestKey attestation;
+  MakeEs256(attestation);
+  const std::string aaguid(16, 'a');
+  auto ok = VerifyRegistration(rp_, kChallenge, client,
+                               PackedX5c(ad, client, attestation, MakeCertificate(attestation, {.aaguid = aaguid})));
+  EXPECT_EQ(ok.credential_id, "cred-1");
+  EXPECT_EQ(ok.public_key, cose_);  // the credential's key, not the certificate's
+  EXPECT_EQ(FailedCheck([&] { VerifyRegistration(rp_, kChallenge, client, PackedX5c(ad, client, attestation, MakeCertificate(attestation))); }),
+            "passed");  // the AAGUID extension is optional
+  TestKey rsa, ed;
+  MakeRs256(rsa);
+  MakeEd25519(ed);
+  EXPECT_EQ(FailedCheck([&] { VerifyRegistration(rp_, kChallenge, client, PackedX5c(ad, client, rsa, MakeCertificate(rsa), 0x39)); }),
+            "passed");
+  EXPECT_EQ(FailedCheck([&] { VerifyRegistration(rp_, kChallenge, client, PackedX5c(ad, client, ed, MakeCertificate(ed), 0x27)); }),
+            "passed");
+  auto check = [&](const CertificateSpec& spec) {
+    return FailedCheck([&] { VerifyRegistration(rp_, kChallenge, client, PackedX5c(ad, client, attestation, MakeCertificate(attestation, spec))); });
+  };
+  EXPECT_EQ(check({.version = 1}), "attestation_certificate_version");
+  EXPECT_EQ(check({.ou = "Engineering"}), "attestation_certificate_subject");
+  EXPECT_EQ(check({.ca = true}), "attestation_certificate_ca");
+  EXPECT_EQ(check({.aaguid = std::string(16, 'b')}), "attestation_certificate_aaguid");
+  EXPECT_EQ(check({.aaguid = aaguid, .aaguid_critical = true}), "attestation_certificate_aaguid");
+  // Signed by the credential's key while the certificate holds another.
+  EXPECT_EQ(FailedCheck([&] { VerifyRegistration(rp_, kChallenge, client, PackedX5c(ad, client, key_, MakeCertificate(attestation))); }),
+            "attestation_signature");
+  // The statement's algorithm must fit the certificate's key: RS256 named, a P-256 key held.
+  EXPECT_EQ(FailedCheck([&] { VerifyRegistration(rp_, kChallenge, client, PackedX5c(ad, client, attestation, MakeCertificate(attestation), 0x39)); }),
+            "attestation_signature");
+  // Not a certificate, or one with bytes after it: malformed (400).
+  EXPECT_THROW(VerifyRegistration(rp_, kChallenge, client, PackedX5c(ad, client, attestation, "not a certificate")), ParseError);
+  EXPECT_THROW(VerifyRegistration(rp_, kChallenge, client, PackedX5c(ad, client, attestation, MakeCertificate(attestation) + "x")),
+               ParseError);
+}
+
+TEST(AttestationCertificate, ReadsTheFieldsTheChecksUse) {
+  TestKey key;
+  MakeEs256(key);
+  const AttestationCertificate plain = ReadAttestationCertificate(MakeCertificate(key));
+  EXPECT_EQ(plain.version, 3);
+  EXPECT_TRUE(plain.subject_complete);
+  EXPECT_FALSE(plain.is_ca);
+  EXPECT_FALSE(plain.aaguid_present);
+  const AttestationCertificate full =
+      ReadAttestationCertificate(MakeCertificate(key, {.ca = true, .aaguid = std::string(16, 'z'), .aaguid_critical = true}));
+  EXPECT_TRUE(full.is_ca);
+  EXPECT_TRUE(full.aaguid_present);
+  EXPECT_TRUE(full.aaguid_critical);
+  EXPECT_EQ(full.aaguid, std::string(16, 'z'));
+  EXPECT_THROW(ReadAttestationCertificate(""), ParseError);
 }
 
 TEST_F(CeremonyTest, AssertionChecksSignatureFlagsAndBackupEligibility) {

@@ -6,7 +6,10 @@
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -107,6 +110,57 @@ inline std::string CoseBytes(const CoseKey& k) {
     return "\xa5\x01\x02\x03\x26\x20\x01\x21" + Bstr(k.x) + "\x22" + Bstr(k.y);
   if (k.kty == 1) return "\xa4\x01\x01\x03\x27\x20\x06\x21" + Bstr(k.x);
   return std::string("\xa4\x01\x03\x03\x39\x01\x00\x20", 8) + Bstr(k.n) + "\x21" + Bstr(k.e);
+}
+
+/// What a test attestation certificate looks like; the defaults meet WebAuthn §8.2.1.
+struct CertificateSpec {
+  long version = 3;
+  std::string ou = "Authenticator Attestation";
+  bool ca = false;
+  std::optional<std::string> aaguid;  ///< the id-fido-gen-ce-aaguid extension's 16 bytes
+  bool aaguid_critical = false;
+};
+
+/// A DER certificate of `key`, self-signed (the chain is not judged, so its issuer is moot).
+inline std::string MakeCertificate(const TestKey& key, const CertificateSpec& spec = {}) {
+  X509* x = X509_new();
+  EXPECT_EQ(X509_set_version(x, spec.version - 1), 1);
+  ASN1_INTEGER_set(X509_get_serialNumber(x), 1);
+  X509_gmtime_adj(X509_getm_notBefore(x), 0);
+  X509_gmtime_adj(X509_getm_notAfter(x), 3600);
+  EXPECT_EQ(X509_set_pubkey(x, key.pkey), 1);
+  X509_NAME* name = X509_get_subject_name(x);
+  for (auto [field, value] : {std::pair{"C", std::string("SE")}, {"O", std::string("Test Vendor")},
+                              {"OU", spec.ou}, {"CN", std::string("Test Authenticator")}})
+    EXPECT_EQ(X509_NAME_add_entry_by_txt(name, field, MBSTRING_UTF8,
+                                         reinterpret_cast<const unsigned char*>(value.data()),
+                                         static_cast<int>(value.size()), -1, 0), 1);
+  X509_set_issuer_name(x, name);
+  if (spec.ca) {
+    X509_EXTENSION* ext = X509V3_EXT_conf_nid(nullptr, nullptr, NID_basic_constraints, "critical,CA:TRUE");
+    EXPECT_EQ(X509_add_ext(x, ext, -1), 1);
+    X509_EXTENSION_free(ext);
+  }
+  if (spec.aaguid) {
+    // The extension's value is the DER of an OCTET STRING holding the AAGUID.
+    std::string inner = "\x04\x10" + *spec.aaguid;
+    ASN1_OCTET_STRING* value = ASN1_OCTET_STRING_new();
+    ASN1_OCTET_STRING_set(value, reinterpret_cast<const unsigned char*>(inner.data()), static_cast<int>(inner.size()));
+    ASN1_OBJECT* oid = OBJ_txt2obj("1.3.6.1.4.1.45724.1.1.4", 1);
+    X509_EXTENSION* ext = X509_EXTENSION_create_by_OBJ(nullptr, oid, spec.aaguid_critical ? 1 : 0, value);
+    EXPECT_EQ(X509_add_ext(x, ext, -1), 1);
+    X509_EXTENSION_free(ext);
+    ASN1_OBJECT_free(oid);
+    ASN1_OCTET_STRING_free(value);
+  }
+  EXPECT_GT(X509_sign(x, key.pkey, key.cose.alg == kAlgEdDsa ? nullptr : EVP_sha256()), 0);
+  unsigned char* der = nullptr;
+  const int len = i2d_X509(x, &der);
+  EXPECT_GT(len, 0);
+  std::string out(reinterpret_cast<char*>(der), static_cast<std::size_t>(len));
+  OPENSSL_free(der);
+  X509_free(x);
+  return out;
 }
 
 }  // namespace dfauth::passkey::test_support

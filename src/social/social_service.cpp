@@ -115,7 +115,7 @@ SocialResult SocialService::DoLogin(const SocialRequest& request) {
   }
   SocialResult result;
   if (user) {
-    gate_(*user, request.otp);
+    gate_(*user, request.otp, request.passkey);
     if (!user->is_active) throw errors::AuthenticationFailed();
   } else {
     // An address the provider does not vouch for is not given to the new account (it would
@@ -135,7 +135,7 @@ SocialResult SocialService::DoConnect(const store::User& caller, const SocialReq
   auto link = links_.FindLink(request.provider, identity.uid);
   if (link && link->user_id != caller.id) throw errors::Invalid(kInUse);
   store::User user = caller;
-  gate_(user, request.otp);
+  gate_(user, request.otp, request.passkey);
   if (!user.is_active) throw errors::AuthenticationFailed();
   LinkAndFill(user, request.provider, identity, link, request);
   if (!link)

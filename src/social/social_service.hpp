@@ -26,6 +26,8 @@ struct SocialRequest {
   std::optional<std::string> id_token;
   std::map<std::string, std::string> fields;  ///< USER_SOCIAL_AUTH_FIELDS from the body
   std::optional<std::string> otp;
+  /// A passkey assertion in place of `otp` (its verification, opaque here), when the body has one.
+  std::function<void(const store::User&)> passkey;
   token::SessionStart session;  ///< the client, for the session the sign-in starts
 };
 
@@ -37,9 +39,10 @@ struct SocialResult {
 
 class SocialService {
  public:
-  /// The 2FA gate (auth::LoginService::PassTwoFactorGate), passed in so social does not
-  /// depend on auth.
-  using TwoFactorGate = std::function<void(const store::User&, const std::optional<std::string>&)>;
+  /// The 2FA gate (auth::LoginService::PassTwoFactorGate) with the request's `otp` and
+  /// `passkey`, passed in so social does not depend on auth.
+  using TwoFactorGate = std::function<void(const store::User&, const std::optional<std::string>&,
+                                           const std::function<void(const store::User&)>&)>;
   /// Counts one attempt: provider name and outcome ("success" or the error code).
   using LoginCounter = std::function<void(const std::string& provider, const std::string& outcome)>;
   using Clock = std::function<int64_t()>;

@@ -51,7 +51,8 @@ class SocialServiceTest : public ::testing::Test {
     providers["facebook"] = std::make_unique<ScriptedProvider>("facebook", &next_);
     service_ = std::make_unique<SocialService>(
         settings_, *store_, *links_, *tokens_, std::move(providers),
-        [this](const store::User& user, const std::optional<std::string>& otp) {
+        [this](const store::User& user, const std::optional<std::string>& otp,
+               const std::function<void(const store::User&)>&) {
           gate_calls_.push_back(user.id);
           if (user.two_fa_required && otp != "123456")
             throw ApiError(401, "2fa_required", "2FA is required for this user.");

@@ -1,5 +1,6 @@
 """Passkeys (issue 15) against the real binary, with webauthn_authenticator's software
-authenticator: registration (ES256, EdDSA, RS256; attestation none and packed self), the list,
+authenticator: registration (ES256, EdDSA, RS256; attestation none, packed self and packed with an
+x5c certificate), the list,
 sign-in with the same token body as a password login, deletion, and every refused check: wrong
 origin, wrong RP id hash, replayed and expired challenges, a tampered signature, a sign-count
 regression (the passkey is flagged as cloned), UV absent when required, another user's handle,
@@ -10,7 +11,7 @@ import time
 import unittest
 
 from harness import Client, Server, assert_error, decode_jwt_payload
-from webauthn_authenticator import Authenticator, b64url, cbor
+from webauthn_authenticator import AttestationCertificate, Authenticator, b64url, cbor
 
 PASSWORD = "passkey pass phrase 1"
 ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
@@ -230,6 +231,42 @@ class PasskeysTest(unittest.TestCase):
                                                                   "user": {"id": b64url(b"1")}})
         self.assert_refused(self.verify_registration(token, started["challenge_id"], body), "challenge_ceremony")
         self.assertEqual(self.c.get("passkeys/", token=token).json()["count"], 1)
+
+    def test_packed_attestation_with_a_certificate(self):
+        _, token = self.new_user()
+        aaguid = bytes(range(1, 17))
+        # A leaf of each algorithm, the credential's key another one: both register and sign in.
+        for cert_alg, cred_alg in (("ES256", "EdDSA"), ("RS256", "ES256"), ("EdDSA", "RS256")):
+            with self.subTest(certificate=cert_alg):
+                cred, body = self.register(token, alg=cred_alg, fmt="packed", name=f"x5c-{cert_alg}", aaguid=aaguid,
+                                           certificate=AttestationCertificate(cert_alg, aaguid=aaguid))
+                self.assertEqual(body["name"], f"x5c-{cert_alg}")
+                self.assertEqual(self.sign_in(cred).status, 200)
+        # Without the AAGUID extension (it is optional).
+        self.register(token, fmt="packed", aaguid=aaguid, certificate=AttestationCertificate())
+        cases = [
+            ("attestation_certificate_aaguid", AttestationCertificate(aaguid=bytes(16))),
+            ("attestation_certificate_aaguid", AttestationCertificate(aaguid=aaguid, aaguid_critical=True)),
+            ("attestation_certificate_subject", AttestationCertificate(aaguid=aaguid, ou="Sales")),
+            ("attestation_certificate_ca", AttestationCertificate(aaguid=aaguid, ca=True)),
+        ]
+        for check, certificate in cases:
+            with self.subTest(check=check):
+                started = self.registration_options(token)
+                _, body = self.authenticator.create(started["options"], fmt="packed", aaguid=aaguid,
+                                                    certificate=certificate)
+                self.assert_refused(self.verify_registration(token, started["challenge_id"], body), check)
+        # The statement signed by the credential's key while x5c holds another key's certificate.
+        started = self.registration_options(token)
+        _, body = self.authenticator.create(started["options"], fmt="packed", aaguid=aaguid,
+                                            certificate=AttestationCertificate(aaguid=aaguid).der)
+        self.assert_refused(self.verify_registration(token, started["challenge_id"], body), "attestation_signature")
+        # x5c bytes that are not a certificate: malformed, 400 on `credential`.
+        started = self.registration_options(token)
+        _, body = self.authenticator.create(started["options"], fmt="packed", certificate=b"not a certificate")
+        r = self.verify_registration(token, started["challenge_id"], body)
+        assert_error(self, r, 400, "invalid", field="credential", message="Not a valid credential.")
+        self.assertEqual(self.c.get("passkeys/", token=token).json()["count"], 4)
 
     def test_malformed_bodies_are_400_on_their_field(self):
         _, token = self.new_user()

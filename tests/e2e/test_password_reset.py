@@ -14,6 +14,7 @@ from fakes_delivery import FakeSmtp, FakeTwilio
 from harness import Client, Server, assert_error
 from otp_support import code_in, decode_segment, secret_of, totp
 from test_delivery import SITE, smtp_env
+from webauthn_authenticator import Authenticator
 
 PASSWORD = "old pass phrase 1"
 NEW_PASSWORD = "new pass phrase 2"
@@ -200,6 +201,42 @@ class PasswordResetTest(ResetCase):
         r = self.confirm(address, code, two_fa_otp=totp(secret, step_offset=1))
         self.assertEqual(r.status, 200, r)
         assert_error(self, self.c.get("users/0/", token=token), 401, "token_not_valid")
+
+    def test_a_passkey_is_a_resets_second_factor(self):
+        address, token = self.new_user()
+        started = self.c.post("passkeys/registration/options/", {}, token=token).json()
+        authenticator = Authenticator()
+        origin = "https://app.example.com"  # the origin of SITE_URL, hence WEBAUTHN_ORIGINS
+        cred, credential = authenticator.create(started["options"], origin=origin)
+        r = self.c.post("passkeys/registration/verify/", {"challenge_id": started["challenge_id"],
+                                                          "credential": credential, "name": "key"}, token=token)
+        self.assertEqual(r.status, 201, r)
+        passkey_id = r.json()["id"]
+        self.assertEqual(self.c.patch("users/0/two-fa/", {"is_required": True}, token=token).status, 200)
+        code = code_in(self.request_code(address))
+        without = self.confirm(address, code)
+        assert_error(self, without, 401, "2fa_required")
+        self.assertEqual(without.json()["errors"][0]["extra_data"]["devices"],
+                         [{"id": passkey_id, "name": "key", "type": "passkey", "confirmed": True, "extra_data": {}}])
+
+        def assertion(**kw):
+            options = self.c.post("passkeys/authentication/options/", {}).json()
+            return {"challenge_id": options["challenge_id"],
+                    "credential": authenticator.get(options["options"], cred, origin=origin, **kw)}
+        # A tampered assertion is no second factor; a malformed one is 400 on its field. Neither
+        # spends the reset code.
+        assert_error(self, self.confirm(address, code, **assertion(tamper=True)), 401, "2fa_required")
+        assert_error(self, self.confirm(address, code, challenge_id="x", credential="no"), 400, "invalid",
+                     field="credential", message="Not a valid credential.")
+        assert_error(self, self.confirm(address, code, credential=assertion()["credential"]), 400, "required",
+                     field="challenge_id")
+        r = self.confirm(address, code, **assertion())
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(list(r.json()), ["token"])
+        assert_error(self, self.c.get("users/0/", token=token), 401, "token_not_valid")
+        # The new password is set: with it, token/ asks for the second factor.
+        assert_error(self, self.c.post("token/", {"email": address, "password": NEW_PASSWORD}), 401, "2fa_required")
+        assert_error(self, self.c.post("token/", {"email": address, "password": PASSWORD}), 401, "authentication_failed")
 
     def test_parallel_confirms_of_one_code_have_exactly_one_winner(self):
         address, _ = self.new_user()

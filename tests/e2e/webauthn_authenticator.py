@@ -1,5 +1,6 @@
 """A software WebAuthn authenticator for the passkey e2e tests (issue 15): real ES256, EdDSA and
-RS256 keys (python3-cryptography), attestation `none` and `packed` self, and the JSON a browser's
+RS256 keys (python3-cryptography), attestation `none` and `packed` (self, or x5c with a certificate
+python3-cryptography's X.509 builder makes), and the JSON a browser's
 PublicKeyCredential.toJSON() produces. Every field a test may want to falsify is a keyword
 argument (origin, RP id, flags, sign count, signature, user handle, challenge)."""
 
@@ -87,6 +88,35 @@ class Key:
         return self.private.sign(message, padding.PKCS1v15(), hashes.SHA256())
 
 
+class AttestationCertificate:
+    """A packed attestation's leaf certificate (self-signed: the chain is not judged) and the key
+    that signs the statement. The defaults meet WebAuthn §8.2.1; each keyword breaks one part."""
+
+    AAGUID_OID = "1.3.6.1.4.1.45724.1.1.4"
+
+    def __init__(self, alg="ES256", aaguid=None, aaguid_critical=False, ou="Authenticator Attestation", ca=False):
+        from cryptography import x509
+        from cryptography.x509.oid import NameOID
+        import datetime
+        self.key = Key(alg)
+        name = x509.Name([x509.NameAttribute(NameOID.COUNTRY_NAME, "SE"),
+                          x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Test Vendor"),
+                          x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, ou),
+                          x509.NameAttribute(NameOID.COMMON_NAME, "Test Authenticator")])
+        now = datetime.datetime.now(datetime.timezone.utc)
+        builder = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+                   .public_key(self.key.private.public_key()).serial_number(x509.random_serial_number())
+                   .not_valid_before(now).not_valid_after(now + datetime.timedelta(days=1))
+                   .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True))
+        if aaguid is not None:
+            builder = builder.add_extension(
+                x509.UnrecognizedExtension(x509.ObjectIdentifier(self.AAGUID_OID), b"\x04\x10" + aaguid),
+                critical=aaguid_critical)
+        from cryptography.hazmat.primitives import serialization
+        self.der = builder.sign(self.key.private, None if alg == "EdDSA" else hashes.SHA256()) \
+            .public_bytes(serialization.Encoding.DER)
+
+
 class Credential:
     def __init__(self, alg, user_handle, backup_eligible):
         self.key = Key(alg)
@@ -113,23 +143,30 @@ class Authenticator:
 
     def create(self, options, alg="ES256", fmt="none", uv=True, origin=ORIGIN, rp_id=None, challenge=None,
                backup_eligible=False, backed_up=False, sign_count=0, kind="webauthn.create",
-               credential_id=None, extension_results=None):
+               credential_id=None, extension_results=None, aaguid=b"\0" * 16, certificate=None):
         """navigator.credentials.create() for a PublicKeyCredentialCreationOptionsJSON: the
-        new Credential and the registration JSON (toJSON())."""
+        new Credential and the registration JSON (toJSON()). With `certificate` (an
+        AttestationCertificate, or raw bytes to send as one) fmt packed carries it in x5c and
+        its key signs the statement."""
         cred = Credential(alg, unb64url(options["user"]["id"]), backup_eligible)
         if credential_id is not None:
             cred.id = credential_id
         cred.sign_count = sign_count
         flags = FLAG_UP | FLAG_AT | (FLAG_UV if uv else 0) | (FLAG_BE if backup_eligible else 0) \
             | (FLAG_BS if backed_up else 0)
-        attested = b"\0" * 16 + struct.pack(">H", len(cred.id)) + cred.id + cred.key.cose()
+        attested = aaguid + struct.pack(">H", len(cred.id)) + cred.id + cred.key.cose()
         auth_data = authenticator_data(rp_id or options["rp"]["id"], flags, sign_count, attested)
         cdj = client_data(kind, challenge or options["challenge"], origin)
         if fmt == "none":
             statement = {}
-        elif fmt == "packed":
+        elif fmt == "packed" and certificate is None:
             statement = {"alg": ALGORITHMS[alg],
                          "sig": cred.key.sign(auth_data + hashlib.sha256(cdj).digest())}
+        elif fmt == "packed":
+            signer = certificate.key if isinstance(certificate, AttestationCertificate) else cred.key
+            der = certificate.der if isinstance(certificate, AttestationCertificate) else certificate
+            statement = {"alg": ALGORITHMS[signer.alg],
+                         "sig": signer.sign(auth_data + hashlib.sha256(cdj).digest()), "x5c": [der]}
         else:
             raise ValueError(fmt)
         attestation = cbor({"fmt": fmt, "attStmt": statement, "authData": auth_data})

@@ -1,7 +1,8 @@
 // The WebAuthn parsers a passkey ceremony runs on a client's bytes (src/passkey/parse.hpp): the
 // attestation object, authenticator data, COSE keys, clientDataJSON and unpadded base64url.
-// Input: one selector byte (its value mod 5: 0 attestation object, 1 authenticator data, 2 COSE
-// key, 3 clientDataJSON, 4 base64url), then the bytes for that parser. Anything malformed must
+// Input: one selector byte (its value mod 6: 0 attestation object, 1 authenticator data, 2 COSE
+// key, 3 clientDataJSON, 4 base64url, 5 a packed attestation's x5c certificate, DER), then the
+// bytes for that parser. Anything malformed must
 // be a ParseError (the 400 on `credential`), nothing else.
 // Properties, for a parse that succeeds:
 //  - authenticator data rebuilt from its fields (rpIdHash, flags, count, attested credential,
@@ -10,9 +11,12 @@
 //  - an attestation object's authData is what ParseAuthenticatorData reads (it parsed it);
 //  - clientDataJSON written back from its fields reads back the same fields;
 //  - base64url decoded, encoded again and decoded reads the same bytes;
+//  - an x5c certificate (alone, or the leaf of an attestation object) reads the same twice, and
+//    an AAGUID it yields is 16 bytes;
 //  - every parse of the same bytes gives the same answer.
 // The seed corpus (tests/fuzz/corpus/passkey_parsers/) holds objects of the e2e software
-// authenticator (tests/e2e/webauthn_authenticator.py): ES256, EdDSA and RS256, none and packed.
+// authenticator (tests/e2e/webauthn_authenticator.py): ES256, EdDSA and RS256, none and packed
+// (self and x5c), and its attestation certificates.
 
 #include <cstddef>
 #include <cstdint>
@@ -24,6 +28,7 @@
 #include "crypto/primitives.hpp"
 #include "fuzz_support.hpp"
 #include "passkey/parse.hpp"
+#include "passkey/signature.hpp"
 
 namespace {
 
@@ -70,6 +75,24 @@ void FuzzAuthData(std::string_view bytes) {
   CheckAuthData(bytes, d);
 }
 
+void FuzzCertificate(std::string_view der) {
+  passkey::AttestationCertificate c;
+  try {
+    c = passkey::ReadAttestationCertificate(der);
+  } catch (const passkey::ParseError&) {
+    return;
+  }
+  const passkey::AttestationCertificate again = passkey::ReadAttestationCertificate(der);
+  Require(again.version == c.version && again.subject_complete == c.subject_complete && again.is_ca == c.is_ca &&
+              again.aaguid_present == c.aaguid_present && again.aaguid_critical == c.aaguid_critical &&
+              again.aaguid == c.aaguid,
+          "certificate reads differently twice");
+  Require(c.aaguid.empty() || (c.aaguid_present && c.aaguid.size() == 16), "AAGUID is not 16 bytes");
+  // Any signature check on it answers, and a made-up signature never verifies.
+  Require(!passkey::VerifyCertificateSignature(der, passkey::kAlgEs256, "message", "signature"),
+          "a made-up signature verified");
+}
+
 void FuzzAttestation(std::string_view bytes) {
   passkey::AttestationObject o;
   try {
@@ -83,6 +106,7 @@ void FuzzAttestation(std::string_view bytes) {
               again.x5c_leaf == o.x5c_leaf,
           "attestation object reads differently twice");
   FuzzAuthData(o.auth_data);
+  if (!o.x5c_leaf.empty()) FuzzCertificate(o.x5c_leaf);
 }
 
 void FuzzCoseKey(std::string_view bytes) {
@@ -129,12 +153,13 @@ void FuzzBase64Url(std::string_view text) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;
   const std::string_view rest(reinterpret_cast<const char*>(data) + 1, size - 1);
-  switch (data[0] % 5) {
+  switch (data[0] % 6) {
     case 0: FuzzAttestation(rest); break;
     case 1: FuzzAuthData(rest); break;
     case 2: FuzzCoseKey(rest); break;
     case 3: FuzzClientData(rest); break;
-    default: FuzzBase64Url(rest); break;
+    case 4: FuzzBase64Url(rest); break;
+    default: FuzzCertificate(rest); break;
   }
   return 0;
 }
