@@ -151,7 +151,7 @@ def hs256(claims):
     return head + "." + b64url(hmac.new(SECRET.encode(), head.encode(), hashlib.sha256).digest())
 
 
-def otp_codes_dfauth(db, count):
+def otp_codes_dfauth(db, count, secret=SECRET):
     """Files `count` users otp<n>@example.com with a confirmed email device holding the code
     OTP_CODE (hashed as otp/code.cpp HashCode does: HMAC-SHA256(secret, "<device id>|<code>"),
     hex), valid for an hour; returns the first n."""
@@ -164,7 +164,7 @@ def otp_codes_dfauth(db, count):
     for i in range(count):
         n, d, email = first + i, device + i, f"otp{first + i}@example.com"
         users.append((n, f"otp{n}", email, email, now))
-        code_hash = hmac.new(SECRET.encode(), f"{d}|{OTP_CODE}".encode(), hashlib.sha256).hexdigest()
+        code_hash = hmac.new(secret.encode(), f"{d}|{OTP_CODE}".encode(), hashlib.sha256).hexdigest()
         devices.append((d, n, email, email, code_hash, now + 3600, now))
     con.executemany("INSERT INTO users(id, username, email, email_ci, date_joined) VALUES(?, ?, ?, ?, ?)", users)
     con.executemany("INSERT INTO otp_devices(id, user_id, type, name, destination, confirmed, code_hash, valid_until, "

@@ -192,13 +192,6 @@ std::string ReadFile(const fs::path& path) {
   return out.str();
 }
 
-std::string RenderMustache(const std::string& source, const kainjow::mustache::data& data, bool html) {
-  kainjow::mustache::mustache tmpl(source);
-  // Plain text is not HTML: a username "O'Brien" must stay as typed there.
-  if (!html) tmpl.set_custom_escape([](const std::string& s) { return s; });
-  return tmpl.render(data);
-}
-
 std::string ReplaceAll(std::string text, std::string_view what, std::string_view with) {
   for (auto pos = text.find(what); pos != std::string::npos; pos = text.find(what, pos + with.size()))
     text.replace(pos, what.size(), with);
@@ -224,6 +217,10 @@ std::string BuiltinTemplate(const std::string& file) {
   return it == builtins.end() ? std::string() : it->second;
 }
 
+struct Templates::Parsed {
+  std::map<std::string, kainjow::mustache::mustache> files;
+};
+
 Templates::Templates(const config::Settings& settings)
     : otp_email_subject_(settings.otp_email_subject),
       sms_token_template_(settings.otp_twilio_token_template),
@@ -241,11 +238,24 @@ Templates::Templates(const config::Settings& settings)
     }
   }
   // A broken template stops the server at start, not at the first sign-in.
+  auto parsed = std::make_shared<Parsed>();
   for (const auto& [file, source] : sources_) {
     kainjow::mustache::mustache tmpl(source);
     if (!tmpl.is_valid())
       throw config::ConfigError("TEMPLATES_DIR", file + ": " + tmpl.error_message());
+    parsed->files.emplace(file, std::move(tmpl));
   }
+  parsed_ = std::move(parsed);
+}
+
+std::string Templates::RenderFile(const std::string& file, const kainjow::mustache::data& data, bool html) const {
+  auto it = parsed_->files.find(file);
+  if (it == parsed_->files.end()) return "";
+  // A copy: rendering may write the template's error state, and renders run on many threads.
+  kainjow::mustache::mustache tmpl = it->second;
+  // Plain text is not HTML: a username "O'Brien" must stay as typed there.
+  if (!html) tmpl.set_custom_escape([](const std::string& s) { return s; });
+  return tmpl.render(data);
 }
 
 std::string Templates::Source(const std::string& file) const {
@@ -273,10 +283,10 @@ RenderedMessage Templates::Render(const Message& message) const {
                           code == message.variables.end() ? std::string() : code->second);
     return out;
   }
-  out.text = RenderMustache(Source(name + ".txt"), data, /*html=*/false);
+  out.text = RenderFile(name + ".txt", data, /*html=*/false);
   if (kind->second.email) {
     out.subject = kind->second.subject != nullptr ? kind->second.subject : otp_email_subject_;
-    if (auto html = Source(name + ".html"); !html.empty()) out.html = RenderMustache(html, data, true);
+    if (sources_.count(name + ".html")) out.html = RenderFile(name + ".html", data, /*html=*/true);
   }
   return out;
 }

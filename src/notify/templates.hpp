@@ -4,13 +4,20 @@
 // templates are `<name>.txt` (text part) and `<name>.html` (HTML part, optional); SMS templates
 // `<name>.txt`. Mustache (kainjow): `{{x}}` HTML-escapes in .html files and is raw in .txt files.
 // The OTP SMS is OTP_TWILIO_TOKEN_TEMPLATE with `{token}` replaced (django-otp-twilio's syntax)
-// unless TEMPLATES_DIR holds an otp_sms.txt.
+// unless TEMPLATES_DIR holds an otp_sms.txt. Each template is parsed once, at start; a message
+// renders from a copy of the parsed tree (parsing was a fifth of an otp/ request's instructions).
 
 #include <map>
+#include <memory>
 #include <string>
 
 #include "config/settings.hpp"
 #include "notify/notifier.hpp"
+
+namespace kainjow::mustache {
+template <typename StringType>
+class basic_data;
+}  // namespace kainjow::mustache
 
 namespace dfauth::notify {
 
@@ -32,11 +39,16 @@ class Templates {
 
  private:
   std::string Source(const std::string& file) const;
+  /// `file` rendered with `data`, HTML-escaped when `html`; empty when there is no such file.
+  std::string RenderFile(const std::string& file, const kainjow::mustache::basic_data<std::string>& data,
+                         bool html) const;
 
   std::string otp_email_subject_;
   std::string sms_token_template_;
   std::string site_url_;
   std::map<std::string, std::string> sources_;  ///< file name -> mustache source
+  struct Parsed;                                 ///< file name -> parsed template (templates.cpp)
+  std::shared_ptr<const Parsed> parsed_;
 };
 
 /// The built-in text of template file `file` (e.g. "otp_email.txt"); empty when there is none.
