@@ -151,9 +151,8 @@ struct App {
     jwks = std::make_unique<social::JwksCache>(Unreachable);
     social = std::make_unique<social::SocialService>(
         settings, *store, store->Social(), *tokens, social::MakeProviders(settings, Unreachable, *jwks, {}),
-        [&login_ref](const store::User& user, const std::optional<std::string>& otp) {
-          login_ref.PassTwoFactorGate(user, otp);
-        },
+        [&login_ref](const store::User& user, const std::optional<std::string>& otp,
+                     const auth::SecondFactor& passkey) { login_ref.PassTwoFactorGate(user, otp, passkey); },
         [](const std::string&, const std::string&) {});
     social->SetIdentityCheck([&guard_ref](const std::optional<std::string>& email, const std::string& username) {
       if (email) guard_ref.CheckEmail(*email);
