@@ -30,7 +30,10 @@ const status = () => page.locator("#status").textContent();
 
 async function passwordFirstFactor() {
   await page.goto(api + "ui/login/");
-  // Keyboard only: the first field has focus, Tab goes to the password, Enter submits.
+  // Keyboard only: the first field has focus, Tab goes to the password, Enter submits. Chromium
+  // applies `autofocus` after load, at a rendering step: typing before it lost keystrokes under
+  // load (a wrong login, 401, no 2FA form). Waiting for it still fails the test if it never comes.
+  await page.waitForFunction(() => document.activeElement && document.activeElement.id === "login");
   await page.keyboard.type(args.login);
   await page.keyboard.press("Tab");
   await page.keyboard.type(args.password);
