@@ -26,6 +26,18 @@ enum class SpendResult {
   kAlreadySpent,  ///< reuse of a spent token: the family has now been revoked
   kRevoked,       ///< the family was revoked before
   kUnknown,       ///< never issued here
+  kRefused,       ///< its user is not fit (see PresentedRefresh): nothing changed
+};
+
+/// The refresh token presented for rotation, as its verified claims say. Its rotation is
+/// refused (kRefused) unless the user `next.user_id` exists, is active and revoked no tokens
+/// after `issued_at` (nor after the next token's issue time); a revoked `jti` or session
+/// (SecondRevocationKey) is kRevoked. These are the checks FindTokenState serves, made inside
+/// the rotation so that a refresh costs one round trip.
+struct PresentedRefresh {
+  std::string_view jti;
+  int64_t issued_at = 0;
+  std::string_view sid;
 };
 
 /// The second key FindTokenSubject/FindTokenState look up: the session's revocation key, or
@@ -66,9 +78,12 @@ class TokenStore {
   /// Spends refresh token `jti` of family `next.family` and saves `next` in the same
   /// transaction: both land or neither. Exactly one of any number of concurrent calls for one
   /// jti gets kSpent, across processes; the others save nothing. Reuse of a spent token revokes
-  /// its whole family (every refresh and access jti of it) and answers kAlreadySpent.
-  virtual SpendResult RotateRefreshToken(std::string_view jti, const RefreshTokenRecord& next,
-                                         int64_t now) = 0;
+  /// its whole family (every refresh and access jti of it) and answers kAlreadySpent. An
+  /// unknown token is kUnknown; for a known one the revoked jti or session comes first
+  /// (kRevoked), then the user (kRefused), then the family's state: a reused token of a
+  /// refused user revokes nothing.
+  virtual SpendResult RotateRefreshToken(const PresentedRefresh& presented,
+                                         const RefreshTokenRecord& next, int64_t now) = 0;
   /// Revokes a family (blacklisting a refresh token); an unknown family is ignored.
   virtual void RevokeFamily(std::string_view family, int64_t now) = 0;
   /// Deletes revoked-jti and refresh rows that expired before `now`, in short transactions, and

@@ -6,6 +6,7 @@
 #include <charconv>
 #include <chrono>
 #include <mutex>
+#include <tuple>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <vector>
@@ -218,8 +219,8 @@ IssuedTokens TokenService::IssueSliding(int64_t user_id, int64_t tokens_valid_af
 }
 
 std::pair<IssuedTokens, store::RefreshTokenRecord> TokenService::SignPair(
-    const store::User& user, const std::string& family, const std::string& sid) {
-  const int64_t iat = std::max(Now(), user.tokens_valid_after);
+    int64_t user_id, int64_t tokens_valid_after, const std::string& family, const std::string& sid) {
+  const int64_t iat = std::max(Now(), tokens_valid_after);
   const std::string access_jti = crypto::RandomHex(16);
   const std::string refresh_jti = family + crypto::RandomHex(kFamilyIdHex / 2);
   auto make = [&](std::string_view type, int64_t lifetime, const std::string& jti) {
@@ -229,7 +230,7 @@ std::pair<IssuedTokens, store::RefreshTokenRecord> TokenService::SignPair(
                           .Add("iat", iat)
                           .Add("jti", jti)
                           .AddSession(sid)
-                          .Add("user_id", user.id)
+                          .Add("user_id", user_id)
                           .AddScope(options_.issuer, options_.audience)
                           .Done());
   };
@@ -238,7 +239,7 @@ std::pair<IssuedTokens, store::RefreshTokenRecord> TokenService::SignPair(
   store::RefreshTokenRecord record;
   record.jti = refresh_jti;
   record.family = family;
-  record.user_id = user.id;
+  record.user_id = user_id;
   record.access_jti = access_jti;
   record.issued_at = iat;
   record.expires_at = iat + options_.refresh_lifetime;
@@ -273,7 +274,7 @@ IssuedTokens TokenService::Issue(const store::User& user, const SessionStart& st
   if (options_.profile == config::JwtProfile::kSliding) {
     return IssueSliding(user.id, user.tokens_valid_after, crypto::RandomHex(16), std::nullopt, sid);
   }
-  auto [issued, record] = SignPair(user, crypto::RandomHex(kFamilyIdHex / 2), sid);
+  auto [issued, record] = SignPair(user.id, user.tokens_valid_after, crypto::RandomHex(kFamilyIdHex / 2), sid);
   store_.Tokens().SaveRefreshToken(record);
   return std::move(issued);
 }
@@ -363,13 +364,27 @@ IssuedTokens TokenService::Refresh(std::string_view presented) {
     return IssueSliding(claims.user_id, state.tokens_valid_after, claims.jti, claims.refresh_exp,
                         claims.sid);
   }
-  Claims claims = Decode(presented, {kRefresh});
-  if (!claims.user || !claims.user->is_active) throw errors::TokenNotValid();
+  // One round trip: the store checks the subject (as Decode would) inside the rotation. The
+  // next pair is signed first so that spending the old token and saving the new one are one
+  // transaction.
+  const VerifiedClaims claims = Check(presented, {kRefresh});
   if (claims.jti.size() != 2 * kFamilyIdHex) throw errors::TokenNotValid();
-  // The next pair is signed first so that spending the old token and saving the new one are
-  // one transaction.
-  auto [issued, next] = SignPair(*claims.user, claims.jti.substr(0, kFamilyIdHex), claims.sid);
-  switch (store_.Tokens().RotateRefreshToken(claims.jti, next, Now())) {
+  const std::string family = claims.jti.substr(0, kFamilyIdHex);
+  auto [issued, next] = SignPair(claims.user_id, 0, family, claims.sid);
+  store::SpendResult result =
+      store_.Tokens().RotateRefreshToken({claims.jti, claims.iat, claims.sid}, next, Now());
+  if (result == store::SpendResult::kRefused || result == store::SpendResult::kUnknown) {
+    // Decode judges the subject and throws the error it deserves; when it finds nothing wrong
+    // (the user changed meanwhile, or its revocation time is ahead of our clock), the pair is
+    // signed again from the user's row.
+    Claims subject = Decode(presented, {kRefresh});
+    if (!subject.user || !subject.user->is_active || result == store::SpendResult::kUnknown) {
+      throw errors::TokenNotValid();
+    }
+    std::tie(issued, next) = SignPair(subject.user->id, subject.user->tokens_valid_after, family, claims.sid);
+    result = store_.Tokens().RotateRefreshToken({claims.jti, claims.iat, claims.sid}, next, Now());
+  }
+  switch (result) {
     case store::SpendResult::kSpent:
       sessions_.Used(claims.sid);
       return std::move(issued);
@@ -377,6 +392,7 @@ IssuedTokens TokenService::Refresh(std::string_view presented) {
     case store::SpendResult::kRevoked:
       throw errors::TokenNotValid(kBlacklisted);
     case store::SpendResult::kUnknown:
+    case store::SpendResult::kRefused:
       break;
   }
   throw errors::TokenNotValid();

@@ -98,8 +98,10 @@ class TokenService {
   std::string SignClaims(const std::string& payload_json);
   IssuedTokens IssueSliding(int64_t user_id, int64_t tokens_valid_after, const std::string& jti,
                             std::optional<int64_t> refresh_exp, const std::string& sid);
-  /// Signs an access + refresh pair of `family`; the refresh token's row is returned unsaved.
-  std::pair<IssuedTokens, store::RefreshTokenRecord> SignPair(const store::User& user,
+  /// Signs an access + refresh pair of `family` for `user_id`, issued no earlier than
+  /// `tokens_valid_after`; the refresh token's row is returned unsaved.
+  std::pair<IssuedTokens, store::RefreshTokenRecord> SignPair(int64_t user_id,
+                                                              int64_t tokens_valid_after,
                                                               const std::string& family,
                                                               const std::string& sid);
   int64_t Now() const;

@@ -164,12 +164,12 @@ TEST_P(UserStoreTest, DeleteCascadesTokensAndKeepsInvitees) {
   EXPECT_FALSE(Db().Users().DeleteUser(alice));
   EXPECT_FALSE(Db().Users().FindUserById(alice));
   EXPECT_EQ(Db().Users().FindUserById(bob_id)->invited_by, std::nullopt);
-  EXPECT_EQ(Db().Tokens().RotateRefreshToken("r1", Refresh("r2", "r1", alice, "a2"), 1500),
+  EXPECT_EQ(Db().Tokens().RotateRefreshToken({"r1", 1000}, Refresh("r2", "r1", alice, "a2"), 1500),
             SpendResult::kUnknown);
   // The family row went too: the same family id can be used for a new user.
   int64_t carol = Db().Users().CreateUser(MakeUser("carol"));
   Db().Tokens().SaveRefreshToken(Refresh("r2", "r1", carol, "a2"));
-  EXPECT_EQ(Db().Tokens().RotateRefreshToken("r2", Refresh("r3", "r1", carol, "a3"), 1500),
+  EXPECT_EQ(Db().Tokens().RotateRefreshToken({"r2", 1000}, Refresh("r3", "r1", carol, "a3"), 1500),
             SpendResult::kSpent);
 }
 

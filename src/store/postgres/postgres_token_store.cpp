@@ -1,17 +1,25 @@
 // TokenStore on PostgreSQL: revoked jtis, token families and refresh tokens (migrations 1, 6).
+#include <algorithm>
+
 #include "store/postgres/stores.hpp"
 #include "store/postgres/user_rows.hpp"
 
 namespace dfauth::store::postgres {
 namespace {
 
-// A rotation in one statement (one round trip): the family's row is share-locked while it is
-// not revoked (a concurrent revocation waits for the rotation, or the rotation finds the
-// family revoked), the presented token is spent only if nobody spent it yet (concurrent
-// rotations queue on its row lock and, after the winner commits, find spent_at set), and the
-// next token is inserted only when the spend happened.
+// A rotation in one statement (one round trip): the presented token's subject is checked as
+// FindTokenState would (user $5 active, no token revocation after $9, neither $2 nor the
+// session key $10 revoked), the family's row is share-locked while it is not revoked (a
+// concurrent revocation waits for the rotation, or the rotation finds the family revoked),
+// the presented token is spent only if nobody spent it yet (concurrent rotations queue on its
+// row lock and, after the winner commits, find spent_at set), and the next token is inserted
+// only when the spend happened.
 constexpr const char* kRotate =
-    "WITH fam AS (SELECT family FROM token_families WHERE family = $1 AND revoked_at IS NULL FOR SHARE), "
+    "WITH fit AS (SELECT 1 FROM users WHERE id = $5 AND is_active AND tokens_valid_after <= $9 "
+    "AND NOT EXISTS(SELECT 1 FROM revoked_tokens WHERE jti = $2) "
+    "AND NOT EXISTS(SELECT 1 FROM revoked_tokens WHERE jti = $10)), "
+    "fam AS (SELECT family FROM token_families WHERE family = $1 AND revoked_at IS NULL "
+    "AND EXISTS(SELECT 1 FROM fit) FOR SHARE), "
     "spent AS (UPDATE refresh_tokens SET spent_at = $3 WHERE family = (SELECT family FROM fam) "
     "AND jti = $2 AND spent_at IS NULL RETURNING jti) "
     "INSERT INTO refresh_tokens(family, jti, user_id, access_jti, issued_at, expires_at) "
@@ -80,23 +88,34 @@ class PostgresTokenStore final : public TokenStore {
            Params().Add(r.family).Add(r.jti).Add(r.user_id).Add(r.access_jti).Add(r.issued_at).Add(r.expires_at));
   }
 
-  SpendResult RotateRefreshToken(std::string_view jti, const RefreshTokenRecord& next, int64_t now) override {
+  SpendResult RotateRefreshToken(const PresentedRefresh& presented, const RefreshTokenRecord& next,
+                                 int64_t now) override {
     Pool::Lease c(pool_);
+    const int64_t valid_since = std::min(presented.issued_at, next.issued_at);
+    const std::string session_key = SecondRevocationKey(presented.jti, presented.sid);
     auto rotated = c->Run(kRotate, Params()
                                        .Add(next.family)
-                                       .Add(jti)
+                                       .Add(presented.jti)
                                        .Add(now)
                                        .Add(next.jti)
                                        .Add(next.user_id)
                                        .Add(next.access_jti)
                                        .Add(next.issued_at)
-                                       .Add(next.expires_at));
+                                       .Add(next.expires_at)
+                                       .Add(valid_since)
+                                       .Add(session_key));
     if (!rotated.Empty()) return SpendResult::kSpent;
-    // Why not: unknown, revoked, or spent before (reuse: the family goes).
-    auto state = c->Run("SELECT r.spent_at IS NOT NULL, f.revoked_at IS NOT NULL FROM refresh_tokens r "
-                        "JOIN token_families f ON f.family = r.family WHERE r.family = $1 AND r.jti = $2",
-                        Params().Add(next.family).Add(jti));
+    // Why not: unknown, revoked (the token, its session or its family), an unfit user, or spent before (reuse: the family goes).
+    auto state = c->Run("SELECT r.spent_at IS NOT NULL, f.revoked_at IS NOT NULL, "
+                        "EXISTS(SELECT 1 FROM revoked_tokens WHERE jti IN ($2, $5)), "
+                        "EXISTS(SELECT 1 FROM users u WHERE u.id = $3 AND u.is_active "
+                        "AND u.tokens_valid_after <= $4) "
+                        "FROM refresh_tokens r JOIN token_families f ON f.family = r.family "
+                        "WHERE r.family = $1 AND r.jti = $2",
+                        Params().Add(next.family).Add(presented.jti).Add(next.user_id).Add(valid_since).Add(session_key));
     if (state.Empty()) return SpendResult::kUnknown;
+    if (state.Bool(0, 2)) return SpendResult::kRevoked;
+    if (!state.Bool(0, 3)) return SpendResult::kRefused;
     if (state.Bool(0, 1)) return SpendResult::kRevoked;
     if (!state.Bool(0, 0)) return SpendResult::kAlreadySpent;  // lost a race that left no trace
     return MarkFamilyRevoked(*c, next.family, now) ? SpendResult::kAlreadySpent : SpendResult::kRevoked;

@@ -91,16 +91,16 @@ TEST(SqliteDatabase, RefreshTokensSurviveTheRekeying) {
   EXPECT_EQ(store->SchemaVersion(), 5);
   EXPECT_EQ(store->Migrate(), kMigrationCount - 5);
   EXPECT_EQ(store->SchemaVersion(), LatestVersion());
-  EXPECT_EQ(store->Tokens().RotateRefreshToken("r2", Refresh("r3", "f1", 7, "a3"), 1200),
+  EXPECT_EQ(store->Tokens().RotateRefreshToken({"r2", 1000}, Refresh("r3", "f1", 7, "a3"), 1200),
             SpendResult::kSpent);
-  EXPECT_EQ(store->Tokens().RotateRefreshToken("r1", Refresh("r4", "f1", 7, "a4"), 1300),
+  EXPECT_EQ(store->Tokens().RotateRefreshToken({"r1", 1000}, Refresh("r4", "f1", 7, "a4"), 1300),
             SpendResult::kAlreadySpent);
   for (const char* jti : {"r1", "a1", "r2", "a2", "r3", "a3"}) {
     EXPECT_TRUE(store->Tokens().IsJtiRevoked(jti)) << jti;
   }
   // Deleting the user still takes its refresh tokens (through token_families).
   EXPECT_TRUE(store->Users().DeleteUser(7));
-  EXPECT_EQ(store->Tokens().RotateRefreshToken("s1", Refresh("s2", "f2", 7, "b2"), 1300),
+  EXPECT_EQ(store->Tokens().RotateRefreshToken({"s1", 1000}, Refresh("s2", "f2", 7, "b2"), 1300),
             SpendResult::kUnknown);
 }
 

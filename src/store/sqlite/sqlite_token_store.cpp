@@ -37,7 +37,7 @@ class SqliteTokenStore final : public TokenStore {
   std::optional<TokenState> FindTokenState(int64_t user_id, std::string_view jti,
                                            std::string_view sid) override;
   void SaveRefreshToken(const RefreshTokenRecord& record) override;
-  SpendResult RotateRefreshToken(std::string_view jti, const RefreshTokenRecord& next,
+  SpendResult RotateRefreshToken(const PresentedRefresh& presented, const RefreshTokenRecord& next,
                                  int64_t now) override;
   void RevokeFamily(std::string_view family, int64_t now) override;
   bool PurgeExpiredTokens(int64_t now, int64_t row_limit) override;
@@ -104,8 +104,9 @@ void SqliteTokenStore::SaveRefreshToken(const RefreshTokenRecord& r) {
   tx.Commit();
 }
 
-SpendResult SqliteTokenStore::RotateRefreshToken(std::string_view jti, const RefreshTokenRecord& next,
-                                            int64_t now) {
+SpendResult SqliteTokenStore::RotateRefreshToken(const PresentedRefresh& presented,
+                                                 const RefreshTokenRecord& next, int64_t now) {
+  const std::string_view jti = presented.jti;
   Pool::WriteLease c(pool_);
   // IMMEDIATE: concurrent spends of one jti serialise on the write lock, so the read below
   // and the writes after it see one consistent state. The family's tokens share a primary-key
@@ -115,10 +116,21 @@ SpendResult SqliteTokenStore::RotateRefreshToken(std::string_view jti, const Ref
   bool revoked = false;
   {
     auto st = c->Prepare(
-        "SELECT r.spent_at IS NOT NULL, f.revoked_at IS NOT NULL "
+        "SELECT r.spent_at IS NOT NULL, f.revoked_at IS NOT NULL, "
+        "EXISTS(SELECT 1 FROM revoked_tokens WHERE jti IN (?2, ?5)), "
+        "EXISTS(SELECT 1 FROM users u WHERE u.id = ?3 AND u.is_active AND u.tokens_valid_after <= ?4) "
         "FROM refresh_tokens r JOIN token_families f ON f.family = r.family "
         "WHERE r.family = ?1 AND r.jti = ?2");
-    if (!st.Bind(1, next.family).Bind(2, jti).Step()) return SpendResult::kUnknown;
+    if (!st.Bind(1, next.family)
+             .Bind(2, jti)
+             .Bind(3, next.user_id)
+             .Bind(4, std::min(presented.issued_at, next.issued_at))
+             .Bind(5, SecondRevocationKey(jti, presented.sid))
+             .Step()) {
+      return SpendResult::kUnknown;
+    }
+    if (st.Bool(2)) return SpendResult::kRevoked;
+    if (!st.Bool(3)) return SpendResult::kRefused;
     spent = st.Bool(0);
     revoked = st.Bool(1);
   }
