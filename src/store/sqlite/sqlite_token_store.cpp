@@ -117,7 +117,7 @@ SpendResult SqliteTokenStore::RotateRefreshToken(const PresentedRefresh& present
   {
     auto st = c->Prepare(
         "SELECT r.spent_at IS NOT NULL, f.revoked_at IS NOT NULL, "
-        "EXISTS(SELECT 1 FROM revoked_tokens WHERE jti IN (?2, ?5)), "
+        "(EXISTS(SELECT 1 FROM revoked_tokens WHERE jti = ?2) OR EXISTS(SELECT 1 FROM revoked_tokens WHERE jti = ?5)), "
         "EXISTS(SELECT 1 FROM users u WHERE u.id = ?3 AND u.is_active AND u.tokens_valid_after <= ?4) "
         "FROM refresh_tokens r JOIN token_families f ON f.family = r.family "
         "WHERE r.family = ?1 AND r.jti = ?2");
